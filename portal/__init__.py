@@ -1,0 +1,69 @@
+"""The portal: back office of a movie-ticketing platform."""
+import logging
+from pathlib import Path
+
+from flask import Flask, redirect, url_for
+
+from .config import load_config
+from .extensions import csrf, db, enforce_sqlite_foreign_keys, limiter, migrate, posters
+
+
+def create_app(env=None, **overrides):
+    """Build the app for `env` (else PORTAL_ENV); `overrides` win over every other setting."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(env))
+    app.config.update(overrides)
+    app.config["UPLOADED_POSTERS_DEST"] = str(Path(app.config["UPLOADS_DEST"]) / "posters")
+    _init_database_url(app)
+    logging.getLogger("portal").setLevel(logging.INFO)
+
+    db.init_app(app)
+    with app.app_context():
+        enforce_sqlite_foreign_keys(db.engine)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), compare_type=True,
+                     render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from .i18n import init_i18n
+    init_i18n(app)
+
+    from flask_uploads import configure_uploads
+    configure_uploads(app, posters)
+
+    from .auth import init_auth
+    init_auth(app)
+
+    from .services.audit import install_audit_listener
+    install_audit_listener()
+
+    from .admin_views import init_admin
+    init_admin(app)
+
+    from .errors import init_errors
+    init_errors(app)
+
+    from .uploads import bp as uploads_bp
+    app.register_blueprint(uploads_bp)
+
+    from .cli import init_cli
+    init_cli(app)
+
+    @app.route("/")
+    def root():
+        return redirect(url_for("admin.index"))
+
+    return app
+
+
+def _migrations_dir():
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _init_database_url(app):
+    """utf8mb4 on MySQL whatever the URL says; an instance folder for the default SQLite."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("mysql") and "charset=" not in url:
+        app.config["SQLALCHEMY_DATABASE_URI"] = url + ("&" if "?" in url else "?") + "charset=utf8mb4"
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)

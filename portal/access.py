@@ -1,0 +1,126 @@
+"""Permission codes, the default roles, and the cinema scope: asked of this one place."""
+from flask import g
+from flask_login import current_user
+from sqlalchemy import false, select
+
+from .extensions import db
+from .models import Cinema, Hall, Schedule, user_cinema
+
+RESOURCES = ("movie", "cinema", "hall", "schedule", "city", "user", "role", "audit")
+ACTIONS = ("view", "create", "edit", "delete", "export")
+SCOPE_ALL_CINEMAS = "scope.all_cinemas"
+
+ALL_PERMISSIONS = tuple(f"{r}.{a}" for r in RESOURCES for a in ACTIONS) + (SCOPE_ALL_CINEMAS,)
+
+
+def _codes(resources, actions):
+    return {f"{r}.{a}" for r in resources for a in actions}
+
+
+PLATFORM_ADMIN = "platform_admin"
+CINEMA_MANAGER = "cinema_manager"
+CONTENT_EDITOR = "content_editor"
+AUDITOR = "auditor"
+
+# role code -> (name, description, permission codes)
+DEFAULT_ROLES = {
+    PLATFORM_ADMIN: ("平台管理员", "Platform staff: everything", set(ALL_PERMISSIONS)),
+    CINEMA_MANAGER: (
+        "影院经理",
+        "A cinema's manager: their cinemas, halls and schedules",
+        {"cinema.view", "cinema.edit", "cinema.export"}
+        | _codes(["hall", "schedule"], ACTIONS)
+        | {"movie.view", "city.view"},
+    ),
+    CONTENT_EDITOR: (
+        "内容编辑",
+        "Catalogue editor: movies and posters",
+        _codes(["movie"], ACTIONS) | {"cinema.view", "city.view", SCOPE_ALL_CINEMAS},
+    ),
+    AUDITOR: (
+        "审计员",
+        "Compliance: view and export everything, read the audit log",
+        _codes(RESOURCES, ["view", "export"]) | {SCOPE_ALL_CINEMAS},
+    ),
+}
+
+
+def describe_permission(code):
+    if code == SCOPE_ALL_CINEMAS:
+        return "See rows of every cinema"
+    resource, action = code.split(".")
+    return f"{action} {resource}"
+
+
+def user_permissions(user=None):
+    """The permission codes of `user` (default: the signed-in user), cached per request."""
+    user = current_user if user is None else user
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cache = g.setdefault("_portal_permissions", {})
+    if user.id not in cache:
+        cache[user.id] = user.permission_codes
+    return cache[user.id]
+
+
+def has_permission(code, user=None):
+    return code in user_permissions(user)
+
+
+def cinema_scope(user=None):
+    """None when the user sees every cinema, else the ids of the cinemas assigned to them."""
+    user = current_user if user is None else user
+    if has_permission(SCOPE_ALL_CINEMAS, user):
+        return None
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cache = g.setdefault("_portal_scope", {})
+    if user.id not in cache:
+        rows = db.session.execute(
+            select(user_cinema.c.cinema_id).where(user_cinema.c.user_id == user.id)
+        )
+        cache[user.id] = frozenset(rows.scalars())
+    return cache[user.id]
+
+
+def _scope_clause(model, cinema_ids):
+    if model is Cinema:
+        return Cinema.id.in_(cinema_ids)
+    if model is Hall:
+        return Hall.cinema_id.in_(cinema_ids)
+    if model is Schedule:
+        return Schedule.hall_id.in_(select(Hall.id).where(Hall.cinema_id.in_(cinema_ids)))
+    return None
+
+
+def is_cinema_owned(model):
+    return model in (Cinema, Hall, Schedule)
+
+
+def scope_query(query, model, user=None):
+    """Restrict a query of `model` to the rows the user's cinema scope allows."""
+    if not is_cinema_owned(model):
+        return query
+    ids = cinema_scope(user)
+    if ids is None:
+        return query
+    if not ids:
+        return query.filter(false())
+    return query.filter(_scope_clause(model, sorted(ids)))
+
+
+def scoped(model, user=None):
+    """A session query of `model`, already restricted to the user's scope."""
+    return scope_query(db.session.query(model), model, user)
+
+
+def in_scope(obj, user=None):
+    """Whether one loaded row is inside the user's cinema scope."""
+    ids = cinema_scope(user)
+    if ids is None or not is_cinema_owned(type(obj)):
+        return True
+    if isinstance(obj, Cinema):
+        return obj.id in ids
+    if isinstance(obj, Hall):
+        return obj.cinema_id in ids
+    return obj.hall is not None and obj.hall.cinema_id in ids

@@ -1,0 +1,34 @@
+"""Flask-Admin, built per app by the factory (a module-level Admin breaks a second app)."""
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+from ..models import AuditLog, Cinema, City, Hall, Movie, Permission, Role, Schedule, User
+from .accounts import AuditLogView, PermissionView, RoleView, UserView
+from .base import PortalIndexView
+from .catalogue import CityView, MovieView
+from .scheduling import ScheduleView
+from .venues import CinemaView, HallView
+
+
+def init_admin(app):
+    admin = Admin(
+        app,
+        name=_l("Cinema Portal"),
+        index_view=PortalIndexView(name=_l("Dashboard"), url="/admin"),
+        theme=Bootstrap4Theme(base_template="admin/portal_base.html", fluid=True),
+    )
+    catalogue, venues, access = _l("Catalogue"), _l("Cinemas"), _l("Access")
+    admin.add_view(MovieView(Movie, name=_l("Movies"), category=catalogue, endpoint="movie"))
+    admin.add_view(CityView(City, name=_l("Cities"), category=catalogue, endpoint="city"))
+    admin.add_view(CinemaView(Cinema, name=_l("Cinemas"), category=venues, endpoint="cinema"))
+    admin.add_view(HallView(Hall, name=_l("Halls"), category=venues, endpoint="hall"))
+    admin.add_view(ScheduleView(Schedule, name=_l("Schedules"), category=venues,
+                                endpoint="schedule"))
+    admin.add_view(UserView(User, name=_l("Users"), category=access, endpoint="user"))
+    admin.add_view(RoleView(Role, name=_l("Roles"), category=access, endpoint="role"))
+    admin.add_view(PermissionView(Permission, name=_l("Permissions"), category=access,
+                                  endpoint="permission"))
+    admin.add_view(AuditLogView(AuditLog, name=_l("Audit log"), category=access,
+                                endpoint="auditlog"))
+    return admin

@@ -1,0 +1,161 @@
+"""Users, roles with their permission matrix, permissions, and the audit log."""
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup, escape
+from wtforms import PasswordField, SelectMultipleField
+from wtforms.validators import Length, Optional, ValidationError
+
+from .. import access
+from ..extensions import db
+from ..models import Permission
+from ..models.accounts import MIN_PASSWORD_LENGTH
+from ..services.rules import RuleViolation
+from .base import SecuredModelView
+
+
+class PermissionMatrixWidget:
+    """Resources as rows, actions as columns, one checkbox per permission code."""
+
+    def __call__(self, field, **kwargs):
+        chosen = set(field.data or ())
+        head = "".join(f"<th>{escape(action)}</th>" for action in access.ACTIONS)
+        rows = []
+        for resource in access.RESOURCES:
+            cells = []
+            for action in access.ACTIONS:
+                code = f"{resource}.{action}"
+                checked = " checked" if code in chosen else ""
+                cells.append(
+                    f'<td><input type="checkbox" name="{field.name}" value="{code}" '
+                    f'id="perm-{code}" aria-label="{code}"{checked}></td>')
+            rows.append(f"<tr><th>{escape(resource)}</th>{''.join(cells)}</tr>")
+        scope = access.SCOPE_ALL_CINEMAS
+        checked = " checked" if scope in chosen else ""
+        rows.append(
+            f'<tr><th>{escape(_("all cinemas"))}</th><td colspan="{len(access.ACTIONS)}">'
+            f'<input type="checkbox" name="{field.name}" value="{scope}" id="perm-{scope}"'
+            f'{checked}> <label for="perm-{scope}">{scope}</label></td></tr>')
+        return Markup(
+            '<table class="table table-sm table-bordered permission-matrix" '
+            f'id="{field.id}"><thead><tr><th></th>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+class PermissionMatrixField(SelectMultipleField):
+    widget = PermissionMatrixWidget()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs["choices"] = [(code, code) for code in access.ALL_PERMISSIONS]
+        super().__init__(label, validators, **kwargs)
+
+    def process_data(self, value):
+        self.data = [p.code if isinstance(p, Permission) else p for p in (value or [])]
+
+    def populate_obj(self, obj, name):
+        codes = set(self.data or ())
+        rows = db.session.query(Permission).filter(Permission.code.in_(codes)).all() \
+            if codes else []
+        setattr(obj, name, rows)
+
+
+class UserView(SecuredModelView):
+    resource = "user"
+    column_list = ("username", "email", "roles", "cinemas", "is_active", "last_login_at")
+    column_labels = {"username": _l("Username"), "email": _l("Email"), "roles": _l("Roles"),
+                     "cinemas": _l("Cinemas"), "is_active": _l("Active"),
+                     "last_login_at": _l("Last sign-in"), "new_password": _l("New password"),
+                     "locale": _l("Language")}
+    column_searchable_list = ("username", "email")
+    column_filters = ("is_active", "roles.code")
+    column_default_sort = [("username", False)]
+    column_details_exclude_list = ("password_hash",)
+    column_export_exclude_list = ("password_hash",)
+    form_columns = ("username", "email", "roles", "cinemas", "is_active", "new_password")
+    form_extra_fields = {
+        "new_password": PasswordField(
+            _l("New password"),
+            validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=256)],
+            description=_l("At least 10 characters. Leave empty to keep the current one."),
+        ),
+    }
+    form_ajax_refs = {"cinemas": {"fields": ("name",), "page_size": 20,
+                                  "placeholder": _l("Type a cinema name")}}
+
+    def on_model_change(self, form, model, is_created):
+        if form.new_password.data:
+            model.set_password(form.new_password.data)
+        elif is_created:
+            raise RuleViolation(_("A new user needs a password of at least 10 characters."))
+        if model.id == current_user.id:
+            if access.PLATFORM_ADMIN not in model.role_codes and \
+                    access.PLATFORM_ADMIN in self._roles_before(model):
+                raise RuleViolation(_("You cannot remove your own platform admin role."))
+            if not model.is_active:
+                raise RuleViolation(_("You cannot deactivate your own account."))
+
+    def _roles_before(self, model):
+        history = db.inspect(model).attrs.roles.history
+        return {r.code for r in (history.unchanged or ()) + tuple(history.deleted or ())}
+
+    def on_model_delete(self, model):
+        if model.id == current_user.id:
+            raise RuleViolation(_("You cannot delete your own account."))
+        super().on_model_delete(model)
+
+
+class RoleView(SecuredModelView):
+    resource = "role"
+    column_list = ("code", "name", "description", "permissions")
+    column_labels = {"code": _l("Code"), "name": _l("Name"), "description": _l("Description"),
+                     "permissions": _l("Permissions")}
+    column_searchable_list = ("code", "name")
+    column_default_sort = [("code", False)]
+    column_formatters = {"permissions": lambda v, c, m, n: len(m.permissions)}
+    form_columns = ("code", "name", "description")
+    form_extra_fields = {"permissions": PermissionMatrixField(_l("Permissions"))}
+
+    def on_model_change(self, form, model, is_created):
+        if not is_created and model.id and model.code != self._code_before(model) and \
+                self._code_before(model) in access.DEFAULT_ROLES:
+            raise RuleViolation(_("The code of a default role cannot be changed."))
+
+    def _code_before(self, model):
+        history = db.inspect(model).attrs.code.history
+        return (history.deleted or history.unchanged or [model.code])[0]
+
+
+def validate_role_code(form, field):
+    if field.data and not field.data.replace("_", "").isalnum():
+        raise ValidationError(_("Use letters, digits and underscores only."))
+
+
+RoleView.form_args = {"code": {"validators": [validate_role_code]}}
+
+
+class PermissionView(SecuredModelView):
+    resource = "role"
+    read_only = True
+    action_permissions = {}
+    column_list = ("code", "description")
+    column_labels = {"code": _l("Code"), "description": _l("Description")}
+    column_searchable_list = ("code",)
+    column_default_sort = [("code", False)]
+
+
+class AuditLogView(SecuredModelView):
+    resource = "audit"
+    read_only = True
+    action_permissions = {}
+    page_size = 50
+    column_list = ("at", "user", "action", "model", "object_id", "changes")
+    column_labels = {"at": _l("At (UTC)"), "user": _l("User"), "user.username": _l("User"),
+                     "action": _l("Action"), "model": _l("Model"), "object_id": _l("Row id"),
+                     "changes": _l("Changes")}
+    column_filters = ("action", "model", "user.username", "at", "object_id")
+    column_searchable_list = ("changes",)
+    column_sortable_list = ("at", "action", "model")
+    column_default_sort = [("at", True), ("id", True)]
+    column_formatters = {"changes": lambda v, c, m, n: (m.changes or "")[:300]}
+
+

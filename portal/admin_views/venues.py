@@ -1,0 +1,46 @@
+"""Cinemas and their halls: rows owned by a cinema, scoped by the base view."""
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.validators import NumberRange
+
+from ..i18n import enum_choices, enum_label
+from ..models import City
+from ..models.venues import HALL_TYPES
+from .base import SecuredModelView
+
+
+class CinemaView(SecuredModelView):
+    resource = "cinema"
+    column_list = ("name", "city", "address", "phone", "is_active", "created_at")
+    column_labels = {"name": _l("Name"), "city": _l("City"), "city.name": _l("City"),
+                     "address": _l("Address"), "phone": _l("Phone"),
+                     "is_active": _l("Active"), "created_at": _l("Created at")}
+    column_searchable_list = ("name", "address")
+    column_filters = ("city.name", "is_active")
+    column_sortable_list = ("name", ("city", "city.pinyin"), "is_active", "created_at")
+    column_default_sort = [("name", False)]
+    form_columns = ("name", "city", "address", "phone", "is_active")
+    form_args = {"city": {"query_factory": lambda: City.query.order_by(City.letter, City.pinyin),
+                          "allow_blank": False}}
+
+
+class HallView(SecuredModelView):
+    resource = "hall"
+    column_list = ("cinema", "name", "hall_type", "seat_rows", "seat_cols", "is_active")
+    column_labels = {"cinema": _l("Cinema"), "cinema.name": _l("Cinema"), "name": _l("Name"),
+                     "hall_type": _l("Hall type"), "seat_rows": _l("Seat rows"),
+                     "seat_cols": _l("Seats per row"), "is_active": _l("Active")}
+    column_searchable_list = ("name", "cinema.name")
+    column_filters = ("cinema.name", "hall_type", "is_active")
+    column_sortable_list = (("cinema", "cinema.name"), "name", "hall_type", "is_active")
+    column_default_sort = [("cinema_id", False), ("name", False)]
+    column_formatters = {"hall_type": lambda v, c, m, n: enum_label(m.hall_type)}
+    form_columns = ("cinema", "name", "hall_type", "seat_rows", "seat_cols", "is_active")
+    form_overrides = {"hall_type": SelectField}
+    form_args = {
+        "hall_type": {"choices": enum_choices(HALL_TYPES), "default": "2D"},
+        "seat_rows": {"validators": [NumberRange(min=1, max=100)]},
+        "seat_cols": {"validators": [NumberRange(min=1, max=100)]},
+    }
+    form_ajax_refs = {"cinema": {"fields": ("name",), "page_size": 20,
+                                 "placeholder": _l("Type a cinema name")}}

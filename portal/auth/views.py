@@ -1,0 +1,77 @@
+"""Sign-in and sign-out routes."""
+from urllib.parse import urljoin, urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from limits import parse as parse_limit
+
+from ..extensions import db, limiter
+from ..models import User
+from ..models.base import utcnow
+from ..services import audit
+from . import bp
+from .forms import LoginForm
+
+
+def safe_next(target):
+    """`target` if it stays on this site, else the dashboard."""
+    fallback = url_for("admin.index")
+    if not target or "\\" in target or any(ord(ch) < 32 for ch in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    resolved = urlsplit(urljoin(request.host_url, target))
+    if resolved.netloc != urlsplit(request.host_url).netloc:
+        return fallback
+    return target
+
+
+def _failure_limit():
+    return parse_limit(current_app.config["LOGIN_FAILURE_LIMIT"])
+
+
+def is_throttled(username):
+    """Whether `username` used up its failed sign-ins (storage shared by all workers)."""
+    return not limiter.limiter.test(_failure_limit(), "login-failure", username.lower())
+
+
+def count_failure(username):
+    limiter.limiter.hit(_failure_limit(), "login-failure", username.lower())
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        username = form.username.data.strip()
+        if is_throttled(username):
+            audit.record("login_failed", "user", changes={"username": username,
+                                                          "reason": "throttled"})
+            flash(_("Too many failed sign-ins. Try again in 15 minutes."), "danger")
+            return render_template("auth/login.html", form=form), 429
+        user = db.session.query(User).filter_by(username=username).first()
+        if user is None or not user.check_password(form.password.data) or not user.is_active:
+            count_failure(username)
+            audit.record("login_failed", "user", object_id=user.id if user else None,
+                         changes={"username": username})
+            flash(_("Invalid username or password."), "danger")
+            return render_template("auth/login.html", form=form), 200
+        login_user(user)
+        user.last_login_at = utcnow()
+        db.session.commit()
+        audit.record("login", "user", object_id=user.id, user_id=user.id)
+        return redirect(safe_next(form.next.data))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))

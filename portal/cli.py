@@ -1,0 +1,76 @@
+"""Command line: `flask --app wsgi <command>`."""
+import os
+from pathlib import Path
+
+import click
+from flask import current_app
+from tqdm import tqdm
+
+from .extensions import db
+from .services.accounts import create_user, sync_permissions
+from .services.cities import CityFileError, parse_cities, upsert_cities
+from .services.demo import seed_demo
+
+
+@click.command("seed-demo")
+@click.option("--password", envvar="PORTAL_DEMO_PASSWORD", default=None,
+              help="Password for the demo users (default: the documented demo password).")
+def seed_demo_command(password):
+    """Create the demo data that is missing (idempotent)."""
+    if not current_app.config.get("SEED_DEMO", True):
+        raise click.ClickException(
+            f"PORTAL_ENV={current_app.config['ENV_NAME']} never seeds demo data.")
+    logins = seed_demo(db.session, **({"password": password} if password else {}))
+    db.session.commit()
+    click.echo("Demo data is in place. Demo logins:")
+    for username, pw, role in logins:
+        click.echo(f"  {username:<10} {pw:<20} {role}")
+
+
+@click.command("import-cities")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_cities_command(path):
+    """Insert or update cities from a ticketing-site city JSON file (idempotent)."""
+    try:
+        cities = parse_cities(path.read_text(encoding="utf-8"))
+    except (CityFileError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{path}: {exc}") from None
+    with tqdm(total=len(cities), unit="city", disable=None) as bar:
+        created, updated = upsert_cities(db.session, cities, progress=bar.update)
+    db.session.commit()
+    click.echo(f"{len(cities)} cities read: {created} created, {updated} updated, "
+               f"{len(cities) - created - updated} unchanged.")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, help="Role code; repeatable.")
+@click.option("--cinema", "cinemas", multiple=True, type=int, help="Cinema id; repeatable.")
+@click.option("--email", default=None)
+@click.option("--password", default=None, help="Else PORTAL_PASSWORD, else a hidden prompt.")
+def create_user_command(username, roles, cinemas, email, password):
+    """Create a user with roles and assigned cinemas."""
+    password = password or os.environ.get("PORTAL_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(db.session, username, password, roles, cinemas, email)
+    except ValueError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Created user {user.username} (id {user.id}) with roles {', '.join(roles)}.")
+
+
+@click.command("sync-permissions")
+def sync_permissions_command():
+    """Make the permission table and the default roles match the code."""
+    result = sync_permissions(db.session)
+    db.session.commit()
+    click.echo(f"Permissions in sync ({result['permissions_created']} created); "
+               f"{result['roles']} default roles updated.")
+
+
+def init_cli(app):
+    for command in (seed_demo_command, import_cities_command, create_user_command,
+                    sync_permissions_command):
+        app.cli.add_command(command)

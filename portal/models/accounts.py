@@ -1,0 +1,93 @@
+"""Who signs in, and what their roles let them do."""
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .base import restrict_fk
+
+MIN_PASSWORD_LENGTH = 10
+
+role_permission = sa.Table(
+    "role_permission",
+    db.metadata,
+    sa.Column("role_id", sa.Integer, restrict_fk("role.id"), primary_key=True),
+    sa.Column("permission_id", sa.Integer, restrict_fk("permission.id"), primary_key=True),
+)
+
+user_role = sa.Table(
+    "user_role",
+    db.metadata,
+    sa.Column("user_id", sa.Integer, restrict_fk("user.id"), primary_key=True),
+    sa.Column("role_id", sa.Integer, restrict_fk("role.id"), primary_key=True),
+)
+
+user_cinema = sa.Table(
+    "user_cinema",
+    db.metadata,
+    sa.Column("user_id", sa.Integer, restrict_fk("user.id"), primary_key=True),
+    sa.Column("cinema_id", sa.Integer, restrict_fk("cinema.id"), primary_key=True, index=True),
+)
+
+
+class Permission(db.Model):
+    __tablename__ = "permission"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    code = sa.Column(sa.String(64), nullable=False, unique=True)
+    description = sa.Column(sa.String(255), nullable=False, default="")
+
+    def __str__(self):
+        return self.code
+
+
+class Role(db.Model):
+    __tablename__ = "role"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    code = sa.Column(sa.String(64), nullable=False, unique=True)
+    name = sa.Column(sa.String(128), nullable=False)
+    description = sa.Column(sa.String(255), nullable=False, default="")
+
+    permissions = relationship(Permission, secondary=role_permission, lazy="selectin",
+                               order_by=Permission.code)
+
+    def __str__(self):
+        return self.name
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    username = sa.Column(sa.String(64), nullable=False, unique=True)
+    email = sa.Column(sa.String(255), nullable=True)
+    password_hash = sa.Column(sa.String(255), nullable=False)
+    is_active = sa.Column(sa.Boolean, nullable=False, default=True, server_default=sa.true())
+    last_login_at = sa.Column(sa.DateTime, nullable=True)
+    locale = sa.Column(sa.String(16), nullable=True)
+
+    roles = relationship(Role, secondary=user_role, lazy="selectin", order_by=Role.code)
+    cinemas = relationship("Cinema", secondary=user_cinema, lazy="selectin")
+
+    def set_password(self, password):
+        """Hash and store `password`; refuses one that is too short."""
+        if len(password or "") < MIN_PASSWORD_LENGTH:
+            raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def permission_codes(self):
+        """Every permission code the user's roles add up to."""
+        return frozenset(p.code for role in self.roles for p in role.permissions)
+
+    @property
+    def role_codes(self):
+        return frozenset(role.code for role in self.roles)
+
+    def __str__(self):
+        return self.username

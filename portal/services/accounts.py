@@ -1,0 +1,51 @@
+"""Accounts: the permission table, the default roles and creating users."""
+from sqlalchemy import select
+
+from .. import access
+from ..models import Cinema, Permission, Role, User
+
+
+def sync_permissions(session):
+    """Make the permission table and the four default roles match the code; returns counts."""
+    existing = {p.code: p for p in session.scalars(select(Permission))}
+    created = 0
+    for code in access.ALL_PERMISSIONS:
+        if code not in existing:
+            existing[code] = Permission(code=code, description=access.describe_permission(code))
+            session.add(existing[code])
+            created += 1
+        elif not existing[code].description:
+            existing[code].description = access.describe_permission(code)
+    roles = {r.code: r for r in session.scalars(select(Role))}
+    for code, (name, description, codes) in access.DEFAULT_ROLES.items():
+        role = roles.get(code)
+        if role is None:
+            role = Role(code=code, name=name, description=description)
+            session.add(role)
+        role.permissions = sorted((existing[c] for c in codes), key=lambda p: p.code)
+    session.flush()
+    return {"permissions_created": created, "roles": len(access.DEFAULT_ROLES)}
+
+
+def create_user(session, username, password, role_codes=(), cinema_ids=(), email=None):
+    """Create an active user with roles and assigned cinemas; ValueError on bad input."""
+    username = (username or "").strip()
+    if not username:
+        raise ValueError("username is required")
+    if session.scalar(select(User).where(User.username == username)):
+        raise ValueError(f"user {username!r} already exists")
+    roles = list(session.scalars(select(Role).where(Role.code.in_(role_codes)))) \
+        if role_codes else []
+    missing = set(role_codes) - {r.code for r in roles}
+    if missing:
+        raise ValueError(f"unknown role(s): {', '.join(sorted(missing))}; run sync-permissions?")
+    cinemas = list(session.scalars(select(Cinema).where(Cinema.id.in_(cinema_ids)))) \
+        if cinema_ids else []
+    missing_cinemas = set(cinema_ids) - {c.id for c in cinemas}
+    if missing_cinemas:
+        raise ValueError(f"unknown cinema id(s): {', '.join(map(str, sorted(missing_cinemas)))}")
+    user = User(username=username, email=email, roles=roles, cinemas=cinemas, is_active=True)
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    return user

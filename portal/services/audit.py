@@ -1,0 +1,142 @@
+"""Audit writing: every create/edit/delete of an audited row, plus sign-ins and denials.
+
+Row changes are captured from the ORM session itself (`after_flush`), so admin views,
+bulk actions, the CLI and seeding all leave the same trail without remembering to.
+"""
+import datetime as dt
+import decimal
+import json
+import logging
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import event, inspect, insert
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..models import AuditLog, Cinema, City, Hall, Movie, Permission, Role, Schedule, User
+from ..models.base import utcnow
+
+log = logging.getLogger("portal.audit")
+
+AUDITED = (City, Cinema, Hall, Movie, Schedule, User, Role, Permission)
+NEVER_LOGGED = {"password_hash", "version"}
+
+
+def _plain(value):
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return sorted(str(v) for v in value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _acting_user_id():
+    if not has_request_context():
+        return None
+    try:
+        return current_user.id if current_user.is_authenticated else None
+    except Exception:  # no user loader in this request (e.g. during sign-in)
+        return None
+
+
+def _changes(obj, created):
+    state = inspect(obj)
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in NEVER_LOGGED:
+            continue
+        hist = state.attrs[key].history
+        if created:
+            value = getattr(obj, key)
+            if value is not None:
+                changes[key] = [None, _plain(value)]
+        elif hist.has_changes():
+            old = hist.deleted[0] if hist.deleted else None
+            new = hist.added[0] if hist.added else None
+            if _plain(old) != _plain(new):
+                changes[key] = [_plain(old), _plain(new)]
+    for rel in state.mapper.relationships:
+        if rel.secondary is None or created:
+            continue
+        hist = state.attrs[rel.key].history
+        if hist.added or hist.deleted:
+            changes[rel.key] = [
+                _plain(hist.unchanged + hist.deleted),
+                _plain(hist.unchanged + hist.added),
+            ]
+    if "password_hash" in state.attrs and state.attrs["password_hash"].history.added and not created:
+        changes["password"] = ["***", "***"]
+    return changes
+
+
+def _row_for(obj, action, user_id):
+    changes = _changes(obj, action == "create") if action != "delete" else {
+        "deleted": _plain(str(obj))
+    }
+    if action == "edit" and not changes:
+        return None
+    return {
+        "at": utcnow(),
+        "user_id": user_id,
+        "action": action,
+        "model": obj.__tablename__,
+        "object_id": str(inspect(obj).identity[0]) if inspect(obj).identity else None,
+        "changes": json.dumps(changes, ensure_ascii=False),
+    }
+
+
+def _after_flush(session, flush_context):
+    user_id = _acting_user_id()
+    rows = []
+    for action, objects in (("create", session.new), ("edit", session.dirty),
+                            ("delete", session.deleted)):
+        for obj in objects:
+            if isinstance(obj, AUDITED):
+                row = _row_for(obj, action, user_id)
+                if row:
+                    rows.append(row)
+    if rows:
+        session.connection().execute(insert(AuditLog), rows)
+
+
+def install_audit_listener():
+    """Record row changes of audited models on every session flush (idempotent)."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+
+
+def record(action, model="", object_id=None, changes=None, user_id=None, commit=True):
+    """Write one audit entry outside a row change (sign-in, failed sign-in, denial)."""
+    if user_id is None:
+        user_id = _acting_user_id()
+    details = dict(changes or {})
+    if has_request_context():
+        details.setdefault("ip", request.remote_addr)
+        if action == "denied":
+            details.setdefault("url", request.full_path.rstrip("?"))
+            details.setdefault("method", request.method)
+    db.session.add(AuditLog(
+        action=action, model=model, object_id=None if object_id is None else str(object_id),
+        user_id=user_id, changes=json.dumps(details, ensure_ascii=False),
+    ))
+    if commit:
+        db.session.commit()
+    log.info("audit %s %s %s user=%s", action, model, object_id, user_id)
+
+
+def last_editor(model_name, object_id):
+    """The username of whoever last created or edited a row, from the audit log."""
+    entry = (
+        db.session.query(AuditLog)
+        .filter(AuditLog.model == model_name, AuditLog.object_id == str(object_id),
+                AuditLog.action.in_(("create", "edit")))
+        .order_by(AuditLog.id.desc())
+        .first()
+    )
+    return entry.user.username if entry and entry.user else None

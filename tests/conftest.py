@@ -1,0 +1,116 @@
+"""Fixtures: one app and one migrated database per test session, emptied after each test.
+
+SQLite (a temporary file) by default; MySQL/MariaDB when PORTAL_TEST_DATABASE_URL is set.
+"""
+import os
+import re
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import inspect, text
+
+from portal import create_app
+from portal.extensions import db
+from portal.services.accounts import sync_permissions
+
+from . import factories
+
+
+def pytest_report_header(config):
+    return f"portal database: {os.environ.get('PORTAL_TEST_DATABASE_URL') or 'SQLite (temporary file)'}"
+
+
+def _reset_mysql_schema(app):
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
+            for table in inspect(conn).get_table_names():
+                conn.execute(text(f"DROP TABLE `{table}`"))
+            conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    base = tmp_path_factory.mktemp("portal")
+    url = os.environ.get("PORTAL_TEST_DATABASE_URL") or f"sqlite:///{base / 'test.db'}"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, UPLOADS_DEST=str(base / "uploads"),
+                     RATELIMIT_STORAGE_URI="memory://")
+    if url.startswith("mysql"):
+        _reset_mysql_schema(app)
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+TABLES_IN_DELETE_ORDER = (
+    "audit_log", "schedule", "user_cinema", "user_role", "hall", "cinema", "city", "movie",
+    '"user"', "role_permission", "role", "permission",
+)
+
+
+def empty_database():
+    db.session.remove()
+    with db.engine.begin() as conn:
+        for table in TABLES_IN_DELETE_ORDER:
+            if conn.dialect.name == "mysql":
+                table = table.replace('"', "`")
+            conn.execute(text(f"DELETE FROM {table}"))
+    sync_permissions(db.session)
+    db.session.commit()
+
+
+@pytest.fixture()
+def app_ctx(app):
+    with app.app_context():
+        empty_database()
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture()
+def client(app_ctx):
+    from portal.extensions import limiter
+    limiter.reset()
+    return app_ctx.test_client()
+
+
+@pytest.fixture()
+def runner(app_ctx):
+    return app_ctx.test_cli_runner()
+
+
+@pytest.fixture()
+def make(app_ctx):
+    """Factories for test data: make.cinema(), make.hall(cinema=...), make.user('auditor')."""
+    return factories.Factory(db.session)
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
+                     r'type="hidden" name="csrf_token" value="([^"]+)"|'
+                     r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html):
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token on the page"
+    return next(g for g in match.groups() if g)
+
+
+@pytest.fixture()
+def login_as(client, make):
+    """Sign in through the real form (CSRF on) as a new user of `role`; returns the user."""
+
+    def sign_in(role_or_user, cinemas=(), password=factories.PASSWORD):
+        user = role_or_user if not isinstance(role_or_user, str) else make.user(
+            role_or_user, cinemas=cinemas, password=password)
+        client.post("/logout", data={"csrf_token": csrf_from(client.get("/login").text)})
+        page = client.get("/login")
+        response = client.post("/login", data={
+            "csrf_token": csrf_from(page.text), "username": user.username, "password": password,
+        })
+        assert response.status_code == 302, response.text[:500]
+        return user
+
+    return sign_in
