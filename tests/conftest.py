@@ -114,3 +114,12 @@ def login_as(client, make):
         return user
 
     return sign_in
+
+
+def page_messages(html):
+    """Flashed messages and field errors on a page, as plain text (for assertions)."""
+    alerts = re.findall(r'class="alert alert-[a-z]+[^"]*"[^>]*>(.*?)</div>', html, re.S)
+    errors = re.findall(r'<li>(.*?)</li>', "".join(
+        re.findall(r'class="form-text text-danger[^"]*">(.*?)</ul>', html, re.S)), re.S)
+    clean = [re.sub(r"<[^>]+>|&times;", "", m).strip() for m in alerts + errors]
+    return [m for m in clean if m]

@@ -4,6 +4,7 @@ Every model view asks this class, never its own code, whether the signed-in user
 view, run an action on it, or touch a row: list and count, details, edit and delete by id,
 bulk actions, CSV export, ajax lookups and the choices of related-row drop-downs.
 """
+import itertools
 import logging
 
 from flask import abort, flash, redirect, request, url_for
@@ -77,7 +78,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         except (TypeError, ValueError):
             return None
         with db.session.no_autoflush:
-            return self.get_query().filter(self.pk == pk).first()
+            return self.get_query().filter(getattr(self.model, self.pk) == pk).first()
 
 
 class SecuredModelView(ModelView):
@@ -255,6 +256,14 @@ class SecuredModelView(ModelView):
             flash(_("The database was busy; nothing was saved. Please try again."), "error")
             return True
         return super().handle_view_exception(exc)
+
+    def _export_csv(self, return_url):
+        """Flask-Admin's CSV, with a UTF-8 BOM so that Excel shows Chinese text correctly."""
+        response = super()._export_csv(return_url)
+        response.response = itertools.chain(["\ufeff"], response.response)
+        response.mimetype = "text/csv"
+        response.charset = "utf-8"
+        return response
 
     def on_model_delete(self, model):
         refuse_delete_in_use(model)

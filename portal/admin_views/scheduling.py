@@ -4,7 +4,7 @@ from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..extensions import db
 from ..i18n import enum_choices, enum_label, format_price, format_showtime
@@ -55,7 +55,8 @@ class ScheduleView(SecuredModelView):
         "status": {"choices": enum_choices(SCHEDULE_STATUSES), "default": "scheduled"},
         "price": {"validators": [InputRequired(),
                                  NumberRange(min=MIN_PRICE, max=MAX_PRICE)], "places": 2},
-        "ends_at": {"description": _l("Computed: start + movie duration + clean-up time")},
+        "ends_at": {"description": _l("Computed: start + movie duration + clean-up time"),
+                    "validators": [Optional()]},
     }
     form_widget_args = {"ends_at": {"readonly": True}}
     form_ajax_refs = {
