@@ -1,5 +1,6 @@
 """Who signs in, and what their roles let them do."""
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -75,7 +76,9 @@ class User(UserMixin, db.Model):
         """Hash and store `password`; refuses one that is too short."""
         if len(password or "") < MIN_PASSWORD_LENGTH:
             raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
-        self.password_hash = generate_password_hash(password)
+        method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+        self.password_hash = generate_password_hash(password, **({"method": method} if method
+                                                                else {}))
 
     def check_password(self, password):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

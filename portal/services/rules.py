@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
 from ..extensions import db
-from ..models import Cinema, City, Hall, Movie, Role, Schedule, User, user_role
+from ..models import Cinema, City, Hall, Movie, Role, Schedule, User, user_cinema, user_role
 from ..models.audit import AuditLog
 
 
@@ -11,29 +11,29 @@ class RuleViolation(ValueError):
     """A business rule refuses the change; the message is shown to the user as it is."""
 
 
-# model -> (child table's exists-query, message)
+# model -> [(query of the rows that still use it, message)]
 _IN_USE = {
-    City: (lambda o: select(Cinema.id).where(Cinema.city_id == o.id),
-           _l("This city still has cinemas; it cannot be deleted.")),
-    Cinema: (lambda o: select(Hall.id).where(Hall.cinema_id == o.id),
-             _l("This cinema still has halls; deactivate it instead of deleting it.")),
-    Hall: (lambda o: select(Schedule.id).where(Schedule.hall_id == o.id),
-           _l("This hall still has schedules; deactivate it or cancel its schedules "
-              "instead of deleting it.")),
-    Movie: (lambda o: select(Schedule.id).where(Schedule.movie_id == o.id),
-            _l("This movie still has schedules; take it offline instead of deleting it.")),
-    Role: (lambda o: select(user_role.c.user_id).where(user_role.c.role_id == o.id),
-           _l("Users still hold this role; take it from them first.")),
-    User: (lambda o: select(AuditLog.id).where(AuditLog.user_id == o.id),
-           _l("This user has an audit history; deactivate the account instead.")),
+    City: [(lambda o: select(Cinema.id).where(Cinema.city_id == o.id),
+            _l("This city still has cinemas; it cannot be deleted."))],
+    Cinema: [(lambda o: select(Hall.id).where(Hall.cinema_id == o.id),
+              _l("This cinema still has halls; deactivate it instead of deleting it.")),
+             (lambda o: select(user_cinema.c.user_id).where(user_cinema.c.cinema_id == o.id),
+              _l("Users are still assigned to this cinema; unassign them or deactivate the "
+                 "cinema instead."))],
+    Hall: [(lambda o: select(Schedule.id).where(Schedule.hall_id == o.id),
+            _l("This hall still has schedules; deactivate it or cancel its schedules "
+               "instead of deleting it."))],
+    Movie: [(lambda o: select(Schedule.id).where(Schedule.movie_id == o.id),
+             _l("This movie still has schedules; take it offline instead of deleting it."))],
+    Role: [(lambda o: select(user_role.c.user_id).where(user_role.c.role_id == o.id),
+            _l("Users still hold this role; take it from them first."))],
+    User: [(lambda o: select(AuditLog.id).where(AuditLog.user_id == o.id),
+            _l("This user has an audit history; deactivate the account instead."))],
 }
 
 
 def refuse_delete_in_use(obj):
     """Raise RuleViolation when deleting `obj` would orphan or hide rows that use it."""
-    rule = _IN_USE.get(type(obj))
-    if rule is None:
-        return
-    query, message = rule
-    if db.session.scalar(select(exists(query(obj)))):
-        raise RuleViolation(str(message))
+    for query, message in _IN_USE.get(type(obj), ()):
+        if db.session.scalar(select(exists(query(obj)))):
+            raise RuleViolation(str(message))
