@@ -11,8 +11,7 @@ from .extensions import csrf, db, enforce_sqlite_foreign_keys, limiter, migrate,
 def create_app(env=None, **overrides):
     """Build the app for `env` (else PORTAL_ENV); `overrides` win over every other setting."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.update(load_config(env))
-    app.config.update(overrides)
+    app.config.update(load_config(env, overrides=overrides))
     app.config["UPLOADED_POSTERS_DEST"] = str(Path(app.config["UPLOADS_DEST"]) / "posters")
     _init_database_url(app)
     logging.getLogger("portal").setLevel(logging.INFO)

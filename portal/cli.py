@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from .extensions import db
@@ -13,6 +14,7 @@ from .services.demo import seed_demo
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--password", envvar="PORTAL_DEMO_PASSWORD", default=None,
               help="Password for the demo users (default: the documented demo password).")
 def seed_demo_command(password):
@@ -28,6 +30,7 @@ def seed_demo_command(password):
 
 
 @click.command("import-cities")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_cities_command(path):
     """Insert or update cities from a ticketing-site city JSON file (idempotent)."""
@@ -43,6 +46,7 @@ def import_cities_command(path):
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", "roles", multiple=True, required=True, help="Role code; repeatable.")
 @click.option("--cinema", "cinemas", multiple=True, type=int, help="Cinema id; repeatable.")
@@ -62,6 +66,7 @@ def create_user_command(username, roles, cinemas, email, password):
 
 
 @click.command("sync-permissions")
+@with_appcontext
 def sync_permissions_command():
     """Make the permission table and the default roles match the code."""
     result = sync_permissions(db.session)

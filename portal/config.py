@@ -27,7 +27,8 @@ class Config:
     SCHEDULE_CLEANUP_MINUTES = 15
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
-    LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
+    LOGIN_FAILURE_LIMIT = "5 per 15 minutes"  # per username
+    LOGIN_IP_LIMIT = "60 per minute"  # sign-in POSTs per client address (password spraying)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -55,6 +56,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     # Cheap hashes keep hundreds of sign-ins fast; other environments use Werkzeug's default.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    LOGIN_IP_LIMIT = "10000 per minute"
 
 
 class StagingConfig(Config):
@@ -89,8 +91,9 @@ FROM_ENVIRONMENT = {
 }
 
 
-def load_config(env=None, environ=None):
-    """Settings for `env` (else PORTAL_ENV, else development) with environment overrides."""
+def load_config(env=None, environ=None, overrides=None):
+    """Settings for `env` (else PORTAL_ENV, else development): class defaults, then the
+    environment, then `overrides` (from code, e.g. tests); refuses missing required ones."""
     environ = os.environ if environ is None else environ
     name = env or environ.get("PORTAL_ENV") or "development"
     if name not in CONFIGS:
@@ -106,6 +109,7 @@ def load_config(env=None, environ=None):
                 raise ConfigError(f"{variable} must be a {kind.__name__}, got {raw!r}") from None
     if name == "testing" and environ.get("PORTAL_TEST_DATABASE_URL"):
         values["SQLALCHEMY_DATABASE_URI"] = environ["PORTAL_TEST_DATABASE_URL"]
+    values.update(overrides or {})
     missing = [setting for setting in cls.REQUIRED if not values.get(setting)]
     if missing:
         names = ", ".join(FROM_ENVIRONMENT[m][0] for m in missing)

@@ -11,6 +11,7 @@ def init_auth(app):
 
     from . import views  # noqa: F401  (routes on bp)
     from .session import load_user, sign_out_inactive
+    from .throttle import init_throttle
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -19,4 +20,5 @@ def init_auth(app):
     login_manager.session_protection = app.config.get("SESSION_PROTECTION", "strong")
     login_manager.user_loader(load_user)
     app.before_request(sign_out_inactive)
+    init_throttle(app)
     app.register_blueprint(bp)

@@ -4,7 +4,7 @@ from urllib.parse import urljoin, urlsplit
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from limits import parse as parse_limit
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db, limiter
 from ..models import User
@@ -12,6 +12,7 @@ from ..models.base import utcnow
 from ..services import audit
 from . import bp
 from .forms import LoginForm
+from .throttle import login_throttle
 
 
 def safe_next(target):
@@ -28,20 +29,15 @@ def safe_next(target):
     return target
 
 
-def _failure_limit():
-    return parse_limit(current_app.config["LOGIN_FAILURE_LIMIT"])
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-def is_throttled(username):
-    """Whether `username` used up its failed sign-ins (storage shared by all workers)."""
-    return not limiter.limiter.test(_failure_limit(), "login-failure", username.lower())
-
-
-def count_failure(username):
-    limiter.limiter.hit(_failure_limit(), "login-failure", username.lower())
+def _ip_limit():
+    return current_app.config["LOGIN_IP_LIMIT"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_ip_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
@@ -50,18 +46,22 @@ def login():
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         username = form.username.data.strip()
-        if is_throttled(username):
+        throttle = login_throttle()
+        if throttle.is_blocked(username):
             audit.record("login_failed", "user", changes={"username": username,
                                                           "reason": "throttled"})
             flash(_("Too many failed sign-ins. Try again in 15 minutes."), "danger")
             return render_template("auth/login.html", form=form), 429
         user = db.session.query(User).filter_by(username=username).first()
+        if user is None:
+            check_password_hash(_DUMMY_HASH, form.password.data)  # same time as a real check
         if user is None or not user.check_password(form.password.data) or not user.is_active:
-            count_failure(username)
+            throttle.record_failure(username)
             audit.record("login_failed", "user", object_id=user.id if user else None,
                          changes={"username": username})
             flash(_("Invalid username or password."), "danger")
             return render_template("auth/login.html", form=form), 200
+        throttle.clear(username)
         login_user(user)
         user.last_login_at = utcnow()
         db.session.commit()
