@@ -1,0 +1,43 @@
+"""Journey 3b: an auditor can look everywhere and finds nothing to create, edit or delete."""
+import re
+
+from .ui import click_and_wait, list_rows, open_menu, sign_in
+
+
+def menu_entries(page):
+    """(category, entry) for every entry of the navbar's drop-down menus."""
+    entries = []
+    for toggle in page.locator(".navbar .dropdown > .dropdown-toggle").all():
+        category = toggle.inner_text().strip()
+        items = toggle.locator("xpath=..").locator(".dropdown-menu a.dropdown-item")
+        entries += [(category, text.strip()) for text in items.all_text_contents()]
+    return entries
+
+
+def change_controls(page):
+    """What on the page would let a person change data."""
+    found = [t.strip() for t in page.locator(".nav-tabs a").all_inner_texts()
+             if t.strip() in ("Create", "Edit")]
+    found += ["edit icon"] * page.locator("a[title='Edit Record']").count()
+    found += ["delete button"] * page.locator("form[action*='/delete/']").count()
+    found += ["bulk action"] * page.locator("#list_form_actions, .actions-nav a").count()
+    found += ["form"] * page.locator("form.admin-form").count()
+    return found
+
+
+def test_auditor_sees_every_list_but_no_create_edit_or_delete_controls(page, snapshot):
+    sign_in(page, "auditor")
+    entries = menu_entries(page)
+    assert ("Access", "Audit log") in entries and ("Cinemas", "Schedules") in entries
+
+    for category, entry in entries:
+        open_menu(page, category, entry)
+        assert page.locator("h1, h2, h3").filter(has_text=entry).count() or entry in page.title()
+        assert list_rows(page).count() > 0, entry
+        assert change_controls(page) == [], entry
+        assert page.locator(".nav-tabs a", has_text="Export").count() == 1, entry
+
+        click_and_wait(page, list_rows(page).first.locator("a[title='View Record']"))
+        assert re.search(r"/details/\?id=\d+", page.url), entry
+        assert change_controls(page) == [], entry
+    snapshot()

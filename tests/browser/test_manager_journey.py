@@ -1,0 +1,59 @@
+"""Journey 2: a cinema manager sees and picks only their own cinema's halls and showtimes."""
+import datetime as dt
+
+from .ui import (
+    add_filter,
+    choose,
+    close_lookup,
+    column_texts,
+    flashes,
+    list_rows,
+    open_menu,
+    open_tab,
+    pick_datetime,
+    save,
+    select2_options,
+    sign_in,
+)
+
+OWN_CINEMA = "万达影城（CBD店）"
+OTHER_CINEMA = "上海影城"
+
+
+def test_cinema_manager_sees_only_their_cinema_and_is_told_of_a_collision(page, snapshot):
+    sign_in(page, "manager")
+
+    open_menu(page, "Cinemas", "Halls")
+    assert list_rows(page).count() == 4
+    assert set(column_texts(page, "Cinema")) == {OWN_CINEMA}
+
+    open_menu(page, "Cinemas", "Schedules")
+    assert list_rows(page).count() == 25
+    assert set(column_texts(page, "Cinema")) == {OWN_CINEMA}
+
+    add_filter(page, "Cinema", OTHER_CINEMA)
+    assert list_rows(page).count() == 0
+    assert "There are no items in the table." in page.locator("table.model-list").inner_text()
+
+    open_menu(page, "Cinemas", "Schedules")
+    add_filter(page, "Movie", "流浪地球2", operation="equals")
+    assert list_rows(page).count() > 0
+    assert set(column_texts(page, "Movie")) == {"流浪地球2"}
+    assert set(column_texts(page, "Cinema")) == {OWN_CINEMA}
+
+    open_tab(page, "Create")
+    offered = select2_options(page, "hall", "厅")
+    assert sorted(offered) == sorted(f"{OWN_CINEMA} · {name}"
+                                     for name in ("1号厅", "2号厅", "3号厅", "杜比厅"))
+    close_lookup(page)
+
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    choose(page, "movie", "流浪地球", "流浪地球2")
+    choose(page, "hall", "1号", f"{OWN_CINEMA} · 1号厅")
+    pick_datetime(page, "starts_at", dt.datetime.combine(tomorrow, dt.time(10, 30)))
+    page.locator("#price").fill("45")
+    save(page)
+    collision = [m for m in flashes(page) if m.startswith("Collides with schedule #")]
+    assert collision and f"{tomorrow:%Y-%m-%d} 10:00" in collision[0], flashes(page)
+    assert page.locator("#starts_at").input_value().startswith(f"{tomorrow:%Y-%m-%d} 10:30")
+    snapshot()
