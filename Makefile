@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations lint bench clean
+.PHONY: run test install translations update-translations lint bench clean
 
 $(BIN)/activate: setup.cfg setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,15 @@ install: $(BIN)/activate translations
 
 translations: $(BIN)/activate
 	@if ls portal/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-	  $(BIN)/pybabel compile -q -d portal/translations; fi
+	  $(BIN)/pybabel compile -q -d portal/translations -D "messages admin"; fi
+
+# After changing user-facing strings: re-extract, merge into the catalogs, then translate
+# the new entries in portal/translations/*/LC_MESSAGES/messages.po (tests/test_i18n.py checks).
+update-translations: $(BIN)/activate
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -w 100 --project portal \
+	  -o portal/translations/messages.pot .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations -w 100 \
+	  --no-fuzzy-matching
 
 run: install
 	$(FLASK) db upgrade

@@ -13,6 +13,10 @@ def _page(code, title, message):
 
 
 def init_errors(app):
+    @app.errorhandler(400)
+    def bad_request(_exc):
+        return _page(400, _("Bad request"), _("The portal could not understand this request."))
+
     @app.errorhandler(403)
     def forbidden(_exc):
         return _page(403, _("Forbidden"), _("You do not have permission to do this."))

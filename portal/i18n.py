@@ -1,14 +1,30 @@
-"""Locale choice and locale-aware formatting."""
+"""Languages: which locale a request uses, how a user keeps a choice, locale-aware formatting.
+
+The choice, first that applies: `?lang=` (remembered in the session), the session, the
+signed-in user's saved `locale`, the browser's Accept-Language, PORTAL_DEFAULT_LOCALE.
+A choice reaches `user.locale` only through a POST with a CSRF token (the navbar switcher) or
+when a user signs in after choosing a language on the sign-in page; a GET never writes to
+the database.
+"""
+from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
-from flask import current_app, request, session
 from babel.dates import format_datetime as babel_format_datetime
-from flask_babel import format_currency, format_datetime, get_locale, lazy_gettext as _l
-from flask_login import current_user
+from flask import Blueprint, abort, current_app, redirect, request, session
+from flask_admin.model import typefmt
+from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, user_logged_in
 
-from .extensions import babel
+from .extensions import babel, db
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 
 LANGUAGE_NAMES = {"zh_Hans_CN": "简体中文", "en": "English"}
+
+# Accept-Language tags we understand -> our locale.
+_BROWSER_LANGUAGES = {"zh-CN": "zh_Hans_CN", "zh": "zh_Hans_CN", "en": "en"}
 
 # Enum codes stored as PRODUCT.md names them, shown translated.
 ENUM_LABELS = {
@@ -25,6 +41,27 @@ ENUM_LABELS = {
     "DOLBY": _l("Dolby Cinema"),
 }
 
+# audit_log.action codes, shown translated.
+AUDIT_ACTION_LABELS = {
+    "create": _l("Created"),
+    "edit": _l("Edited"),
+    "delete": _l("Deleted"),
+    "login": _l("Signed in"),
+    "login_failed": _l("Failed sign-in"),
+    "denied": _l("Denied"),
+}
+
+# audit_log.model (a table name), shown translated.
+MODEL_LABELS = {
+    "movie": _l("Movie"),
+    "cinema": _l("Cinema"),
+    "hall": _l("Hall"),
+    "schedule": _l("Schedule"),
+    "city": _l("City"),
+    "user": _l("User"),
+    "role": _l("Role"),
+    "permission": _l("Permission"),
+}
 
 ROLE_LABELS = {
     "platform_admin": _l("Platform admin"),
@@ -33,11 +70,34 @@ ROLE_LABELS = {
     "auditor": _l("Auditor"),
 }
 
+ROLE_DESCRIPTIONS = {
+    "platform_admin": _l("Platform staff: everything"),
+    "cinema_manager": _l("A cinema's manager: their cinemas, halls and schedules"),
+    "content_editor": _l("Catalogue editor: movies and posters"),
+    "auditor": _l("Compliance: view and export everything, read the audit log"),
+}
 
-def role_label(code):
-    """A default role's translated name; other roles show their code."""
-    return ROLE_LABELS.get(code, code)
+# The permission matrix: resources as rows, actions as columns.
+RESOURCE_LABELS = {
+    "movie": _l("Movies"),
+    "cinema": _l("Cinemas"),
+    "hall": _l("Halls"),
+    "schedule": _l("Schedules"),
+    "city": _l("Cities"),
+    "user": _l("Users"),
+    "role": _l("Roles and permissions"),
+    "audit": _l("Audit log"),
+}
 
+ACTION_LABELS = {
+    "view": _l("View"),
+    "create": _l("Create"),
+    "edit": _l("Edit"),
+    "delete": _l("Delete"),
+    "export": _l("Export"),
+}
+
+SCOPE_ALL_CINEMAS_LABEL = _l("Rows of every cinema")
 
 def enum_label(code):
     """The translated label of a stored enum code."""
@@ -45,27 +105,70 @@ def enum_label(code):
 
 
 def enum_choices(codes):
+    """Select choices for enum codes: the code is stored, the label shown."""
     return [(code, ENUM_LABELS.get(code, code)) for code in codes]
 
 
+def audit_action_label(code):
+    return AUDIT_ACTION_LABELS.get(code, code)
+
+
+def model_label(name):
+    return MODEL_LABELS.get(name, name)
+
+
+def role_label(code):
+    """A default role's translated name; other roles show their code."""
+    return ROLE_LABELS.get(code, code)
+
+
+def _is_seeded(role, field, index):
+    from .access import DEFAULT_ROLES
+    seeded = DEFAULT_ROLES.get(role.code)
+    return seeded is not None and getattr(role, field) == seeded[index]
+
+
+def role_name(role):
+    """A role's name in the reader's language while it is the seeded one, else as stored."""
+    return str(role_label(role.code)) if _is_seeded(role, "name", 0) else role.name
+
+
+def role_description(role):
+    return str(ROLE_DESCRIPTIONS[role.code]) if _is_seeded(role, "description", 1) \
+        else role.description
+
+
+def permission_label(code):
+    """'Movies: Edit' for movie.edit, in the reader's language."""
+    from .access import SCOPE_ALL_CINEMAS
+    if code == SCOPE_ALL_CINEMAS:
+        return str(SCOPE_ALL_CINEMAS_LABEL)
+    resource, _dot, action = code.partition(".")
+    return f"{RESOURCE_LABELS.get(resource, resource)}: {ACTION_LABELS.get(action, action)}"
+
+
+def supported_locale(tag):
+    return tag if tag in current_app.config["PORTAL_LOCALES"] else None
+
+
 def select_locale():
-    """?lang= (remembered), else the user's saved choice, else Accept-Language, else default."""
-    supported = current_app.config["PORTAL_LOCALES"]
-    asked = request.args.get("lang")
-    if asked in supported:
+    """?lang= (remembered), the session, the user's saved choice, Accept-Language, default."""
+    asked = supported_locale(request.args.get("lang"))
+    if asked:
         session["lang"] = asked
         return asked
-    if session.get("lang") in supported:
+    if supported_locale(session.get("lang")):
         return session["lang"]
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in supported:
+    if getattr(current_user, "is_authenticated", False) and supported_locale(current_user.locale):
         return current_user.locale
-    matched = request.accept_languages.best_match(["zh", "zh_CN", "zh-CN", "en"])
+    matched = request.accept_languages.best_match(list(_BROWSER_LANGUAGES))
     if matched:
-        return "en" if matched.startswith("en") else "zh_Hans_CN"
+        return _BROWSER_LANGUAGES[matched]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def format_price(value):
+    """A CNY price for the locale: ¥59.90 in Chinese, CN¥59.90 in English."""
     return "" if value is None else format_currency(value, "CNY")
 
 
@@ -75,14 +178,71 @@ def format_showtime(value, style="medium"):
 
 
 def format_utc(value, style="medium"):
-    """A stored UTC time, shown in the portal's time zone."""
+    """A stored UTC time, shown in the portal's time zone (BABEL_DEFAULT_TIMEZONE)."""
     return "" if value is None else format_datetime(value, style)
 
 
+def _utc_type_formatter(view, value, name):
+    return format_utc(value)
+
+
+def _date_type_formatter(view, value, name):
+    return format_date(value, "medium")
+
+
+def type_formatters(base=typefmt.BASE_FORMATTERS):
+    """Flask-Admin type formatters: dates per locale; datetimes are UTC unless a view's
+    column formatter says otherwise (schedule times are cinema wall-clock, see scheduling)."""
+    formatters = dict(base)
+    # datetime before date: Flask-Admin takes the first isinstance() match.
+    formatters[datetime] = _utc_type_formatter
+    formatters[date] = _date_type_formatter
+    return formatters
+
+
+bp = Blueprint("i18n", __name__)
+
+
+@bp.route("/language", methods=["POST"])
+def choose_language():
+    """The navbar switcher: remember the choice, and save it for a signed-in user."""
+    chosen = supported_locale(request.form.get("lang"))
+    if chosen is None:
+        abort(400)
+    session["lang"] = chosen
+    if current_user.is_authenticated and current_user.locale != chosen:
+        current_user.locale = chosen
+        db.session.commit()
+    from .auth.views import safe_next
+    return redirect(safe_next(request.form.get("next")))
+
+
+def _keep_choice_on_sign_in(_app, user, **_extra):
+    """A language chosen before signing in becomes the user's saved one (committed by the
+    sign-in view together with last_login_at)."""
+    chosen = supported_locale(session.get("lang"))
+    if chosen and user.locale != chosen:
+        user.locale = chosen
+
+
+def switcher_next():
+    """Where the switcher returns to: this page, without its ?lang=."""
+    if request.method != "GET":
+        return request.path
+    query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "lang"])
+    return request.path + ("?" + query if query else "")
+
+
+def admin_translations_path():
+    """Our 'admin' domain catalog, filling gaps in Flask-Admin's compiled zh_Hans_CN one."""
+    return str(TRANSLATIONS_DIR)
+
+
 def init_i18n(app):
-    translations = Path(__file__).resolve().parent / "translations"
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(translations))
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     babel.init_app(app, locale_selector=select_locale)
+    app.register_blueprint(bp)
+    user_logged_in.connect(_keep_choice_on_sign_in, app)
     app.jinja_env.filters["price"] = format_price
     app.jinja_env.filters["showtime"] = format_showtime
     app.jinja_env.filters["utc_time"] = format_utc
@@ -91,4 +251,4 @@ def init_i18n(app):
     @app.context_processor
     def languages():
         return {"portal_languages": LANGUAGE_NAMES, "current_locale_tag": str(get_locale()),
-                "role_label": role_label}
+                "role_label": role_label, "language_switcher_next": switcher_next}

@@ -3,6 +3,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
+from ..i18n import admin_translations_path
 from ..models import AuditLog, Cinema, City, Hall, Movie, Permission, Role, Schedule, User
 from .accounts import AuditLogView, PermissionView, RoleView, UserView
 from .base import PortalIndexView
@@ -17,6 +18,7 @@ def init_admin(app):
         name=_l("Cinema Portal"),
         index_view=PortalIndexView(name=_l("Dashboard"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/portal_base.html", fluid=True),
+        translations_path=admin_translations_path(),
     )
     catalogue, venues, access = _l("Catalogue"), _l("Cinemas"), _l("Access")
     admin.add_view(MovieView(Movie, name=_l("Movies"), category=catalogue, endpoint="movie"))

@@ -8,6 +8,9 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from .. import access
 from ..extensions import db
+from ..i18n import (ACTION_LABELS, RESOURCE_LABELS, SCOPE_ALL_CINEMAS_LABEL,
+                    audit_action_label, model_label, permission_label, role_description,
+                    role_name)
 from ..models import Permission
 from ..models.accounts import MIN_PASSWORD_LENGTH
 from ..services.rules import RuleViolation
@@ -19,7 +22,7 @@ class PermissionMatrixWidget:
 
     def __call__(self, field, **kwargs):
         chosen = set(field.data or ())
-        head = "".join(f"<th>{escape(action)}</th>" for action in access.ACTIONS)
+        head = "".join(f"<th>{escape(ACTION_LABELS[action])}</th>" for action in access.ACTIONS)
         rows = []
         for resource in access.RESOURCES:
             cells = []
@@ -28,14 +31,17 @@ class PermissionMatrixWidget:
                 checked = " checked" if code in chosen else ""
                 cells.append(
                     f'<td><input type="checkbox" name="{field.name}" value="{code}" '
-                    f'id="perm-{code}" aria-label="{code}"{checked}></td>')
-            rows.append(f"<tr><th>{escape(resource)}</th>{''.join(cells)}</tr>")
+                    f'id="perm-{code}" aria-label="{escape(permission_label(code))}"'
+                    f'{checked}></td>')
+            rows.append(f"<tr><th>{escape(RESOURCE_LABELS[resource])}</th>{''.join(cells)}</tr>")
         scope = access.SCOPE_ALL_CINEMAS
         checked = " checked" if scope in chosen else ""
+        scope_title = escape(_("All cinemas"))
         rows.append(
-            f'<tr><th>{escape(_("all cinemas"))}</th><td colspan="{len(access.ACTIONS)}">'
+            f'<tr><th>{scope_title}</th><td colspan="{len(access.ACTIONS)}">'
             f'<input type="checkbox" name="{field.name}" value="{scope}" id="perm-{scope}"'
-            f'{checked}> <label for="perm-{scope}">{scope}</label></td></tr>')
+            f'{checked}> <label for="perm-{scope}">{escape(SCOPE_ALL_CINEMAS_LABEL)}</label>'
+            '</td></tr>')
         return Markup(
             '<table class="table table-sm table-bordered permission-matrix" '
             f'id="{field.id}"><thead><tr><th></th>{head}</tr></thead>'
@@ -81,6 +87,9 @@ class UserView(SecuredModelView):
     }
     form_ajax_refs = {"cinemas": {"fields": ("name",), "page_size": 20,
                                   "placeholder": _l("Type a cinema name")}}
+    form_args = {"roles": {"get_label": role_name}}
+    column_formatters = {"roles": lambda v, c, m, n: ", ".join(str(role_name(r)) for r in m.roles)}
+    column_formatters_export = {"roles": lambda v, c, m, n: ", ".join(r.code for r in m.roles)}
 
     def on_model_change(self, form, model, is_created):
         if form.new_password.data:
@@ -111,8 +120,11 @@ class RoleView(SecuredModelView):
                      "permissions": _l("Permissions")}
     column_searchable_list = ("code", "name")
     column_default_sort = [("code", False)]
-    column_formatters = {"permissions": lambda v, c, m, n: len(m.permissions)}
-    form_columns = ("code", "name", "description")
+    column_formatters = {"permissions": lambda v, c, m, n: len(m.permissions),
+                         "name": lambda v, c, m, n: role_name(m),
+                         "description": lambda v, c, m, n: role_description(m)}
+    column_formatters_export = {"permissions": lambda v, c, m, n: len(m.permissions)}
+    form_columns = ("code", "name", "description", "permissions")
     form_extra_fields = {"permissions": PermissionMatrixField(_l("Permissions"))}
 
     def on_model_change(self, form, model, is_created):
@@ -139,6 +151,8 @@ class PermissionView(SecuredModelView):
     action_permissions = {}
     column_list = ("code", "description")
     column_labels = {"code": _l("Code"), "description": _l("Description")}
+    column_formatters = {"description": lambda v, c, m, n: permission_label(m.code)}
+    column_formatters_export = {}
     column_searchable_list = ("code",)
     column_default_sort = [("code", False)]
 
@@ -149,13 +163,16 @@ class AuditLogView(SecuredModelView):
     action_permissions = {}
     page_size = 50
     column_list = ("at", "user", "action", "model", "object_id", "changes")
-    column_labels = {"at": _l("At (UTC)"), "user": _l("User"), "user.username": _l("User"),
+    column_labels = {"at": _l("Time"), "user": _l("User"), "user.username": _l("User"),
                      "action": _l("Action"), "model": _l("Model"), "object_id": _l("Row id"),
                      "changes": _l("Changes")}
     column_filters = ("action", "model", "user.username", "at", "object_id")
     column_searchable_list = ("changes",)
     column_sortable_list = ("at", "action", "model")
     column_default_sort = [("at", True), ("id", True)]
-    column_formatters = {"changes": lambda v, c, m, n: (m.changes or "")[:300]}
+    column_formatters = {"changes": lambda v, c, m, n: (m.changes or "")[:300],
+                         "action": lambda v, c, m, n: audit_action_label(m.action),
+                         "model": lambda v, c, m, n: model_label(m.model)}
+    column_formatters_export = {"changes": column_formatters["changes"]}
 
 

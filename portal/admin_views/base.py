@@ -12,6 +12,7 @@ from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.helpers import get_form_data
+from flask_admin.model import typefmt
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -21,6 +22,7 @@ from wtforms import HiddenField
 
 from .. import access
 from ..extensions import db
+from ..i18n import type_formatters
 from ..services import audit
 from ..services.rules import RuleViolation, refuse_delete_in_use
 
@@ -99,6 +101,9 @@ class SecuredModelView(ModelView):
     export_types = ["csv"]
     export_max_rows = 50000
     details_modal = False
+    # Dates and UTC datetimes in the reader's locale and time zone (CSV keeps raw values).
+    column_type_formatters = type_formatters()
+    column_type_formatters_detail = type_formatters(typefmt.DETAIL_FORMATTERS)
 
     def __init__(self, model, **kwargs):
         super().__init__(model, db, **kwargs)
