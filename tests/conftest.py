@@ -123,3 +123,10 @@ def page_messages(html):
         re.findall(r'class="form-text text-danger[^"]*">(.*?)</ul>', html, re.S)), re.S)
     clean = [re.sub(r"<[^>]+>|&times;", "", m).strip() for m in alerts + errors]
     return [m for m in clean if m]
+
+
+@pytest.fixture()
+def english(client):
+    """Choose English for the rest of the test (the portal's default is Simplified Chinese)."""
+    client.get("/login?lang=en")
+    return client

@@ -16,6 +16,7 @@ from flask_admin.model import typefmt
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
@@ -43,6 +44,11 @@ VIEW_ACTIONS = {
 
 class PortalForm(FlaskForm):
     """Base of every admin form: Flask-WTF's CSRF token, the same one CSRFProtect checks."""
+
+    def __init__(self, formdata=_Auto, obj=None, prefix="", **kwargs):
+        # Flask-Admin's Unique validator compares against form._obj (set by its BaseForm).
+        self._obj = obj
+        super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
 
 
 class VersionField(HiddenField):

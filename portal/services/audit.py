@@ -75,6 +75,11 @@ def _changes(obj, created):
     return changes
 
 
+def _primary_key(obj):
+    values = inspect(obj).mapper.primary_key_from_instance(obj)
+    return None if values[0] is None else ",".join(str(v) for v in values)
+
+
 def _row_for(obj, action, user_id):
     changes = _changes(obj, action == "create") if action != "delete" else {
         "deleted": _plain(str(obj))
@@ -86,7 +91,7 @@ def _row_for(obj, action, user_id):
         "user_id": user_id,
         "action": action,
         "model": obj.__tablename__,
-        "object_id": str(inspect(obj).identity[0]) if inspect(obj).identity else None,
+        "object_id": _primary_key(obj),
         "changes": json.dumps(changes, ensure_ascii=False),
     }
 
