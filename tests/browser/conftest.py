@@ -81,7 +81,8 @@ def _browser_database(tmp_dir):
         return f"sqlite:///{tmp_dir / 'browser.db'}", lambda: None
     url = sa.engine.make_url(url)
     url = url.set(database=f"{url.database}_browser")
-    server = sa.create_engine(url.set(database=None))
+    server = sa.create_engine(sa.engine.URL.create(
+        url.drivername, url.username, url.password, url.host, url.port, query=url.query))
     with server.begin() as conn:
         conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{url.database}`"))
         conn.execute(sa.text(f"CREATE DATABASE `{url.database}` CHARACTER SET utf8mb4 "
