@@ -18,7 +18,7 @@ install: $(BIN)/activate translations
 
 translations: $(BIN)/activate
 	@if ls portal/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-	  $(BIN)/pybabel compile -q -d portal/translations -D "messages admin"; fi
+	  $(BIN)/pybabel compile -d portal/translations -D "messages admin" >/dev/null; fi
 
 # After changing user-facing strings: re-extract, merge into the catalogs, then translate
 # the new entries in portal/translations/*/LC_MESSAGES/messages.po (tests/test_i18n.py checks).
