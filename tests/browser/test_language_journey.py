@@ -36,7 +36,7 @@ def test_language_switcher_changes_the_whole_page_between_chinese_and_english(pa
     switch_language(page, "zh_Hans_CN")
     assert page.locator("label[for=username]").inner_text() == "用户名"
     assert page.locator("#sign-in").inner_text() == "登录"
-    page.locator("#username").fill("manager")
+    page.locator("#username").fill("manager2")
     page.locator("#password").fill("portal-demo-2026")
     click_and_wait(page, page.locator("#sign-in"))
 
