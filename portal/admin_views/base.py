@@ -62,6 +62,18 @@ class StaleEdit(RuleViolation):
     """Someone saved the row after this form was rendered."""
 
 
+MAX_ROW_ID = 2**31 - 1  # INT primary keys on MySQL; larger values match no row
+
+
+def parse_row_id(value):
+    """A row id from a URL or form value, or None for anything that cannot be one."""
+    try:
+        pk = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return pk if 0 < pk <= MAX_ROW_ID else None
+
+
 def deny(resource, reason="forbidden"):
     """Record the refusal and answer 403."""
     audit.record("denied", resource or "", changes={"reason": reason})
@@ -81,9 +93,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return access.scope_query(super().get_query(), self.model)
 
     def get_one(self, pk):
-        try:
-            pk = int(pk)
-        except (TypeError, ValueError):
+        pk = parse_row_id(pk)
+        if pk is None:
             return None
         with db.session.no_autoflush:
             return self.get_query().filter(getattr(self.model, self.pk) == pk).first()
@@ -164,11 +175,16 @@ class SecuredModelView(ModelView):
     def get_count_query(self):
         return access.scope_query(super().get_count_query(), self.model)
 
+    def _get_list_extra_args(self):
+        """The list's URL arguments, with a page number that cannot go below the first page."""
+        view_args = super()._get_list_extra_args()
+        view_args.page = max(0, view_args.page or 0)
+        return view_args
+
     def get_one(self, id):
         """A row by id, only from inside the scope; any other id answers 404."""
-        try:
-            pk = int(id)
-        except (TypeError, ValueError):
+        pk = parse_row_id(id)
+        if pk is None:
             abort(404)
         row = self.get_query().filter(self.model.id == pk).first()
         if row is None:
@@ -177,10 +193,7 @@ class SecuredModelView(ModelView):
 
     def scoped_rows(self, ids):
         """The rows of a bulk action, filtered through the scope (raw ids are never trusted)."""
-        try:
-            pks = [int(i) for i in ids]
-        except (TypeError, ValueError):
-            return []
+        pks = [pk for pk in map(parse_row_id, ids) if pk is not None]
         return self.get_query().filter(self.model.id.in_(pks)).all() if pks else []
 
     def _create_ajax_loader(self, name, options):
