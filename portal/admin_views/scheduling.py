@@ -1,17 +1,26 @@
 """Schedules (showtimes): scoped through their hall's cinema; rules in services.scheduling."""
-from flask import flash
+from datetime import date, timedelta
+
+from flask import abort, flash, redirect, request
+from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.model.fields import AjaxSelectField
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from sqlalchemy.exc import OperationalError
+from wtforms import DateField, DecimalField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from .. import access
 from ..extensions import db
 from ..i18n import enum_choices, enum_label, format_price, format_showtime
+from ..models import Cinema
 from ..models.scheduling import SCHEDULE_STATUSES
 from ..services.rules import RuleViolation
-from ..services.scheduling import MAX_PRICE, MIN_PRICE, prepare_schedule
-from .base import SecuredModelView
+from ..services.scheduling import (MAX_PRICE, MIN_PRICE, ShowtimeConflicts, create_showtimes,
+                                   day_plan, parse_start_times, plan_showtimes,
+                                   prepare_schedule)
+from .base import PortalForm, SecuredModelView
 
 
 class ReadOnlyField(StringField):
@@ -21,9 +30,46 @@ class ReadOnlyField(StringField):
         pass
 
 
+class StartTimesField(StringField):
+    """'10:00, 13:30, 19:00': `data` keeps the text as typed, `times` the parsed times."""
+
+    times = ()
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        try:
+            self.times = parse_start_times(self.data)
+        except ValueError as exc:
+            raise ValueError(_("Not a time: %(value)s (use HH:MM, for example 19:30).",
+                               value=str(exc))) from None
+
+
+def bulk_schedule_form(view):
+    """The bulk form, with the view's scoped movie and hall look-ups."""
+
+    class BulkScheduleForm(PortalForm):
+        movie = AjaxSelectField(view._form_ajax_refs["movie"], _l("Movie"))
+        hall = AjaxSelectField(view._form_ajax_refs["hall"], _l("Hall"))
+        first_day = DateField(_l("First day"), validators=[InputRequired()])
+        last_day = DateField(_l("Last day"), validators=[InputRequired()])
+        start_times = StartTimesField(
+            _l("Start times"), validators=[InputRequired()],
+            description=_l("Every day, for example: 10:00, 13:30, 19:00"))
+        price = DecimalField(_l("Price"), places=2, validators=[
+            InputRequired(), NumberRange(min=MIN_PRICE, max=MAX_PRICE)])
+        language_version = StringField(_l("Language version"), validators=[
+            Optional(), Length(max=32)])
+        status = SelectField(_l("Status"), default="scheduled",
+                             choices=enum_choices(("scheduled", "on_sale")))
+
+    return BulkScheduleForm()
+
+
 class ScheduleView(SecuredModelView):
     resource = "schedule"
     action_permissions = {"delete": "delete", "cancel": "edit", "put_on_sale": "edit"}
+    view_actions = {"bulk_view": "create", "day_view": "view"}
+    list_template = "admin/schedule_list.html"
     column_list = ("starts_at", "ends_at", "movie", "hall.cinema", "hall", "price",
                    "language_version", "status")
     column_labels = {
@@ -74,8 +120,10 @@ class ScheduleView(SecuredModelView):
         return form
 
     def _set_status(self, ids, status, check_rules):
+        """All or none: one refused schedule leaves every selected one as it was."""
         changed, refused = 0, []
         for schedule in self.scoped_rows(ids):
+            label = f"#{schedule.id}"
             schedule.status = status
             try:
                 if check_rules:
@@ -84,7 +132,11 @@ class ScheduleView(SecuredModelView):
                 changed += 1
             except RuleViolation as exc:
                 db.session.rollback()
-                refused.append(f"#{schedule.id}: {exc}")
+                refused.append(f"{label}: {exc}")
+                break
+            except OperationalError:
+                db.session.rollback()
+                refused.append(_("The database was busy. Please try again."))
                 break
         if refused:
             flash(_("Nothing was changed. %(reasons)s", reasons="; ".join(refused)), "error")
@@ -99,3 +151,66 @@ class ScheduleView(SecuredModelView):
     @action("put_on_sale", _l("Put on sale"), _l("Put the selected schedules on sale?"))
     def action_put_on_sale(self, ids):
         self._set_status(ids, "on_sale", check_rules=True)
+
+    @expose("/bulk/", methods=("GET", "POST"))
+    def bulk_view(self):
+        """A movie's shows in one hall for a range of days and start times, all or none."""
+        form, problems = bulk_schedule_form(self), []
+        if form.validate_on_submit():
+            try:
+                starts = plan_showtimes(form.first_day.data, form.last_day.data,
+                                        form.start_times.times)
+                created = create_showtimes(
+                    db.session, form.movie.data.id, form.hall.data.id, starts,
+                    form.price.data, form.language_version.data, form.status.data)
+                db.session.commit()
+            except ShowtimeConflicts as exc:
+                problems = exc.problems
+            except RuleViolation as exc:
+                problems = [str(exc)]
+            except OperationalError:
+                problems = [_("The database was busy; nothing was saved. Please try again.")]
+            else:
+                flash(_("%(count)s schedules created.", count=len(created)), "success")
+                return redirect(self.get_url(".index_view"))
+            db.session.rollback()
+            flash(_("Nothing was created: %(count)s problems, listed below.",
+                    count=len(problems)), "error")
+        return self.render("admin/schedule_bulk.html", form=form, problems=problems,
+                           return_url=self.get_url(".index_view"))
+
+    @expose("/day/")
+    def day_view(self):
+        """A cinema's halls as rows and the day's shows as blocks on a time axis."""
+        cinemas = access.scoped(Cinema).with_entities(Cinema.id, Cinema.name) \
+            .order_by(Cinema.name).all()
+        cinema = self._day_view_cinema(cinemas)
+        day = self._day_view_date()
+        plan = day_plan(db.session, cinema.id, day) if cinema is not None else None
+        return self.render("admin/schedule_day.html", cinemas=cinemas, cinema=cinema, day=day,
+                           plan=plan, previous_day=day - timedelta(days=1),
+                           next_day=day + timedelta(days=1))
+
+    def _day_view_cinema(self, cinemas):
+        raw = request.args.get("cinema_id", "")
+        if not raw:
+            return db.session.get(Cinema, cinemas[0].id) if len(cinemas) == 1 else None
+        try:
+            cinema_id = int(raw)
+        except ValueError:
+            abort(404)
+        cinema = access.scoped(Cinema).filter(Cinema.id == cinema_id).first()
+        if cinema is None:
+            abort(404)
+        return cinema
+
+    def _day_view_date(self):
+        raw = request.args.get("date", "")
+        try:
+            day = date.fromisoformat(raw) if raw else date.today()
+            if not date.min < day < date.max:
+                raise ValueError(raw)
+            return day
+        except ValueError:
+            flash(_("Not a date: %(value)s. Showing today.", value=raw), "warning")
+            return date.today()

@@ -1,8 +1,10 @@
 """Cinemas and their halls: rows owned by a cinema, scoped by the base view."""
+from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import NumberRange
 
+from .. import access
 from ..i18n import enum_choices, enum_label
 from ..models import City
 from ..models.venues import HALL_TYPES
@@ -22,6 +24,14 @@ class CinemaView(SecuredModelView):
     form_columns = ("name", "city", "address", "phone", "is_active")
     form_args = {"city": {"query_factory": lambda: City.query.order_by(City.letter, City.pinyin),
                           "allow_blank": False}}
+
+    def get_list_row_actions(self):
+        """Each cinema links to its day of schedules, for those who may see schedules."""
+        actions = super().get_list_row_actions()
+        if access.has_permission("schedule.view"):
+            actions.append(EndpointLinkRowAction("fa fa-calendar", "schedule.day_view",
+                                                 title=_l("Day view"), id_arg="cinema_id"))
+        return actions
 
 
 class HallView(SecuredModelView):

@@ -1,21 +1,35 @@
 """Scheduling rules: end times, what may be scheduled, and no two shows in one hall at once."""
 from dataclasses import dataclass
-from datetime import timedelta
-from decimal import Decimal
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from math import ceil, floor
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import lazyload
 
-from ..models import Hall, Movie, Schedule
+from ..models import Cinema, Hall, Movie, Schedule
 from .rules import RuleViolation
 
 MIN_PRICE = Decimal("0.01")
 MAX_PRICE = Decimal("9999.99")
+# A bulk request beyond these is a typo, not a plan: refuse it rather than lock a hall for long.
+MAX_BULK_DAYS = 31
+MAX_BULK_SHOWS = 200
 
 
 class SchedulingError(RuleViolation):
     """A schedule breaks a business rule; the message is shown to the user."""
+
+
+class ShowtimeConflicts(SchedulingError):
+    """Bulk scheduling refused: every problem found, none of the shows created."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,23 @@ def compute_ends_at(movie, starts_at):
     return starts_at + timedelta(minutes=movie.duration_minutes + cleanup_minutes())
 
 
+def overlaps(starts_a, ends_a, starts_b, ends_b):
+    """Two shows overlap when each starts before the other ends; touching ends are fine.
+
+    find_collisions asks the database the same question in SQL.
+    """
+    return starts_a < ends_b and starts_b < ends_a
+
+
+def check_price(price):
+    try:
+        in_range = price is not None and MIN_PRICE <= Decimal(price) <= MAX_PRICE
+    except (InvalidOperation, TypeError, ValueError):
+        in_range = False
+    if not in_range:
+        raise SchedulingError(_l("Price must be between 0.01 and 9999.99."))
+
+
 def check_schedule_rules(movie, hall, starts_at, price):
     """Raise SchedulingError for the first rule a schedule breaks (overlap aside)."""
     if hall is None or movie is None or starts_at is None:
@@ -51,14 +82,36 @@ def check_schedule_rules(movie, hall, starts_at, price):
         raise SchedulingError(_l("Movie %(movie)s is released on %(date)s; a schedule may not "
                                  "start before that.", movie=movie.title,
                                  date=movie.release_date.isoformat()))
-    if price is None or not (MIN_PRICE <= Decimal(price) <= MAX_PRICE):
-        raise SchedulingError(_l("Price must be between 0.01 and 9999.99."))
+    check_price(price)
 
 
 def lock_hall(session, hall_id):
-    """Lock the hall row for the rest of the transaction (MySQL); SQLite serialises writers."""
+    """Lock the hall row for the rest of the transaction and return it as now committed.
+
+    MySQL: SELECT ... FOR UPDATE on the hall alone (its cinema only share-locked, so halls of
+    one cinema do not queue behind each other). SQLite has no row locks: a no-op UPDATE takes
+    the database's write lock now, so a concurrent scheduler waits here, not after its check.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Hall.__table__).where(Hall.__table__.c.id == hall_id)
+                        .values(is_active=Hall.__table__.c.is_active))
+    hall = session.execute(
+        select(Hall).options(lazyload(Hall.cinema)).where(Hall.id == hall_id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if hall is not None:
+        session.execute(
+            select(Cinema).options(lazyload(Cinema.city)).where(Cinema.id == hall.cinema_id)
+            .with_for_update(read=True).execution_options(populate_existing=True)
+        )
+    return hall
+
+
+def read_movie(session, movie_id):
+    """The movie as now committed, share-locked so it cannot go offline under this write."""
     return session.execute(
-        select(Hall).where(Hall.id == hall_id).with_for_update()
+        select(Movie).where(Movie.id == movie_id).with_for_update(read=True)
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
 
@@ -90,13 +143,15 @@ def find_collisions(session, hall_id, starts_at, ends_at, exclude_ids=()):
     return [Collision(r.starts_at, r.ends_at, r.id, titles.get(r.movie_id, "")) for r in rows]
 
 
+def describe_collision(collision):
+    return _("Collides with schedule #%(id)s %(movie)s %(start)s–%(end)s in this hall.",
+             id=collision.schedule_id, movie=collision.movie_title,
+             start=collision.starts_at.strftime("%Y-%m-%d %H:%M"),
+             end=collision.ends_at.strftime("%H:%M"))
+
+
 def collision_message(collisions):
-    first = collisions[0]
-    return _l(
-        "Collides with schedule #%(id)s %(movie)s %(start)s–%(end)s in this hall.",
-        id=first.schedule_id, movie=first.movie_title,
-        start=first.starts_at.strftime("%Y-%m-%d %H:%M"), end=first.ends_at.strftime("%H:%M"),
-    )
+    return " ".join(describe_collision(c) for c in collisions)
 
 
 def prepare_schedule(session, schedule):
@@ -107,11 +162,12 @@ def prepare_schedule(session, schedule):
     INSERT first would take a shared lock on the hall and two requests would deadlock.
     """
     with session.no_autoflush:
-        hall_id = schedule.hall_id or (schedule.hall.id if schedule.hall is not None else None)
+        # The relationship wins: a form that moved the show to another hall has set
+        # `schedule.hall`, while `hall_id` still names the old one until the flush.
+        hall_id = schedule.hall.id if schedule.hall is not None else schedule.hall_id
+        movie_id = schedule.movie.id if schedule.movie is not None else schedule.movie_id
         hall = lock_hall(session, hall_id) if hall_id else None
-        movie = schedule.movie
-        if movie is None and schedule.movie_id:
-            movie = session.get(Movie, schedule.movie_id)
+        movie = read_movie(session, movie_id) if movie_id else None
         check_schedule_rules(movie, hall, schedule.starts_at, schedule.price)
         schedule.ends_at = compute_ends_at(movie, schedule.starts_at)
         if schedule.status == "cancelled":
@@ -122,3 +178,135 @@ def prepare_schedule(session, schedule):
     if collisions:
         raise SchedulingError(collision_message(collisions))
     return schedule
+
+
+# -- bulk scheduling ----------------------------------------------------------------------
+def parse_start_times(text):
+    """'10:00, 13:30 19:00' -> sorted distinct times; ValueError names the first bad entry."""
+    times = set()
+    for token in (text or "").replace(",", " ").replace("，", " ").replace(";", " ").split():
+        try:
+            times.add(datetime.strptime(token, "%H:%M").time())
+        except ValueError:
+            raise ValueError(token) from None
+    return sorted(times)
+
+
+def plan_showtimes(first_day, last_day, start_times):
+    """Every start time on every day from `first_day` to `last_day`, in order."""
+    if last_day < first_day:
+        raise SchedulingError(_l("The last day is before the first day."))
+    days = (last_day - first_day).days + 1
+    if days > MAX_BULK_DAYS:
+        raise SchedulingError(_l("At most %(days)s days at once.", days=MAX_BULK_DAYS))
+    if not start_times:
+        raise SchedulingError(_l("Give at least one start time."))
+    if days * len(start_times) > MAX_BULK_SHOWS:
+        raise SchedulingError(_l("At most %(count)s shows at once.", count=MAX_BULK_SHOWS))
+    return [datetime.combine(first_day + timedelta(days=d), t)
+            for d in range(days) for t in start_times]
+
+
+def _when(starts_at):
+    return starts_at.strftime("%Y-%m-%d %H:%M")
+
+
+def create_showtimes(session, movie_id, hall_id, starts, price, language_version="",
+                     status="scheduled"):
+    """Create one show per start in `starts`, all or none, in the caller's transaction.
+
+    Raises ShowtimeConflicts listing every rule broken and every collision, with existing
+    shows and among the new ones; otherwise adds the shows to the session and returns them.
+    """
+    with session.no_autoflush:
+        hall = lock_hall(session, hall_id)
+        movie = read_movie(session, movie_id)
+        problems, planned = [], []
+        for starts_at in sorted(starts):
+            try:
+                check_schedule_rules(movie, hall, starts_at, price)
+            except SchedulingError as exc:
+                message = f"{_when(starts_at)}: {exc}" if _depends_on_day(movie, starts_at) \
+                    else str(exc)
+                if message not in problems:
+                    problems.append(message)
+                continue
+            ends_at = compute_ends_at(movie, starts_at)
+            for collision in find_collisions(session, hall.id, starts_at, ends_at):
+                problems.append(f"{_when(starts_at)}: {describe_collision(collision)}")
+            for other in planned:
+                if overlaps(starts_at, ends_at, other.starts_at, other.ends_at):
+                    problems.append(_("%(when)s: overlaps the new %(other)s show (ends "
+                                      "%(end)s).", when=_when(starts_at),
+                                      other=_when(other.starts_at),
+                                      end=other.ends_at.strftime("%H:%M")))
+            planned.append(Schedule(movie_id=movie.id, hall_id=hall.id, starts_at=starts_at,
+                                    ends_at=ends_at, price=price,
+                                    language_version=language_version or "", status=status))
+    if problems:
+        raise ShowtimeConflicts(problems)
+    session.add_all(planned)
+    return planned
+
+
+def _depends_on_day(movie, starts_at):
+    """Only the release-date rule differs from day to day; others are said once."""
+    return bool(movie and movie.release_date and starts_at.date() < movie.release_date)
+
+
+# -- the day view ---------------------------------------------------------------------------
+# The axis always covers a cinema's usual opening hours, and stretches for earlier or later shows.
+DAY_OPENS_HOUR, DAY_CLOSES_HOUR = 8, 24
+
+
+@dataclass(frozen=True)
+class DayBlock:
+    """One show on the day view, placed in percent of the time axis."""
+
+    schedule: Schedule
+    left: float
+    width: float
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    day: date
+    first_hour: int
+    last_hour: int
+    rows: list  # [(hall, [DayBlock, ...])], halls by name
+
+    @property
+    def hours(self):
+        """(label, left %) for each hour mark; hours past midnight read 24:00, 25:00, ..."""
+        span = self.last_hour - self.first_hour
+        return [(f"{h:02d}:00", (h - self.first_hour) / span * 100)
+                for h in range(self.first_hour, self.last_hour + 1)]
+
+
+def day_plan(session, cinema_id, day):
+    """The halls of a cinema with the shows starting on `day`, placed on one time axis."""
+    halls = session.execute(
+        select(Hall).where(Hall.cinema_id == cinema_id).order_by(Hall.name)
+    ).scalars().all()
+    midnight = datetime.combine(day, time())
+    shows = session.execute(
+        select(Schedule).where(Schedule.hall_id.in_([h.id for h in halls]),
+                               Schedule.starts_at >= midnight,
+                               Schedule.starts_at < midnight + timedelta(days=1))
+        .order_by(Schedule.starts_at, Schedule.id)
+    ).scalars().all() if halls else []
+
+    def hours_after_midnight(moment):
+        return (moment - midnight).total_seconds() / 3600
+
+    first_hour = min([DAY_OPENS_HOUR] + [floor(hours_after_midnight(s.starts_at)) for s in shows])
+    last_hour = max([DAY_CLOSES_HOUR] + [ceil(hours_after_midnight(s.ends_at)) for s in shows])
+    span = last_hour - first_hour
+    by_hall = {h.id: [] for h in halls}
+    for show in shows:
+        by_hall[show.hall_id].append(DayBlock(
+            show,
+            left=(hours_after_midnight(show.starts_at) - first_hour) / span * 100,
+            width=(show.ends_at - show.starts_at).total_seconds() / 3600 / span * 100,
+        ))
+    return DayPlan(day, first_hour, last_hour, [(h, by_hall[h.id]) for h in halls])
