@@ -112,3 +112,23 @@ def test_permissions_are_read_only(client, login_as):
     login_as("platform_admin")
     assert client.get("/admin/permission/").status_code == 200
     assert client.get("/admin/permission/new/").status_code == 403
+
+
+def test_default_role_codes_cannot_be_changed(client, english, login_as):
+    login_as("platform_admin")
+    auditor = db.session.query(Role).filter_by(code="auditor").one()
+    response = post_form(client, f"/admin/role/edit/?id={auditor.id}", {
+        "code": "renamed", "name": auditor.name, "permissions": ["movie.view"]})
+    assert any("default role cannot be changed" in m for m in page_messages(response.text))
+    db.session.expire_all()
+    assert db.session.query(Role).filter_by(code="auditor").count() == 1
+
+
+def test_platform_admin_role_keeps_every_permission(client, english, login_as):
+    login_as("platform_admin")
+    admin_role = db.session.query(Role).filter_by(code="platform_admin").one()
+    response = post_form(client, f"/admin/role/edit/?id={admin_role.id}", {
+        "code": "platform_admin", "name": admin_role.name, "permissions": ["movie.view"]})
+    assert any("always holds every permission" in m for m in page_messages(response.text))
+    db.session.expire_all()
+    assert len(db.session.query(Role).filter_by(code="platform_admin").one().permissions) == 41

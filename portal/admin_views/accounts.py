@@ -60,8 +60,11 @@ class PermissionMatrixField(SelectMultipleField):
 
     def populate_obj(self, obj, name):
         codes = set(self.data or ())
-        rows = db.session.query(Permission).filter(Permission.code.in_(codes)).all() \
-            if codes else []
+        # No autoflush: the other fields are already populated, and flushing them here would
+        # wipe the attribute history that on_model_change and the audit log compare against.
+        with db.session.no_autoflush:
+            rows = db.session.query(Permission).filter(Permission.code.in_(codes)).all() \
+                if codes else []
         setattr(obj, name, rows)
 
 
@@ -131,6 +134,11 @@ class RoleView(SecuredModelView):
         if not is_created and model.id and model.code != self._code_before(model) and \
                 self._code_before(model) in access.DEFAULT_ROLES:
             raise RuleViolation(_("The code of a default role cannot be changed."))
+        if model.code == access.PLATFORM_ADMIN and \
+                {p.code for p in model.permissions} != set(access.ALL_PERMISSIONS):
+            # Platform admins hold every permission by definition: unticking one would lock
+            # every admin out of the screens needed to undo it.
+            raise RuleViolation(_("The platform admin role always holds every permission."))
 
     def _code_before(self, model):
         history = db.inspect(model).attrs.code.history
