@@ -17,7 +17,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
+from sqlalchemy import desc
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 
@@ -26,6 +28,7 @@ from ..extensions import db
 from ..i18n import type_formatters
 from ..services import audit
 from ..services.rules import RuleViolation, refuse_delete_in_use
+from . import listing
 
 log = logging.getLogger("portal.access")
 
@@ -174,6 +177,35 @@ class SecuredModelView(ModelView):
 
     def get_count_query(self):
         return access.scope_query(super().get_count_query(), self.model)
+
+    # -- list pages at millions of rows (see listing.py and bench/README.md) ---------------
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
+                 page_size=None):
+        """Flask-Admin's list, scoped; a capped count and a deferred-join page: 2 queries."""
+        joins, count_joins = {}, {}
+        query, count_query = self.get_query(), self.get_count_query()
+        if self._search_supported and search:
+            query, count_query, joins, count_joins = self._apply_search(
+                query, count_query, joins, count_joins, search)
+        if filters and self._filters:
+            query, count_query, joins, count_joins = self._apply_filters(
+                query, count_query, joins, count_joins, filters)
+        page_size = self.page_size if page_size is None else page_size
+        count = listing.capped_count(count_query, listing.count_reach(page, page_size))
+        for path in self._auto_joins:
+            query = query.options(joinedload(path))
+        query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
+        if page_size:
+            query = listing.deferred_page(query, self.model, page, page_size)
+        return count, (query.all() if execute else query)
+
+    def _order_by(self, query, joins, sort_joins, sort_field, sort_desc):
+        """Sort by a related column through an INNER JOIN when the relation is required."""
+        if sort_field is None or not listing.join_is_required(sort_joins):
+            return super()._order_by(query, joins, sort_joins, sort_field, sort_desc)
+        query, joins, alias = self._apply_path_joins(query, joins, sort_joins, inner_join=True)
+        column = sort_field if alias is None else getattr(alias, sort_field.key)
+        return query.order_by(desc(column) if sort_desc else column), joins
 
     def _get_list_extra_args(self):
         """The list's URL arguments, with a page number that cannot go below the first page."""

@@ -1,0 +1,1 @@
+"""Benchmarks at the size of a national chain: `python -m bench.generate`, `python -m bench.run`."""
