@@ -1,11 +1,16 @@
 """Error pages in the portal's look, translated."""
 import logging
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from .services.posters import readable_size
+
 log = logging.getLogger("portal.errors")
+
+# Admin form pages a too-large POST is sent back to, with a message, instead of a 413 page.
+RESUBMITTABLE = (".create_view", ".edit_view")
 
 
 def _page(code, title, message):
@@ -31,7 +36,14 @@ def init_errors(app):
 
     @app.errorhandler(413)
     def too_large(_exc):
-        return _page(413, _("Upload too large"), _("The file is larger than the portal accepts."))
+        message = _("The file is larger than the portal accepts (at most %(size)s). Nothing "
+                    "was saved.", size=readable_size(app.config.get("MAX_CONTENT_LENGTH") or 0))
+        if request.method == "POST" and (request.endpoint or "").endswith(RESUBMITTABLE):
+            # The body was never read, so the form cannot be re-rendered with its values:
+            # show it again, empty, with the reason.
+            flash(message, "error")
+            return redirect(request.full_path.rstrip("?"), code=303)
+        return _page(413, _("Upload too large"), message)
 
     @app.errorhandler(429)
     def too_many(_exc):

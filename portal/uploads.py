@@ -16,5 +16,9 @@ def poster(name):
         abort(403)
     response = send_from_directory(current_app.config["UPLOADED_POSTERS_DEST"], name,
                                    max_age=3600)
+    response.cache_control.public = False
+    response.cache_control.private = True  # behind a sign-in: no shared caches
     response.headers["X-Content-Type-Options"] = "nosniff"
+    # Only re-encoded images are stored; this keeps even a planted file from running script.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

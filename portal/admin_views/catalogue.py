@@ -1,15 +1,71 @@
 """Cities and movies: the catalogue every cinema shares."""
+from flask import current_app, g, url_for
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileAllowed, FileField
+from markupsafe import Markup
+from werkzeug.datastructures import FileStorage
 from wtforms import SelectField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import NumberRange, Optional, StopValidation
 
+from ..extensions import POSTER_EXTENSIONS
 from ..i18n import enum_choices, enum_label
 from ..models.catalogue import MOVIE_STATUSES
+from ..services import posters
 from .base import SecuredModelView
 
 
 def _enum_formatter(view, context, model, name):
     return enum_label(getattr(model, name))
+
+
+class PosterField(FileField):
+    """The poster upload; the view stores it, so it never writes to the model itself."""
+
+    decoded = None
+
+    def populate_obj(self, obj, name):
+        pass
+
+
+class PosterExtension(FileAllowed):
+    """FileAllowed with its message translated on failure: Flask-Admin shows only str errors."""
+
+    def __call__(self, form, field):
+        try:
+            super().__call__(form, field)
+        except StopValidation as exc:
+            raise StopValidation(str(exc)) from None
+
+
+def verified_poster(form, field):
+    """Decode the upload in full; keep the decoded image on the field for the view to store."""
+    if not isinstance(field.data, FileStorage) or not field.data:
+        return
+    try:
+        field.decoded = posters.verify_upload(field.data,
+                                              current_app.config.get("MAX_CONTENT_LENGTH"))
+    except posters.PosterRejected as exc:
+        raise StopValidation(str(exc)) from None
+
+
+def _poster_img(name, css_class, alt):
+    return Markup('<img class="{}" src="{}" alt="{}">').format(
+        css_class, url_for("uploads.poster", name=name), alt)
+
+
+def _poster_thumbnail(view, context, model, name):
+    if not model.poster:
+        return ""
+    return _poster_img(posters.thumbnail_name(model.poster), "poster-thumb", model.title)
+
+
+def _poster_details(view, context, model, name):
+    if not model.poster:
+        return ""
+    full = url_for("uploads.poster", name=model.poster)
+    return Markup('<a href="{}">{}</a><br>{}').format(
+        full, _poster_thumbnail(view, context, model, name),
+        _poster_img(model.poster, "poster-full", model.title))
 
 
 class CityView(SecuredModelView):
@@ -26,7 +82,7 @@ class CityView(SecuredModelView):
 
 class MovieView(SecuredModelView):
     resource = "movie"
-    column_list = ("title", "director", "genres", "duration_minutes", "release_date",
+    column_list = ("poster", "title", "director", "genres", "duration_minutes", "release_date",
                    "status", "rating")
     column_labels = {
         "title": _l("Title"), "original_title": _l("Original title"),
@@ -40,11 +96,19 @@ class MovieView(SecuredModelView):
     column_filters = ("status", "release_date", "genres", "language")
     column_default_sort = [("release_date", True), ("id", True)]
     column_sortable_list = ("title", "duration_minutes", "release_date", "status", "rating")
-    column_formatters = {"status": _enum_formatter}
+    column_formatters = {"status": _enum_formatter, "poster": _poster_thumbnail}
+    column_formatters_detail = {"status": _enum_formatter, "poster": _poster_details}
     column_formatters_export = {"status": lambda v, c, m, n: m.status}
     form_columns = ("title", "original_title", "director", "cast", "genres", "language",
                     "country", "duration_minutes", "release_date", "status", "rating",
-                    "synopsis")
+                    "synopsis", "poster_file")
+    form_extra_fields = {
+        "poster_file": PosterField(
+            _l("Poster"),
+            description=_l("JPEG, PNG or WebP. Uploading a file replaces the current poster."),
+            validators=[PosterExtension(POSTER_EXTENSIONS, _l(
+                "Choose a JPEG, PNG or WebP image (.jpg, .png, .webp).")), verified_poster]),
+    }
     form_overrides = {"status": SelectField}
     form_args = {
         "status": {"choices": enum_choices(MOVIE_STATUSES), "default": "coming_soon"},
@@ -52,3 +116,38 @@ class MovieView(SecuredModelView):
         "rating": {"validators": [Optional(), NumberRange(min=0, max=10)], "places": 1},
     }
     form_widget_args = {"synopsis": {"rows": 5}}
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if obj is not None and obj.poster:
+            form.poster_file.description = Markup("{}<br>{}").format(
+                _poster_img(posters.thumbnail_name(obj.poster), "poster-thumb", obj.title),
+                form.poster_file.description)
+        return form
+
+    # -- poster files follow the transaction: stored before commit, cleaned up after it ----
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        decoded = form.poster_file.decoded
+        if decoded is not None:
+            g.poster_change = (model.poster, posters.store_poster(decoded))
+            model.poster = g.poster_change[1]
+
+    def create_model(self, form):
+        return self._settle_poster_files(super().create_model(form))
+
+    def update_model(self, form, model):
+        return self._settle_poster_files(super().update_model(form, model))
+
+    def _settle_poster_files(self, saved):
+        """A saved change drops the replaced files; a failed one drops the files it stored."""
+        replaced, stored = g.pop("poster_change", (None, None))
+        posters.delete_poster(replaced if saved else stored)
+        return saved
+
+    def delete_model(self, model):
+        poster = model.poster
+        deleted = super().delete_model(model)
+        if deleted:
+            posters.delete_poster(poster)
+        return deleted
