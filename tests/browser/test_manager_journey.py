@@ -4,6 +4,7 @@ import datetime as dt
 from .ui import (
     add_filter,
     choose,
+    click_and_wait,
     close_lookup,
     column_texts,
     flashes,
@@ -12,6 +13,7 @@ from .ui import (
     open_tab,
     pick_datetime,
     save,
+    save_readme_screenshot,
     select2_options,
     sign_in,
 )
@@ -41,13 +43,28 @@ def test_cinema_manager_sees_only_their_cinema_and_is_told_of_a_collision(page, 
     assert set(column_texts(page, "Movie")) == {"流浪地球2"}
     assert set(column_texts(page, "Cinema")) == {OWN_CINEMA}
 
+    open_menu(page, "Cinemas", "Schedules")
+    open_tab(page, "Day view")
+    assert page.locator("#cinema_id option").all_inner_texts() == [OWN_CINEMA]
+    today = dt.date.today()
+    assert page.locator("#day-view-title").inner_text() == f"{OWN_CINEMA} · {today:%Y-%m-%d}"
+    halls = [t.strip() for t in page.locator("#day-grid .day-row:not(.day-axis) .day-hall")
+             .all_inner_texts()]
+    assert sorted(halls) == ["1号厅", "2号厅", "3号厅", "杜比厅"]
+    assert page.locator("#day-grid .day-block").count() == 16
+    save_readme_screenshot(page, "day-view")
+    click_and_wait(page, page.locator("#next-day"))
+    tomorrow = today + dt.timedelta(days=1)
+    assert page.locator("#day-view-title").inner_text() == f"{OWN_CINEMA} · {tomorrow:%Y-%m-%d}"
+    assert page.locator("#day-grid .day-block").count() == 16
+
+    open_menu(page, "Cinemas", "Schedules")
     open_tab(page, "Create")
     offered = select2_options(page, "hall", "厅")
     assert sorted(offered) == sorted(f"{OWN_CINEMA} · {name}"
                                      for name in ("1号厅", "2号厅", "3号厅", "杜比厅"))
     close_lookup(page)
 
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
     choose(page, "movie", "流浪地球", "流浪地球2")
     choose(page, "hall", "1号", f"{OWN_CINEMA} · 1号厅")
     pick_datetime(page, "starts_at", dt.datetime.combine(tomorrow, dt.time(10, 30)))
@@ -56,4 +73,5 @@ def test_cinema_manager_sees_only_their_cinema_and_is_told_of_a_collision(page, 
     collision = [m for m in flashes(page) if m.startswith("Collides with schedule #")]
     assert collision and f"{tomorrow:%Y-%m-%d} 10:00" in collision[0], flashes(page)
     assert page.locator("#starts_at").input_value().startswith(f"{tomorrow:%Y-%m-%d} 10:30")
+    save_readme_screenshot(page, "schedule-form")
     snapshot()

@@ -140,19 +140,46 @@ def delete_row(page, text):
     click_and_wait(page, row_with(page, text).locator("form[action*='/delete/'] button"))
 
 
+def attach_poster(page, title, colour, fmt="PNG"):
+    """Choose a poster file in the movie form's file field, as from the file dialog."""
+    extension, mime = {"PNG": ("png", "image/png"), "JPEG": ("jpg", "image/jpeg")}[fmt]
+    page.locator("#poster_file").set_input_files(files=[{
+        "name": f"poster.{extension}", "mimeType": mime,
+        "buffer": poster_image(title, colour, fmt=fmt)}])
+
+
+def thumbnail(page, title):
+    """The poster thumbnail in the list row of `title`: (src, shown) with shown meaning the
+    browser really loaded and decoded the image."""
+    image = row_with(page, title).locator("img.poster-thumb")
+    if image.count() == 0:
+        return None, False
+    image.scroll_into_view_if_needed()
+    shown = image.evaluate("img => img.decode().then(() => img.naturalWidth > 0, () => false)")
+    return image.get_attribute("src"), shown
+
+
 def poster_image(title, colour, size=(400, 600), fmt="PNG"):
-    """A small, real poster image (bytes) with the title written on it."""
+    """A real poster image (bytes): a shaded background with the title large across it."""
     from PIL import Image, ImageDraw
 
+    width, height = size
     image = Image.new("RGB", size, colour)
     draw = ImageDraw.Draw(image)
-    for y in range(size[1]):
-        shade = int(80 * y / size[1])
-        draw.line([(0, y), (size[0], y)],
-                  fill=tuple(max(0, c - shade) for c in colour))
-    font = _poster_font(44)
-    draw.rectangle([24, size[1] - 150, size[0] - 24, size[1] - 40], fill=(0, 0, 0))
-    draw.text((40, size[1] - 130), title, fill=(255, 255, 255), font=font)
+    for y in range(height):
+        shade = int(110 * y / height)
+        draw.line([(0, y), (width, y)], fill=tuple(max(0, c - shade) for c in colour))
+    draw.ellipse([width * 0.15, height * 0.12, width * 0.85, height * 0.12 + width * 0.7],
+                 outline=(255, 255, 255), width=6)
+    font_size = 96
+    while font_size > 20:
+        font = _poster_font(font_size)
+        left, _, right, _ = draw.textbbox((0, 0), title, font=font)
+        if right - left <= width * 0.86:
+            break
+        font_size -= 4
+    draw.text(((width - (right - left)) / 2 - left, height * 0.68), title,
+              fill=(255, 255, 255), font=font)
     buffer = io.BytesIO()
     image.save(buffer, fmt)
     return buffer.getvalue()
@@ -174,5 +201,6 @@ def save_readme_screenshot(page, name):
         return None
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=path)
     return path
