@@ -4,8 +4,9 @@ The portal runs in a werkzeug server thread on 127.0.0.1 with its own freshly mi
 demo-seeded database (a temporary SQLite file, or `<name>_browser` next to the MySQL database
 of PORTAL_TEST_DATABASE_URL) and its own uploads folder. CSRF stays on.
 
-Without /usr/bin/chromium (or the playwright package) the journeys are skipped with the
-reason printed; with PORTAL_REQUIRE_BROWSER=1 (CI) that absence is a failure instead.
+Without /usr/bin/chromium (PORTAL_CHROMIUM names another) or the playwright package the
+journeys are skipped, the reason printed in the summary; with PORTAL_REQUIRE_BROWSER=1 (CI)
+that absence is an error instead.
 """
 import os
 import re
@@ -21,7 +22,7 @@ from portal import create_app
 from portal.extensions import db
 from portal.services.demo import seed_demo
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 HERE = Path(__file__).resolve().parent
@@ -42,15 +43,6 @@ def _missing_browser():
 
 def _browser_required():
     return os.environ.get("PORTAL_REQUIRE_BROWSER") == "1"
-
-
-def pytest_report_header(config):
-    reason = _missing_browser()
-    if reason is None:
-        return f"browser journeys: headless {CHROMIUM}"
-    if _browser_required():
-        return f"browser journeys: REQUIRED but unavailable ({reason})"
-    return f"browser journeys: skipped ({reason})"
 
 
 def pytest_collection_modifyitems(config, items):
