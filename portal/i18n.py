@@ -13,9 +13,11 @@ from urllib.parse import urlencode
 from babel.dates import format_datetime as babel_format_datetime
 from flask import Blueprint, abort, current_app, redirect, request, session
 from flask_admin.model import typefmt
+import flask_babel
 from flask_babel import format_currency, format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
+from jinja2 import pass_context
 
 from .extensions import babel, db
 
@@ -238,15 +240,26 @@ def admin_translations_path():
     return str(TRANSLATIONS_DIR)
 
 
+def _per_request_filter(function):
+    """A Jinja filter Jinja may not fold into a constant when the template compiles:
+    `{{ 'on_sale'|enum_label }}` would otherwise keep the first request's language."""
+    @pass_context
+    def locale_filter(_context, value, *args):
+        return function(value, *args)
+    return locale_filter
+
+
 def init_i18n(app):
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel caches the locale on `g`: choose afresh on every request, also when one
+    # app context spans several requests (the test client inside an app context).
+    app.before_request(flask_babel.refresh)
     app.register_blueprint(bp)
     user_logged_in.connect(_keep_choice_on_sign_in, app)
-    app.jinja_env.filters["price"] = format_price
-    app.jinja_env.filters["showtime"] = format_showtime
-    app.jinja_env.filters["utc_time"] = format_utc
-    app.jinja_env.filters["enum_label"] = enum_label
+    for name, function in (("price", format_price), ("showtime", format_showtime),
+                           ("utc_time", format_utc), ("enum_label", enum_label)):
+        app.jinja_env.filters[name] = _per_request_filter(function)
 
     @app.context_processor
     def languages():
