@@ -80,9 +80,10 @@ def cinema_rows(n, city_ids, rnd):
     created = datetime(2020, 1, 1)
     for i in range(1, n + 1):
         brand = BRANDS[i % len(BRANDS)]
+        phone = f"0{rnd.randint(10, 99)}-{rnd.randint(10000000, 99999999)}"
         yield (i, f"{brand}（{rnd.choice(WORDS)}{i}店）", rnd.choice(city_ids),
-               f"{rnd.choice(STREETS)}{rnd.randint(1, 999)}号", f"0{rnd.randint(10, 99)}-"
-               f"{rnd.randint(10000000, 99999999)}", 1, created + timedelta(hours=i), 1)
+               f"{rnd.choice(STREETS)}{rnd.randint(1, 999)}号", phone, 1,
+               created + timedelta(hours=i), 1)
 
 
 def hall_rows(cinemas, per_cinema, rnd):

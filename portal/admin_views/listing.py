@@ -9,9 +9,6 @@ from flask_babel import gettext as _
 from markupsafe import escape
 from sqlalchemy import func, literal_column, select
 
-# Past the page being shown, the count looks this many pages further before it stops.
-PAGES_AHEAD = 10
-
 
 class CappedCount(int):
     """A count that stopped early: its value is cap + 1, it reads "more than <cap>"."""
@@ -24,9 +21,12 @@ class CappedCount(int):
 
 
 def count_reach(page, page_size):
-    """How many rows the count needs to see: the configured cap, or a little past the page."""
+    """How many rows the count needs to see: the configured cap past the page's first row.
+
+    So the pager always offers the pages after the one shown, however deep it is.
+    """
     cap = int(current_app.config.get("PORTAL_COUNT_CAP", 10000))
-    return max(cap, ((page or 0) + PAGES_AHEAD) * (page_size or 0))
+    return (page or 0) * (page_size or 0) + cap
 
 
 def capped_count(count_query, reach):

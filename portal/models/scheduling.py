@@ -14,6 +14,7 @@ class Schedule(Versioned, db.Model):
         sa.Index("ix_schedule_hall_id_starts_at", "hall_id", "starts_at"),
         sa.Index("ix_schedule_movie_id_starts_at", "movie_id", "starts_at"),
         sa.Index("ix_schedule_starts_at_id", "starts_at", "id"),
+        sa.Index("ix_schedule_status_starts_at", "status", "starts_at"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -23,7 +24,7 @@ class Schedule(Versioned, db.Model):
     ends_at = sa.Column(sa.DateTime, nullable=False)
     price = sa.Column(sa.Numeric(8, 2), nullable=False)
     language_version = sa.Column(sa.String(32), nullable=False, default="")
-    status = sa.Column(sa.String(16), nullable=False, default="scheduled", index=True)
+    status = sa.Column(sa.String(16), nullable=False, default="scheduled")
 
     movie = relationship("Movie", back_populates="schedules", lazy="joined", innerjoin=True)
     hall = relationship("Hall", back_populates="schedules", lazy="joined", innerjoin=True)

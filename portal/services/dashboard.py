@@ -7,6 +7,11 @@ from sqlalchemy import func, select
 from .. import access
 from ..extensions import db
 from ..models import Cinema, Hall, Movie, Schedule
+from ..models.scheduling import SCHEDULE_STATUSES
+
+# "Not cancelled" as an IN list: a range of the (status, starts_at) index per status, where
+# `status != 'cancelled'` made MariaDB read every one of millions of rows.
+SHOWING_STATUSES = tuple(s for s in SCHEDULE_STATUSES if s != "cancelled")
 
 
 def _scoped_count(model, *criteria):
@@ -29,9 +34,9 @@ def dashboard_figures(now=None):
     if access.has_permission("schedule.view"):
         figures["schedules_today"] = _scoped_count(
             Schedule, Schedule.starts_at >= today, Schedule.starts_at < today + timedelta(days=1),
-            Schedule.status != "cancelled")
+            Schedule.status.in_(SHOWING_STATUSES))
         figures["schedules_next_week"] = _scoped_count(
             Schedule, Schedule.starts_at >= now, Schedule.starts_at < now + timedelta(days=7),
-            Schedule.status != "cancelled")
+            Schedule.status.in_(SHOWING_STATUSES))
     figures["user"] = current_user
     return figures

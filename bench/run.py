@@ -1,0 +1,404 @@
+"""Measure the portal's list pages at the size of a national chain, against stock and floor.
+
+    python -m bench.generate && python -m bench.run          # writes bench/results/latest.json
+
+One run measures, on the database `bench.generate` filled (BENCH_DATABASE_URL):
+SQL queries and p50/p95 ms per list page (default, page 500, a search, a filter, a sort by a
+related column) as a platform admin and as a cinema manager, rendered by the real app through
+Flask's test client; the same pages of stock Flask-Admin `ModelView`s (baseline) and of a
+hand-written one-query page (floor); the dashboard; create-schedule with its overlap check at
+2M rows against 10k rows (BENCH_SMALL_DATABASE_URL); and gunicorn (2 workers) throughput of
+the schedule list under wrk, with each worker's memory.
+"""
+import argparse
+import http.cookiejar
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from datetime import datetime, timedelta
+from datetime import time as dtime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import event, func, select
+
+from portal.extensions import db
+from portal.models import Cinema, City, Hall, Movie, Schedule
+from portal.services.scheduling import prepare_schedule
+
+from .app import LISTS, build_app
+from .common import ADMIN, BENCH_URL, MANAGER, PASSWORD, SMALL_URL, bench_app
+
+RESULTS = Path(__file__).resolve().parent / "results"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+USER_AGENT = "portal-bench"
+SEARCHES = {"schedule": "星辰", "hall": "5号厅", "movie": "流浪", "cinema": "万达"}
+FILTERS = {"schedule": ("status", "on_sale"), "hall": ("hall_type", "IMAX"),
+           "movie": ("status", "showing"), "cinema": ("name", None)}
+RELATED_SORTS = {"schedule": "movie", "hall": "cinema", "cinema": "city"}
+TARGETS = {
+    "queries_per_page": "at most 3 SQL queries per list page, whatever its size",
+    "floor_ratio": "p50 within 3x of the floor page",
+    "stock_ratio_page1": "at least 5x faster than stock on page 1",
+    "stock_ratio_deep_or_sort": "at least 20x faster than stock on a deep page or a related sort",
+    "manager_vs_admin": "cinema manager's scoped list no slower than 1.2x the admin's",
+    "create_ratio": "create-schedule at 2M rows within 1.3x of at 10k rows",
+    "throughput_ratio": "gunicorn throughput of the schedule list at least 40% of the floor's",
+    "worker_rss_mb": "a worker's memory under 120 MB",
+}
+
+
+class QueryCounter:
+    def __init__(self, engine):
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *args):
+        self.count += 1
+
+
+def sign_in(app, username):
+    client = app.test_client()
+    token = CSRF_RE.search(client.get("/login").text).group(1)
+    response = client.post("/login", data={"csrf_token": token, "username": username,
+                                           "password": PASSWORD})
+    assert response.status_code == 302, f"could not sign in as {username}"
+    return client
+
+
+def measure(client, counter, url, reps, budget):
+    """p50/p95 ms and queries of GET url: one warm-up, then up to `reps` within `budget` s."""
+    started = time.perf_counter()
+    response = client.get(url)
+    warm_ms = (time.perf_counter() - started) * 1000
+    assert response.status_code == 200, f"{url} answered {response.status_code}"
+    times, queries = [], None
+    if warm_ms > 2000:
+        times.append(warm_ms)  # seconds per request: the warm-up is a sample too
+    spent = time.perf_counter()
+    while len(times) < reps and (len(times) < 2 or time.perf_counter() - spent < budget):
+        counter.count = 0
+        t0 = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - t0) * 1000)
+        queries = counter.count
+    times.sort()
+    return {"url": url, "p50": round(statistics.median(times), 2),
+            "p95": round(times[min(len(times) - 1, int(len(times) * 0.95))], 2),
+            "n": len(times), "queries": queries}
+
+
+def view_of(app, endpoint):
+    for admin in app.extensions["admin"]:
+        for view in admin._views:
+            if view.endpoint == endpoint:
+                return view
+    raise LookupError(endpoint)
+
+
+def filter_arg(view, column, value):
+    for index, flt in enumerate(view._filters):
+        if getattr(flt.column, "key", None) == column and type(flt).__name__ in (
+                "FilterEqual", "BooleanEqualFilter"):
+            return f"flt0_{view.get_filter_arg(index, flt)}={urllib.parse.quote(str(value))}"
+    raise LookupError(f"{view.endpoint}: no equals filter on {column}")
+
+
+def sort_arg(view, column):
+    names = [name for name, _label in view._list_columns]
+    return f"sort={names.index(column)}"
+
+
+def variants(app, name, prefix, city_name):
+    """The query strings of the pages measured for one list of one admin (portal or stock)."""
+    view = view_of(app, f"{prefix}{name}")
+    column, value = FILTERS[name]
+    pages = {"page 1": "", "page 500": "page=499",
+             "search": "search=" + urllib.parse.quote(SEARCHES[name]),
+             "filter": filter_arg(view, column, value if value is not None else city_name)}
+    if name in RELATED_SORTS:
+        pages["related sort"] = sort_arg(view, RELATED_SORTS[name])
+    return pages
+
+
+def measure_lists(app, counter, reps, budget, only=None):
+    with app.app_context():
+        city_name = db.session.execute(
+            select(City.name).join(Cinema, Cinema.city_id == City.id).where(Cinema.id == 1)
+        ).scalar_one()
+    rows = []
+    for role, username in (("admin", ADMIN), ("manager", MANAGER)):
+        client = sign_in(app, username)
+        overhead = measure(client, counter, "/bench/session", 5, 1)["queries"]
+        for name in LISTS:
+            if only and name not in only:
+                continue
+            scope = "&cinema=1" if role == "manager" else ""
+            floor = measure(client, counter, f"/floor/{name}?page=0{scope}", reps, budget)
+            portal_pages = variants(app, name, "", city_name)
+            stock_pages = variants(app, name, "stock_", city_name)
+            for variant, query in portal_pages.items():
+                portal = measure(client, counter, f"/admin/{name}/?{query}", reps, budget)
+                stock = measure(client, counter, f"/stock/{name}/?{stock_pages[variant]}",
+                                reps, budget)
+                row = {"role": role, "list": name, "page": variant,
+                       "queries": portal["queries"] - overhead,
+                       "queries_total": portal["queries"], "p50": portal["p50"],
+                       "p95": portal["p95"], "stock_queries": stock["queries"] - overhead,
+                       "stock_p50": stock["p50"], "stock_p95": stock["p95"],
+                       "vs_stock": round(stock["p50"] / portal["p50"], 1)}
+                if variant == "page 1":
+                    big = measure(client, counter,
+                                  f"/admin/{name}/?page_size=100", reps, budget)
+                    row["queries_at_100"] = big["queries"] - overhead
+                    row["floor_p50"] = floor["p50"]
+                    row["vs_floor"] = round(portal["p50"] / floor["p50"], 2)
+                rows.append(row)
+                print(format_row(row), flush=True)
+        dash = measure(client, counter, "/admin/", reps, budget)
+        rows.append({"role": role, "list": "dashboard", "page": "/admin/",
+                     "queries": dash["queries"] - overhead, "queries_total": dash["queries"],
+                     "p50": dash["p50"], "p95": dash["p95"]})
+        print(format_row(rows[-1]), flush=True)
+    return rows, overhead
+
+
+def format_row(row):
+    extra = ""
+    if "vs_floor" in row:
+        extra = f" floor {row['floor_p50']:7.1f} x{row['vs_floor']:<5} q@100 {row['queries_at_100']}"
+    stock = ""
+    if "stock_p50" in row:
+        stock = (f" | stock q {row['stock_queries']:>2} p50 {row['stock_p50']:9.1f}"
+                 f" x{row['vs_stock']:<6}")
+    return (f"{row['role']:8} {row['list']:9} {row['page']:13} q {row['queries']:>2} "
+            f"p50 {row['p50']:7.1f} p95 {row['p95']:7.1f}{stock}{extra}")
+
+
+def time_creates(url, reps, seed=7):
+    """p50/p95 ms of prepare_schedule + INSERT (rolled back) in random halls at a free slot."""
+    app = bench_app(url)
+    rnd = random.Random(seed)
+    times = []
+    with app.app_context():
+        halls = db.session.scalar(select(func.max(Hall.id)))
+        first = db.session.scalar(select(func.min(Schedule.starts_at)))
+        last = db.session.scalar(select(func.max(Schedule.starts_at)))
+        middle = (first + (last - first) / 2).date()
+        movies = db.session.scalars(
+            select(Movie.id).where(Movie.status == "showing", Movie.release_date < middle)
+            .limit(200)).all()
+        scheduled = db.session.scalar(select(func.count()).select_from(Schedule))
+        for i in range(reps + 5):
+            day = middle + timedelta(days=rnd.randint(-3, 3))
+            schedule = Schedule(movie_id=rnd.choice(movies), hall_id=rnd.randint(1, halls),
+                                starts_at=datetime.combine(day, dtime(7, 0)),
+                                price=Decimal("45.00"), status="scheduled",
+                                language_version="国语2D")
+            t0 = time.perf_counter()
+            prepare_schedule(db.session, schedule)
+            db.session.add(schedule)
+            db.session.flush()
+            elapsed = (time.perf_counter() - t0) * 1000
+            db.session.rollback()
+            if i >= 5:
+                times.append(elapsed)
+        db.engine.dispose()
+    times.sort()
+    return {"schedules": scheduled, "p50": round(statistics.median(times), 2),
+            "p95": round(times[int(len(times) * 0.95)], 2), "n": len(times)}
+
+
+# -- gunicorn ----------------------------------------------------------------------------
+def http_sign_in(base):
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
+    token = CSRF_RE.search(opener.open(f"{base}/login").read().decode()).group(1)
+    data = urllib.parse.urlencode({"csrf_token": token, "username": ADMIN,
+                                   "password": PASSWORD}).encode()
+    opener.open(f"{base}/login", data)
+    page = opener.open(f"{base}/admin/schedule/")
+    assert page.geturl().endswith("/admin/schedule/"), "not signed in under gunicorn"
+    return opener, "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def wait_for(base, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/login", timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("gunicorn did not start")
+
+
+def load_wrk(url, cookie, seconds, connections):
+    out = subprocess.run(
+        ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "-H",
+         f"Cookie: {cookie}", "-H", f"User-Agent: {USER_AGENT}", url],
+        capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return {"tool": "wrk", "rps": round(rps, 1), "errors": int(bad.group(1)) if bad else 0}
+
+
+def load_python(url, cookie, seconds, connections):
+    """A bounded load loop when wrk is not installed: `connections` threads for `seconds`."""
+    done, errors, stop = [0], [0], time.time() + seconds
+
+    def worker():
+        while time.time() < stop:
+            request = urllib.request.Request(url, headers={"Cookie": cookie,
+                                                           "User-Agent": USER_AGENT})
+            try:
+                urllib.request.urlopen(request, timeout=30).read()
+                done[0] += 1
+            except OSError:
+                errors[0] += 1
+
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {"tool": "python threads", "rps": round(done[0] / seconds, 1), "errors": errors[0]}
+
+
+def rss_mb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
+def worker_pids(master):
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def measure_gunicorn(seconds, connections, port=8765):
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, BENCH_DATABASE_URL=BENCH_URL)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "bench.serve:app"],
+        env=env, cwd=Path(__file__).resolve().parent.parent)
+    try:
+        wait_for(base)
+        _opener, cookie = http_sign_in(base)
+        load = load_wrk if shutil.which("wrk") else load_python
+        result = {}
+        for key, path in (("floor", "/floor/schedule"), ("portal", "/admin/schedule/")):
+            load(base + path, cookie, 2, connections)  # warm both workers
+            result[key] = load(base + path, cookie, seconds, connections)
+        result["worker_rss_mb"] = [rss_mb(pid) for pid in worker_pids(server.pid)]
+        result["ratio"] = round(result["portal"]["rps"] / result["floor"]["rps"], 2)
+        return result
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def verdicts(rows, creates, gunicorn):
+    lists = [r for r in rows if r["list"] != "dashboard"]
+    firsts = [r for r in lists if r["page"] == "page 1"]
+    by = {(r["role"], r["list"], r["page"]): r for r in lists}
+    deep = [max(r["vs_stock"] for r in lists if r["role"] == role and r["list"] == name
+                and r["page"] in ("page 500", "related sort"))
+            for role, name, page in by if page == "page 1"]
+    manager = [round(by[("manager", name, "page 1")]["p50"] / by[("admin", name, "page 1")]["p50"],
+                     2) for name in LISTS if ("manager", name, "page 1") in by]
+    result = {
+        "queries_per_page": (max(r["queries"] for r in lists), 3),
+        "constant_queries": (all(r["queries"] == r["queries_at_100"] for r in firsts), True),
+        "floor_ratio": (max(r["vs_floor"] for r in firsts), 3),
+        "stock_ratio_page1": (min(r["vs_stock"] for r in firsts), 5),
+        "stock_ratio_deep_or_sort": (min(deep), 20),
+        "manager_vs_admin": (max(manager), 1.2),
+    }
+    if creates:
+        result["create_ratio"] = (creates["ratio"], 1.3)
+    if gunicorn:
+        result["throughput_ratio"] = (gunicorn["ratio"], 0.4)
+        result["worker_rss_mb"] = (max(gunicorn["worker_rss_mb"]), 120)
+    out = {}
+    for key, (value, target) in result.items():
+        if key in ("stock_ratio_page1", "stock_ratio_deep_or_sort", "throughput_ratio"):
+            met = value >= target
+        elif key == "constant_queries":
+            met = value is True
+        else:
+            met = value <= target
+        out[key] = {"measured": value, "target": target, "met": met}
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reps", type=int, default=20, help="requests per page (at most)")
+    parser.add_argument("--budget", type=float, default=3.0,
+                        help="seconds per page before stopping early (at least 2 requests)")
+    parser.add_argument("--lists", nargs="*", help="only these lists")
+    parser.add_argument("--creates", type=int, default=200)
+    parser.add_argument("--load-seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--skip-gunicorn", action="store_true")
+    parser.add_argument("--skip-creates", action="store_true")
+    parser.add_argument("--out", default=str(RESULTS / "latest.json"))
+    args = parser.parse_args(argv)
+
+    app = build_app()
+    with app.app_context():
+        counter = QueryCounter(db.engine)
+        schedules = db.session.scalar(select(func.count()).select_from(Schedule))
+    print(f"{schedules:,} schedules in {BENCH_URL.rsplit('/', 1)[-1]}", flush=True)
+    rows, overhead = measure_lists(app, counter, args.reps, args.budget, args.lists)
+    creates = None
+    if not args.skip_creates:
+        big, small = time_creates(BENCH_URL, args.creates), time_creates(SMALL_URL, args.creates)
+        creates = {"big": big, "small": small, "ratio": round(big["p50"] / small["p50"], 2)}
+        print(f"create-schedule p50 {big['p50']} ms at {big['schedules']:,} rows, "
+              f"{small['p50']} ms at {small['schedules']:,}: x{creates['ratio']}", flush=True)
+    gunicorn = None
+    if not args.skip_gunicorn:
+        gunicorn = measure_gunicorn(args.load_seconds, args.connections)
+        print(f"gunicorn 2 workers: schedule list {gunicorn['portal']['rps']} req/s, floor "
+              f"{gunicorn['floor']['rps']} req/s (x{gunicorn['ratio']}), worker RSS "
+              f"{gunicorn['worker_rss_mb']} MB", flush=True)
+    report = {
+        "measured_at": datetime.now().isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "database": BENCH_URL.rsplit("@", 1)[-1]},
+        "schedules": schedules, "session_queries": overhead, "pages": rows,
+        "create_schedule": creates, "gunicorn": gunicorn,
+        "targets": TARGETS, "verdicts": verdicts(rows, creates, gunicorn),
+    }
+    for key, verdict in report["verdicts"].items():
+        print(f"{key:26} measured {verdict['measured']!s:>8}  target {verdict['target']!s:>5}  "
+              f"{'met' if verdict['met'] else 'NOT met'}")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
