@@ -12,6 +12,7 @@ from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.helpers import get_form_data
+from flask_admin.model import template
 from flask_admin.model import typefmt
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -198,6 +199,10 @@ class SecuredModelView(ModelView):
         if page_size:
             query = listing.deferred_page(query, self.model, page, page_size)
         return count, (query.all() if execute else query)
+
+    def get_list_row_actions(self):
+        return [listing.DeleteRowAction() if type(action) is template.DeleteRowAction
+                else action for action in super().get_list_row_actions()]
 
     def _order_by(self, query, joins, sort_joins, sort_field, sort_desc):
         """Sort by a related column through an INNER JOIN when the relation is required."""

@@ -5,8 +5,10 @@ then asks this module for two statements: how many rows (counting no further tha
 and which rows (ids picked on an index first, whole rows and their related names after).
 """
 from flask import current_app
+from flask_admin.babel import gettext as admin_gettext
+from flask_admin.model import template
 from flask_babel import gettext as _
-from markupsafe import escape
+from markupsafe import Markup, escape
 from sqlalchemy import func, literal_column, select
 
 
@@ -69,3 +71,27 @@ def join_is_required(path):
                 any(column.nullable for column in local):
             return False
     return bool(path)
+
+
+class DeleteRowAction(template.DeleteRowAction):
+    """Flask-Admin's per-row delete button, same markup, written without a Jinja macro.
+
+    The macro renders three WTForms fields on every row; at 25-100 rows a page that was a
+    third of the list's rendering time.
+    """
+
+    def render(self, context, row_id, row):
+        form = context.resolve("delete_form")
+        token = form.csrf_token.current_token if "csrf_token" in form else None
+        token_input = Markup('<input id="csrf_token" name="csrf_token" type="hidden" '
+                             'value="{}">').format(token) if token else ""
+        return Markup(
+            '<form class="icon" method="POST" action="{action}">'
+            '<input id="id" name="id" type="hidden" value="{row_id}">'
+            '<input id="url" name="url" type="hidden" value="{url}">{token}'
+            "<button onclick=\"return faHelpers.safeConfirm('{confirm}');\" title=\"{title}\">"
+            '<span class="fa fa-trash glyphicon glyphicon-trash"></span></button></form>'
+        ).format(action=context.resolve("get_url")(".delete_view"), row_id=row_id,
+                 url=context.resolve("return_url"), token=token_input,
+                 confirm=admin_gettext("Are you sure you want to delete this record?"),
+                 title=self.title or "")
