@@ -12,8 +12,7 @@ from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.helpers import get_form_data
-from flask_admin.model import template
-from flask_admin.model import typefmt
+from flask_admin.model import template, typefmt
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
