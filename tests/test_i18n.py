@@ -1,8 +1,10 @@
 """Chinese and English throughout: complete catalogs, the locale choice, translated pages,
 and dates, prices and enum values formatted for the reader's language."""
 import datetime as dt
+import json
 import re
 from decimal import Decimal
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -286,6 +288,27 @@ def test_enum_choices_store_the_code_and_show_the_label(client, login_as):
     login_as("platform_admin")
     form = client.get("/admin/movie/new/?lang=zh_Hans_CN").text
     assert re.search(r'<option[^>]*value="coming_soon"[^>]*>即将上映</option>', form)
+
+
+def filter_options(html, label):
+    """The choices Flask-Admin's filter for column `label` offers: {code: shown text}."""
+    data = re.search(r'id="filter-groups-data"[^>]*>(.*?)</div>', html, re.S).group(1)
+    groups = json.loads(unescape(data))
+    return {code: text for flt in groups[label] for code, text in (flt["options"] or ())}
+
+
+@pytest.mark.parametrize("endpoint, column, lang, expected", [
+    ("movie", "状态", ZH, {"showing": "正在热映", "coming_soon": "即将上映"}),
+    ("movie", "Status", EN, {"showing": "Showing", "offline": "Offline"}),
+    ("hall", "影厅类型", ZH, {"DOLBY": "杜比影院"}),
+    ("schedule", "状态", ZH, {"on_sale": "售票中", "cancelled": "已取消"}),
+    ("auditlog", "操作", ZH, {"login_failed": "登录失败"}),
+])
+def test_enum_filters_offer_translated_choices(client, login_as, endpoint, column, lang,
+                                               expected):
+    login_as("platform_admin")
+    options = filter_options(client.get(f"/admin/{endpoint}/?lang={lang}").text, column)
+    assert expected.items() <= options.items()
 
 
 def test_audit_actions_are_shown_translated(client, login_as):

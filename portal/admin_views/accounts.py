@@ -8,9 +8,9 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from .. import access
 from ..extensions import db
-from ..i18n import (ACTION_LABELS, RESOURCE_LABELS, SCOPE_ALL_CINEMAS_LABEL,
-                    audit_action_label, model_label, permission_label, role_description,
-                    role_name)
+from ..i18n import (ACTION_LABELS, AUDIT_ACTION_LABELS, MODEL_LABELS, RESOURCE_LABELS,
+                    SCOPE_ALL_CINEMAS_LABEL, audit_action_label, model_label, permission_label,
+                    role_description, role_name)
 from ..models import Permission
 from ..models.accounts import MIN_PASSWORD_LENGTH
 from ..services.rules import RuleViolation
@@ -181,6 +181,10 @@ class AuditLogView(SecuredModelView):
     column_formatters = {"changes": lambda v, c, m, n: (m.changes or "")[:300],
                          "action": lambda v, c, m, n: audit_action_label(m.action),
                          "model": lambda v, c, m, n: model_label(m.model)}
-    column_formatters_export = {"changes": column_formatters["changes"]}
+    column_formatters_export = {"changes": column_formatters["changes"],
+                                "action": lambda v, c, m, n: m.action,
+                                "model": lambda v, c, m, n: m.model}
+    column_choices = {"action": list(AUDIT_ACTION_LABELS.items()),
+                      "model": list(MODEL_LABELS.items())}  # translated filter options
 
 

@@ -97,6 +97,7 @@ class MovieView(SecuredModelView):
     column_default_sort = [("release_date", True), ("id", True)]
     column_sortable_list = ("title", "duration_minutes", "release_date", "status", "rating")
     column_formatters = {"status": _enum_formatter, "poster": _poster_thumbnail}
+    column_choices = {"status": enum_choices(MOVIE_STATUSES)}  # translated filter options
     column_formatters_detail = {"status": _enum_formatter, "poster": _poster_details}
     column_formatters_export = {"status": lambda v, c, m, n: m.status}
     form_columns = ("title", "original_title", "director", "cast", "genres", "language",

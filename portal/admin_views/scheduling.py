@@ -82,6 +82,7 @@ class ScheduleView(SecuredModelView):
     column_filters = ("starts_at", "status", "movie.title", "hall.cinema.name")
     column_sortable_list = ("starts_at", ("movie", "movie.title"), "price", "status")
     column_default_sort = [("starts_at", True), ("id", True)]
+    column_choices = {"status": enum_choices(SCHEDULE_STATUSES)}  # translated filter options
     column_formatters = {
         "status": lambda v, c, m, n: enum_label(m.status),
         "price": lambda v, c, m, n: format_price(m.price),

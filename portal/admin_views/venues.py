@@ -45,6 +45,7 @@ class HallView(SecuredModelView):
     column_sortable_list = (("cinema", "cinema.name"), "name", "hall_type", "is_active")
     column_default_sort = [("cinema_id", False), ("name", False)]
     column_formatters = {"hall_type": lambda v, c, m, n: enum_label(m.hall_type)}
+    column_choices = {"hall_type": enum_choices(HALL_TYPES)}  # translated filter options
     form_columns = ("cinema", "name", "hall_type", "seat_rows", "seat_cols", "is_active")
     form_overrides = {"hall_type": SelectField}
     form_args = {
