@@ -4,6 +4,7 @@ import logging
 from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.wsgi import get_input_stream
 
 from .services.posters import readable_size
 
@@ -11,10 +12,24 @@ log = logging.getLogger("portal.errors")
 
 # Admin form pages a too-large POST is sent back to, with a message, instead of a 413 page.
 RESUBMITTABLE = (".create_view", ".edit_view")
+# An over-size body up to this many bytes is read and dropped before answering (see below).
+DRAIN_LIMIT = 64 * 1024 * 1024
 
 
 def _page(code, title, message):
     return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def _drain_request_body():
+    """Read and drop the unread body, so that a browser still sending it gets the answer:
+    gunicorn closes a connection with unread input, and the browser shows a reset."""
+    stream = get_input_stream(request.environ, max_content_length=None)
+    remaining = DRAIN_LIMIT
+    while remaining > 0:
+        chunk = stream.read(min(remaining, 65536))
+        if not chunk:
+            break
+        remaining -= len(chunk)
 
 
 def init_errors(app):
@@ -38,6 +53,7 @@ def init_errors(app):
     def too_large(_exc):
         message = _("The file is larger than the portal accepts (at most %(size)s). Nothing "
                     "was saved.", size=readable_size(app.config.get("MAX_CONTENT_LENGTH") or 0))
+        _drain_request_body()
         if request.method == "POST" and (request.endpoint or "").endswith(RESUBMITTABLE):
             # The body was never read, so the form cannot be re-rendered with its values:
             # show it again, empty, with the reason.
