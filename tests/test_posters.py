@@ -394,6 +394,7 @@ def test_invalid_form_flashes_and_marks_the_field(client, editor):
 
     messages = page_messages(response.text)
     assert "Failed to create record." in messages
+    assert "Number must be between 1 and 600." in messages
     assert db.session.query(Movie).count() == 0
 
 

@@ -79,7 +79,7 @@ def decode_poster(data):
         raise PosterRejected(_too_many_pixels()) from None
     except UnidentifiedImageError:
         raise PosterRejected(str(NOT_AN_IMAGE)) from None
-    except Exception:  # Pillow's decoders raise many types on malformed input
+    except Exception:  # noqa: BLE001 - Pillow's decoders raise many types on bad input
         raise PosterRejected(str(DAMAGED)) from None
     if image.format not in FORMAT_EXTENSIONS:
         raise PosterRejected(str(NOT_AN_IMAGE))
@@ -92,13 +92,15 @@ def verify_upload(storage, max_bytes=None):
 
 
 def store_poster(image):
-    """Re-encode a decoded poster and its thumbnail into the upload set; the stored name."""
+    """Re-encode a decoded poster (changing `image` in place) and its thumbnail into the
+    upload set; the stored name."""
     extension = FORMAT_EXTENSIONS[image.format]
-    upright = ImageOps.exif_transpose(image)
+    icc_profile = image.info.get("icc_profile")
+    ImageOps.exif_transpose(image, in_place=True)  # in place: posters can be 100+ MB decoded
     stem = uuid.uuid4().hex
-    name = _save(_encode(upright, extension, image.info.get("icc_profile")), f"{stem}.{extension}")
+    name = _save(_encode(image, extension, icc_profile), f"{stem}.{extension}")
     try:
-        _save(_encode_thumbnail(upright), thumbnail_name(name))
+        _save(_encode_thumbnail(image), thumbnail_name(name))
     except Exception:
         delete_poster(name)
         raise
