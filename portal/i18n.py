@@ -18,6 +18,7 @@ from flask_babel import format_currency, format_date, format_datetime, get_local
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 from jinja2 import pass_context
+from markupsafe import Markup, escape
 
 from .extensions import babel, db
 
@@ -63,6 +64,7 @@ MODEL_LABELS = {
     "user": _l("User"),
     "role": _l("Role"),
     "permission": _l("Permission"),
+    "audit": _l("Audit log"),
 }
 
 ROLE_LABELS = {
@@ -149,6 +151,10 @@ def permission_label(code):
     return f"{RESOURCE_LABELS.get(resource, resource)}: {ACTION_LABELS.get(action, action)}"
 
 
+def language_name(tag):
+    return LANGUAGE_NAMES.get(tag, tag or "")
+
+
 def supported_locale(tag):
     return tag if tag in current_app.config["PORTAL_LOCALES"] else None
 
@@ -192,10 +198,26 @@ def _date_type_formatter(view, value, name):
     return format_date(value, "medium")
 
 
+def _yes_no(value):
+    return str(_l("Yes") if value else _l("No"))
+
+
+def _bool_icon_formatter(view, value, name):
+    icon = "fa-check-circle" if value else "fa-minus-circle"
+    return Markup(f'<span class="fa {icon}" title="{escape(_yes_no(value))}"></span>')
+
+
+def _bool_text_formatter(view, value, name):
+    return _yes_no(value)
+
+
 def type_formatters(base=typefmt.BASE_FORMATTERS):
-    """Flask-Admin type formatters: dates per locale; datetimes are UTC unless a view's
-    column formatter says otherwise (schedule times are cinema wall-clock, see scheduling)."""
+    """Flask-Admin type formatters: yes/no and dates per locale; datetimes are UTC unless a
+    view's column formatter says otherwise (schedule times are cinema wall-clock)."""
     formatters = dict(base)
+    # bool keeps its place ahead of int: Flask-Admin takes the first isinstance() match.
+    formatters[bool] = _bool_icon_formatter if base is typefmt.BASE_FORMATTERS \
+        else _bool_text_formatter
     # datetime before date: Flask-Admin takes the first isinstance() match.
     formatters[datetime] = _utc_type_formatter
     formatters[date] = _date_type_formatter

@@ -311,6 +311,16 @@ def test_enum_filters_offer_translated_choices(client, login_as, endpoint, colum
     assert expected.items() <= options.items()
 
 
+def test_details_show_yes_no_version_and_language_translated(client, make, login_as):
+    cinema = make.cinema(is_active=True)
+    admin = login_as(make.user("platform_admin", locale=EN))
+    cinema_page = visible_texts(client.get(f"/admin/cinema/details/?id={cinema.id}"
+                                           "&lang=zh_Hans_CN").text)
+    assert {"是", "版本"} <= set(cinema_page)
+    user_page = visible_texts(client.get(f"/admin/user/details/?id={admin.id}").text)
+    assert "English" in user_page and "en" not in user_page
+
+
 def test_audit_actions_are_shown_translated(client, login_as):
     login_as("platform_admin")
     assert "登录" in visible_texts(client.get("/admin/auditlog/?lang=zh_Hans_CN").text)

@@ -9,8 +9,8 @@ from wtforms.validators import Length, Optional, ValidationError
 from .. import access
 from ..extensions import db
 from ..i18n import (ACTION_LABELS, AUDIT_ACTION_LABELS, MODEL_LABELS, RESOURCE_LABELS,
-                    SCOPE_ALL_CINEMAS_LABEL, audit_action_label, model_label, permission_label,
-                    role_description, role_name)
+                    SCOPE_ALL_CINEMAS_LABEL, audit_action_label, language_name, model_label,
+                    permission_label, role_description, role_name)
 from ..models import Permission
 from ..models.accounts import MIN_PASSWORD_LENGTH
 from ..services.rules import RuleViolation
@@ -74,7 +74,7 @@ class UserView(SecuredModelView):
     column_labels = {"username": _l("Username"), "email": _l("Email"), "roles": _l("Roles"),
                      "cinemas": _l("Cinemas"), "is_active": _l("Active"),
                      "last_login_at": _l("Last sign-in"), "new_password": _l("New password"),
-                     "locale": _l("Language")}
+                     "locale": _l("Language"), "roles.code": _l("Role")}
     column_searchable_list = ("username", "email")
     column_filters = ("is_active", "roles.code")
     column_default_sort = [("username", False)]
@@ -91,7 +91,8 @@ class UserView(SecuredModelView):
     form_ajax_refs = {"cinemas": {"fields": ("name",), "page_size": 20,
                                   "placeholder": _l("Type a cinema name")}}
     form_args = {"roles": {"get_label": role_name}}
-    column_formatters = {"roles": lambda v, c, m, n: ", ".join(str(role_name(r)) for r in m.roles)}
+    column_formatters = {"roles": lambda v, c, m, n: ", ".join(str(role_name(r)) for r in m.roles),
+                         "locale": lambda v, c, m, n: language_name(m.locale)}
     column_formatters_export = {"roles": lambda v, c, m, n: ", ".join(r.code for r in m.roles)}
 
     def on_model_change(self, form, model, is_created):

@@ -14,6 +14,7 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.helpers import get_form_data
 from flask_admin.model import template, typefmt
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
@@ -126,6 +127,8 @@ class SecuredModelView(ModelView):
     column_type_formatters_detail = type_formatters(typefmt.DETAIL_FORMATTERS)
 
     def __init__(self, model, **kwargs):
+        # Details pages of versioned rows show the version: one label for every view.
+        self.column_labels = {"version": _l("Version"), **(self.column_labels or {})}
         super().__init__(model, db, **kwargs)
 
     # -- the gate -------------------------------------------------------------------------
