@@ -63,6 +63,7 @@ def _init_database_url(app):
     """utf8mb4 on MySQL whatever the URL says; an instance folder for the default SQLite."""
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("mysql") and "charset=" not in url:
-        app.config["SQLALCHEMY_DATABASE_URI"] = url + ("&" if "?" in url else "?") + "charset=utf8mb4"
+        separator = "&" if "?" in url else "?"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"{url}{separator}charset=utf8mb4"
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)

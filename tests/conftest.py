@@ -17,16 +17,16 @@ from . import factories
 
 
 def pytest_report_header(config):
-    return f"portal database: {os.environ.get('PORTAL_TEST_DATABASE_URL') or 'SQLite (temporary file)'}"
+    url = os.environ.get("PORTAL_TEST_DATABASE_URL") or "SQLite (temporary file)"
+    return f"portal database: {url}"
 
 
 def _reset_mysql_schema(app):
-    with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
-            for table in inspect(conn).get_table_names():
-                conn.execute(text(f"DROP TABLE `{table}`"))
-            conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
+        for table in inspect(conn).get_table_names():
+            conn.execute(text(f"DROP TABLE `{table}`"))
+        conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,7 @@ import pytest
 
 from portal import access
 from portal.extensions import db
-from portal.models import (AuditLog, Cinema, City, Hall, Movie, Permission, Role, Schedule,
-                           User)
+from portal.models import AuditLog, Cinema, City, Hall, Movie, Permission, Role, Schedule, User
 
 from .conftest import csrf_from
 

@@ -8,9 +8,19 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from .. import access
 from ..extensions import db
-from ..i18n import (ACTION_LABELS, AUDIT_ACTION_LABELS, MODEL_LABELS, RESOURCE_LABELS,
-                    SCOPE_ALL_CINEMAS_LABEL, audit_action_label, language_name, model_label,
-                    permission_label, role_description, role_name)
+from ..i18n import (
+    ACTION_LABELS,
+    AUDIT_ACTION_LABELS,
+    MODEL_LABELS,
+    RESOURCE_LABELS,
+    SCOPE_ALL_CINEMAS_LABEL,
+    audit_action_label,
+    language_name,
+    model_label,
+    permission_label,
+    role_description,
+    role_name,
+)
 from ..models import Permission
 from ..models.accounts import MIN_PASSWORD_LENGTH
 from ..services.rules import RuleViolation

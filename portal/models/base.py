@@ -1,12 +1,12 @@
 """Column helpers shared by the models."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 
 def utcnow():
     """Naive UTC now: the stored convention for audit and bookkeeping times."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def restrict_fk(target, **kwargs):

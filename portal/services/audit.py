@@ -10,7 +10,7 @@ import logging
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import event, inspect, insert
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -70,7 +70,8 @@ def _changes(obj, created):
                 _plain(hist.unchanged + hist.deleted),
                 _plain(hist.unchanged + hist.added),
             ]
-    if "password_hash" in state.attrs and state.attrs["password_hash"].history.added and not created:
+    password = state.attrs.get("password_hash")
+    if password is not None and password.history.added and not created:
         changes["password"] = ["***", "***"]
     return changes
 

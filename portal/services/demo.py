@@ -25,10 +25,12 @@ HALLS = [("1号厅", "IMAX", 14, 24), ("2号厅", "3D", 10, 18), ("3号厅", "2D
          ("杜比厅", "DOLBY", 12, 20)]
 MOVIES = [
     # title, original, director, genres, minutes, released, status, rating
-    ("哪吒之魔童闹海", "Ne Zha 2", "饺子", "动画,奇幻", 144, dt.date(2025, 1, 29), "showing", "8.5"),
+    ("哪吒之魔童闹海", "Ne Zha 2", "饺子", "动画,奇幻", 144, dt.date(2025, 1, 29),
+     "showing", "8.5"),
     ("流浪地球2", "The Wandering Earth II", "郭帆", "科幻,冒险", 173, dt.date(2023, 1, 22),
      "showing", "8.3"),
-    ("满江红", "Full River Red", "张艺谋", "悬疑,喜剧", 159, dt.date(2023, 1, 22), "showing", "7.0"),
+    ("满江红", "Full River Red", "张艺谋", "悬疑,喜剧", 159, dt.date(2023, 1, 22),
+     "showing", "7.0"),
     ("封神第一部", "Creation of the Gods I", "乌尔善", "奇幻,动作", 148, dt.date(2023, 7, 20),
      "showing", "7.8"),
     ("热辣滚烫", "YOLO", "贾玲", "剧情,喜剧", 129, dt.date(2024, 2, 10), "offline", "7.7"),
