@@ -3,6 +3,7 @@ import datetime as dt
 import re
 
 from .ui import (
+    attach_poster,
     choose,
     click_and_wait,
     column_texts,
@@ -16,6 +17,7 @@ from .ui import (
     save,
     sign_in,
     sign_out,
+    thumbnail,
 )
 
 CINEMA = "星河影城（测试店）"
@@ -55,9 +57,12 @@ def test_platform_admin_creates_edits_and_deletes_through_the_forms(page, snapsh
     page.locator("#release_date").fill("2026-01-01")
     page.keyboard.press("Escape")
     page.locator("#status").select_option(label="Showing")
+    attach_poster(page, "深海", (20, 70, 140))
     save(page)
     assert "Record was successfully created." in flashes(page)
     assert row_with(page, MOVIE).count() == 1
+    src, shown = thumbnail(page, MOVIE)
+    assert src and shown, "the new movie's poster thumbnail is not shown in the list"
 
     next_month = (dt.date.today().replace(day=1) + dt.timedelta(days=40)).replace(day=15)
     starts_at = dt.datetime.combine(next_month, dt.time(19, 30))
