@@ -234,6 +234,22 @@ def test_uncancelling_into_a_collision_is_refused(client, admin, make):
     assert fresh(Schedule, cancelled.id).status == "cancelled"
 
 
+@pytest.mark.parametrize("retire", ["hall", "movie"])
+def test_show_can_still_be_cancelled_through_the_form_after_its_hall_or_movie_retired(
+        client, admin, make, retire):
+    schedule = make.schedule(starts_at=TEN)
+    if retire == "hall":
+        schedule.hall.is_active = False
+    else:
+        schedule.movie.status = "offline"
+    db.session.commit()
+    data = {**schedule_form(schedule.movie, schedule.hall, TEN, status="cancelled"),
+            "form_version": schedule.version}
+    response = submit(client, f"/admin/schedule/edit/?id={schedule.id}", data)
+    assert response.status_code == 302, page_messages(response.text)
+    assert fresh(Schedule, schedule.id).status == "cancelled"
+
+
 def test_manager_cannot_schedule_in_another_cinemas_hall(client, login_as, make):
     mine, theirs = make.hall(), make.hall()
     login_as(access.CINEMA_MANAGER, cinemas=[mine.cinema])

@@ -168,10 +168,14 @@ def prepare_schedule(session, schedule):
         movie_id = schedule.movie.id if schedule.movie is not None else schedule.movie_id
         hall = lock_hall(session, hall_id) if hall_id else None
         movie = read_movie(session, movie_id) if movie_id else None
+        if schedule.status == "cancelled":
+            # A cancelled show sells nothing and blocks nothing: cancelling one in a hall
+            # since deactivated, or of a film since taken offline, must stay possible.
+            check_price(schedule.price)
+            schedule.ends_at = compute_ends_at(movie, schedule.starts_at)
+            return schedule
         check_schedule_rules(movie, hall, schedule.starts_at, schedule.price)
         schedule.ends_at = compute_ends_at(movie, schedule.starts_at)
-        if schedule.status == "cancelled":
-            return schedule
         exclude = [schedule.id] if schedule.id else []
         collisions = find_collisions(session, hall.id, schedule.starts_at, schedule.ends_at,
                                      exclude)
