@@ -35,6 +35,7 @@ def test_content_editor_uploads_posters_and_replaces_one(page, snapshot):
         attach_poster(page, title, colour)
         save(page)
         assert "Record was successfully saved." in flashes(page), title
+    open_menu(page, "Catalogue", "Movies")
     for title in POSTERS:
         assert thumbnail(page, title)[1], f"no poster thumbnail shown for {title}"
     save_readme_screenshot(page, "movies")
