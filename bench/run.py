@@ -185,11 +185,10 @@ def format_row(row):
             f"p50 {row['p50']:7.1f} p95 {row['p95']:7.1f}{stock}{extra}")
 
 
-def time_creates(url, reps, seed=7):
-    """p50/p95 ms of prepare_schedule + INSERT (rolled back) in random halls at a free slot."""
+def create_probe(url, seed=7):
+    """A function timing one create-schedule (prepare_schedule + INSERT, rolled back)."""
     app = bench_app(url)
     rnd = random.Random(seed)
-    times = []
     with app.app_context():
         halls = db.session.scalar(select(func.max(Hall.id)))
         first = db.session.scalar(select(func.min(Schedule.starts_at)))
@@ -199,8 +198,11 @@ def time_creates(url, reps, seed=7):
             select(Movie.id).where(Movie.status == "showing", Movie.release_date < middle)
             .limit(200)).all()
         scheduled = db.session.scalar(select(func.count()).select_from(Schedule))
-        for i in range(reps + 5):
-            day = middle + timedelta(days=rnd.randint(-3, 3))
+
+    def create_once():
+        # 07:00 is free in every hall: the generator's shows run from 10:00 to ~01:15
+        day = middle + timedelta(days=rnd.randint(-3, 3))
+        with app.app_context():
             schedule = Schedule(movie_id=rnd.choice(movies), hall_id=rnd.randint(1, halls),
                                 starts_at=datetime.combine(day, dtime(7, 0)),
                                 price=Decimal("45.00"), status="scheduled",
@@ -211,12 +213,27 @@ def time_creates(url, reps, seed=7):
             db.session.flush()
             elapsed = (time.perf_counter() - t0) * 1000
             db.session.rollback()
+        return elapsed
+
+    return scheduled, create_once
+
+
+def time_creates(reps):
+    """Creates at 2M rows and at 10k rows, interleaved so that both see the same machine."""
+    probes = {"big": create_probe(BENCH_URL), "small": create_probe(SMALL_URL)}
+    times = {key: [] for key in probes}
+    for i in range(reps + 5):
+        for key, (_rows, create_once) in probes.items():
+            elapsed = create_once()
             if i >= 5:
-                times.append(elapsed)
-        db.engine.dispose()
-    times.sort()
-    return {"schedules": scheduled, "p50": round(statistics.median(times), 2),
-            "p95": round(times[int(len(times) * 0.95)], 2), "n": len(times)}
+                times[key].append(elapsed)
+    result = {}
+    for key, samples in times.items():
+        samples.sort()
+        result[key] = {"schedules": probes[key][0], "p50": round(statistics.median(samples), 2),
+                       "p95": round(samples[int(len(samples) * 0.95)], 2), "n": len(samples)}
+    result["ratio"] = round(result["big"]["p50"] / result["small"]["p50"], 2)
+    return result
 
 
 # -- gunicorn ----------------------------------------------------------------------------
@@ -357,6 +374,43 @@ def verdicts(rows, creates, gunicorn):
     return out
 
 
+def markdown(report):
+    """The report as the Markdown tables kept in bench/README.md."""
+    intro = (f"Measured {report['measured_at']} on {report['machine']['cpus']} cores, "
+             f"{report['schedules']:,} schedules, MariaDB at {report['machine']['database']}. "
+             f"Queries are the page's own (the sign-in's {report['session_queries']} "
+             "per request, the same for every page, left out; `queries_total` in the JSON).")
+    head = ("| role | list | page | queries (25 / 100 rows) | p50 ms | p95 ms | stock "
+            "queries | stock p50 ms | x faster than stock | floor p50 ms | x floor |")
+    lines = [intro, "", head, "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in report["pages"]:
+        if r["list"] == "dashboard":
+            continue
+        queries = f"{r['queries']} / {r['queries_at_100']}" if "queries_at_100" in r \
+            else str(r["queries"])
+        lines.append(f"| {r['role']} | {r['list']} | {r['page']} | {queries} | {r['p50']} | "
+                     f"{r['p95']} | {r['stock_queries']} | {r['stock_p50']} | "
+                     f"{r['vs_stock']} | {r.get('floor_p50', '')} | {r.get('vs_floor', '')} |")
+    lines += ["", "| dashboard | queries | p50 ms | p95 ms |", "|---|---|---|---|"]
+    lines += [f"| {r['role']} | {r['queries']} | {r['p50']} | {r['p95']} |"
+              for r in report["pages"] if r["list"] == "dashboard"]
+    creates, gunicorn = report.get("create_schedule"), report.get("gunicorn")
+    if creates:
+        lines += ["", (f"create-schedule (prepare_schedule + INSERT, rolled back): p50 "
+                       f"{creates['big']['p50']} ms at {creates['big']['schedules']:,} rows, "
+                       f"{creates['small']['p50']} ms at {creates['small']['schedules']:,} "
+                       f"rows (x{creates['ratio']}).")]
+    if gunicorn:
+        lines += ["", (f"gunicorn, 2 workers, {gunicorn['portal']['tool']}: schedule list "
+                       f"{gunicorn['portal']['rps']} req/s, floor page "
+                       f"{gunicorn['floor']['rps']} req/s (x{gunicorn['ratio']}); worker RSS "
+                       f"{gunicorn['worker_rss_mb']} MB.")]
+    lines += ["", "| target | measured | goal | met |", "|---|---|---|---|"]
+    lines += [f"| {key} | {v['measured']} | {v['target']} | {'yes' if v['met'] else 'NO'} |"
+              for key, v in report["verdicts"].items()]
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=20, help="requests per page (at most)")
@@ -369,7 +423,11 @@ def main(argv=None):
     parser.add_argument("--skip-gunicorn", action="store_true")
     parser.add_argument("--skip-creates", action="store_true")
     parser.add_argument("--out", default=str(RESULTS / "latest.json"))
+    parser.add_argument("--markdown", metavar="JSON", help="only print JSON's tables")
     args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown(json.loads(Path(args.markdown).read_text())))
+        return
 
     app = build_app()
     with app.app_context():
@@ -379,8 +437,8 @@ def main(argv=None):
     rows, overhead = measure_lists(app, counter, args.reps, args.budget, args.lists)
     creates = None
     if not args.skip_creates:
-        big, small = time_creates(BENCH_URL, args.creates), time_creates(SMALL_URL, args.creates)
-        creates = {"big": big, "small": small, "ratio": round(big["p50"] / small["p50"], 2)}
+        creates = time_creates(args.creates)
+        big, small = creates["big"], creates["small"]
         print(f"create-schedule p50 {big['p50']} ms at {big['schedules']:,} rows, "
               f"{small['p50']} ms at {small['schedules']:,}: x{creates['ratio']}", flush=True)
     gunicorn = None
@@ -402,6 +460,7 @@ def main(argv=None):
               f"{'met' if verdict['met'] else 'NOT met'}")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str))
+    print(markdown(report))
     print(f"wrote {args.out}")
 
 

@@ -12,7 +12,7 @@ from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.helpers import get_form_data
-from flask_admin.model import template, typefmt
+from flask_admin.model import typefmt
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -203,8 +203,9 @@ class SecuredModelView(ModelView):
         return count, (query.all() if execute else query)
 
     def get_list_row_actions(self):
-        return [listing.DeleteRowAction() if type(action) is template.DeleteRowAction
-                else action for action in super().get_list_row_actions()]
+        return [listing.FAST_ROW_ACTIONS[type(action)]()
+                if type(action) in listing.FAST_ROW_ACTIONS else action
+                for action in super().get_list_row_actions()]
 
     def _order_by(self, query, joins, sort_joins, sort_field, sort_desc):
         """Sort by a related column through an INNER JOIN when the relation is required."""

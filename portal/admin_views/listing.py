@@ -73,6 +73,29 @@ def join_is_required(path):
     return bool(path)
 
 
+def icon_link(url, title, icon):
+    return Markup('<a class="icon" href="{}" title="{}"><span class="{}"></span></a>').format(
+        url, title or "", icon)
+
+
+class ViewRowAction(template.ViewRowAction):
+    """Flask-Admin's per-row "view" icon, same markup, written without a Jinja macro."""
+
+    def render(self, context, row_id, row):
+        url = context.resolve("get_url")(".details_view", id=row_id,
+                                         url=context.resolve("return_url"))
+        return icon_link(url, self.title, "fa fa-eye glyphicon glyphicon-eye-open")
+
+
+class EditRowAction(template.EditRowAction):
+    """Flask-Admin's per-row "edit" icon, same markup, written without a Jinja macro."""
+
+    def render(self, context, row_id, row):
+        url = context.resolve("get_url")(".edit_view", id=row_id,
+                                         url=context.resolve("return_url"))
+        return icon_link(url, self.title, "fa fa-pencil glyphicon glyphicon-pencil")
+
+
 class DeleteRowAction(template.DeleteRowAction):
     """Flask-Admin's per-row delete button, same markup, written without a Jinja macro.
 
@@ -95,3 +118,9 @@ class DeleteRowAction(template.DeleteRowAction):
                  url=context.resolve("return_url"), token=token_input,
                  confirm=admin_gettext("Are you sure you want to delete this record?"),
                  title=self.title or "")
+
+
+# Flask-Admin's row action -> the same action rendered in Python
+FAST_ROW_ACTIONS = {template.ViewRowAction: ViewRowAction,
+                    template.EditRowAction: EditRowAction,
+                    template.DeleteRowAction: DeleteRowAction}
