@@ -25,7 +25,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from decimal import Decimal
 from pathlib import Path
@@ -176,7 +176,8 @@ def measure_lists(app, counter, reps, budget, only=None):
 def format_row(row):
     extra = ""
     if "vs_floor" in row:
-        extra = f" floor {row['floor_p50']:7.1f} x{row['vs_floor']:<5} q@100 {row['queries_at_100']}"
+        extra = (f" floor {row['floor_p50']:7.1f} x{row['vs_floor']:<5} "
+                 f"q@100 {row['queries_at_100']}")
     stock = ""
     if "stock_p50" in row:
         stock = (f" | stock q {row['stock_queries']:>2} p50 {row['stock_p50']:9.1f}"
@@ -191,17 +192,16 @@ def create_probe(url, seed=7):
     rnd = random.Random(seed)
     with app.app_context():
         halls = db.session.scalar(select(func.max(Hall.id)))
-        first = db.session.scalar(select(func.min(Schedule.starts_at)))
-        last = db.session.scalar(select(func.max(Schedule.starts_at)))
-        middle = (first + (last - first) / 2).date()
+        today = date.today()
         movies = db.session.scalars(
-            select(Movie.id).where(Movie.status == "showing", Movie.release_date < middle)
+            select(Movie.id).where(Movie.status == "showing", Movie.release_date < today)
             .limit(200)).all()
         scheduled = db.session.scalar(select(func.count()).select_from(Schedule))
 
     def create_once():
-        # 07:00 is free in every hall: the generator's shows run from 10:00 to ~01:15
-        day = middle + timedelta(days=rnd.randint(-3, 3))
+        # Staff schedule the coming week. 07:00 is free in every hall: the generator's
+        # shows run from 10:00 to ~01:15, up to ten days ahead.
+        day = today + timedelta(days=rnd.randint(1, 7))
         with app.app_context():
             schedule = Schedule(movie_id=rnd.choice(movies), hall_id=rnd.randint(1, halls),
                                 starts_at=datetime.combine(day, dtime(7, 0)),

@@ -15,6 +15,7 @@ class Schedule(Versioned, db.Model):
         sa.Index("ix_schedule_movie_id_starts_at", "movie_id", "starts_at"),
         sa.Index("ix_schedule_starts_at_id", "starts_at", "id"),
         sa.Index("ix_schedule_status_starts_at", "status", "starts_at"),
+        sa.Index("ix_schedule_hall_id_ends_at", "hall_id", "ends_at"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
