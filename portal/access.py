@@ -1,5 +1,5 @@
 """Permission codes, the default roles, and the cinema scope: asked of this one place."""
-from flask import g
+from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import false, select
 
@@ -52,12 +52,18 @@ def describe_permission(code):
     return f"{action} {resource}"
 
 
+def _per_request(name):
+    """A cache that lives exactly as long as the request (outside one: the app context)."""
+    store = request.environ if has_request_context() else g.__dict__
+    return store.setdefault(f"portal.{name}", {})
+
+
 def user_permissions(user=None):
     """The permission codes of `user` (default: the signed-in user), cached per request."""
     user = current_user if user is None else user
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
-    cache = g.setdefault("_portal_permissions", {})
+    cache = _per_request("permissions")
     if user.id not in cache:
         cache[user.id] = user.permission_codes
     return cache[user.id]
@@ -74,7 +80,7 @@ def cinema_scope(user=None):
         return None
     if not getattr(user, "is_authenticated", False):
         return frozenset()
-    cache = g.setdefault("_portal_scope", {})
+    cache = _per_request("scope")
     if user.id not in cache:
         rows = db.session.execute(
             select(user_cinema.c.cinema_id).where(user_cinema.c.user_id == user.id)

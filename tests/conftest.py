@@ -6,6 +6,7 @@ import os
 import re
 
 import pytest
+from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import inspect, text
 
@@ -37,11 +38,18 @@ def app(tmp_path_factory):
                      RATELIMIT_STORAGE_URI="memory://")
     if url.startswith("mysql"):
         _reset_mysql_schema(app)
+    app.before_request(_forget_user_between_requests)
     with app.app_context():
         upgrade()
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+def _forget_user_between_requests():
+    """Tests keep one app context open across requests, and Flask-Login caches the user in
+    it; a real server starts every request afresh, so make the test client do the same."""
+    g.pop("_login_user", None)
 
 
 TABLES_IN_DELETE_ORDER = (
@@ -105,7 +113,9 @@ def login_as(client, make):
     def sign_in(role_or_user, cinemas=(), password=factories.PASSWORD):
         user = role_or_user if not isinstance(role_or_user, str) else make.user(
             role_or_user, cinemas=cinemas, password=password)
-        client.post("/logout", data={"csrf_token": csrf_from(client.get("/login").text)})
+        # Signed in already? /login redirects to the dashboard, whose sign-out form has a token.
+        client.post("/logout", data={"csrf_token": csrf_from(
+            client.get("/login", follow_redirects=True).text)})
         page = client.get("/login")
         response = client.post("/login", data={
             "csrf_token": csrf_from(page.text), "username": user.username, "password": password,
