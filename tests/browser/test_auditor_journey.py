@@ -1,7 +1,7 @@
 """Journey 3b: an auditor can look everywhere and finds nothing to create, edit or delete."""
 import re
 
-from .ui import click_and_wait, list_rows, open_menu, sign_in
+from .ui import click_and_wait, list_rows, open_menu, open_tab, sign_in
 
 
 def menu_entries(page):
@@ -22,11 +22,14 @@ def change_controls(page):
     found += ["delete button"] * page.locator("form[action*='/delete/']").count()
     found += ["bulk action"] * page.locator("#list_form_actions, .actions-nav a").count()
     found += ["form"] * page.locator("form.admin-form").count()
+    found += page.locator("a[href*='/new/'], a[href*='/edit/'], a[href*='/bulk/']").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))")
     return found
 
 
 def test_auditor_sees_every_list_but_no_create_edit_or_delete_controls(page, snapshot):
     sign_in(page, "auditor")
+    assert change_controls(page) == [], "dashboard"
     entries = menu_entries(page)
     assert ("Access", "Audit log") in entries and ("Cinemas", "Schedules") in entries
 
@@ -40,4 +43,11 @@ def test_auditor_sees_every_list_but_no_create_edit_or_delete_controls(page, sna
         click_and_wait(page, list_rows(page).first.locator("a[title='View Record']"))
         assert re.search(r"/details/\?id=\d+", page.url), entry
         assert change_controls(page) == [], entry
+
+    open_menu(page, "Cinemas", "Schedules")
+    open_tab(page, "Day view")
+    page.locator("#cinema_id").select_option(label="万达影城（CBD店）")
+    click_and_wait(page, page.get_by_role("button", name="Show"))
+    assert page.locator("#day-grid .day-block").count() > 0
+    assert change_controls(page) == [], "day view"
     snapshot()
