@@ -132,6 +132,7 @@ def test_concurrent_edits_of_one_schedule_let_exactly_one_win(app_ctx, make, cli
                                                  action="edit").all()
     assert len(edits) == 1
     assert str(stored.price) in edits[0].changes
+    assert all(f"{edits[0].user.username} changed this record" in text for text in losers), losers
 
 
 def test_concurrent_edits_moving_shows_into_one_slot_let_exactly_one_in(app_ctx, make,

@@ -7,7 +7,7 @@ bulk actions, CSV export, ajax lookups and the choices of related-row drop-downs
 import itertools
 import logging
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -289,7 +289,10 @@ class SecuredModelView(ModelView):
             raise StaleEdit(self.stale_message(model))
 
     def stale_message(self, model):
-        who = audit.last_editor(self.model.__tablename__, model.id)
+        return self.stale_message_for(audit.last_editor(self.model.__tablename__, model.id))
+
+    @staticmethod
+    def stale_message_for(who):
         if who:
             return _("%(who)s changed this record after you opened it. Your changes were not "
                      "saved: reload the record and edit it again.", who=who)
@@ -302,6 +305,7 @@ class SecuredModelView(ModelView):
         except RuleViolation as exc:
             flash(str(exc), "error")
             return False
+        g.portal_saving = model.id
         return super().update_model(form, model)
 
     def handle_view_exception(self, exc):
@@ -309,8 +313,11 @@ class SecuredModelView(ModelView):
             flash(str(exc), "error")
             return True
         if isinstance(exc, StaleDataError):
-            flash(_("Someone changed this record at the same moment. Your changes were not "
-                    "saved: reload the record and edit it again."), "error")
+            # Another request saved the row between our read and our write: name them, read
+            # from a fresh transaction (this one failed and cannot be queried any more).
+            db.session.rollback()
+            who = audit.last_editor(self.model.__tablename__, g.get("portal_saving"))
+            flash(self.stale_message_for(who), "error")
             return True
         if isinstance(exc, IntegrityError):
             flash(_("This change conflicts with existing data (a duplicate name, or a "
