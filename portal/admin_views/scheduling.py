@@ -97,14 +97,16 @@ class ScheduleView(SecuredModelView):
                                 "hall.cinema": lambda v, c, m, n: m.hall.cinema.name}
     form_columns = ("movie", "hall", "starts_at", "ends_at", "price", "language_version",
                     "status")
-    form_overrides = {"status": SelectField, "ends_at": ReadOnlyField}
+    form_overrides = {"status": SelectField}
     form_args = {
         "status": {"choices": enum_choices(SCHEDULE_STATUSES), "default": "scheduled"},
         "price": {"validators": [InputRequired(),
                                  NumberRange(min=MIN_PRICE, max=MAX_PRICE)], "places": 2},
-        "ends_at": {"description": _l("Computed: start + movie duration + clean-up time"),
-                    "validators": [Optional()]},
     }
+    # An extra field, not a scaffolded one: the column is NOT NULL, but nobody types it.
+    form_extra_fields = {"ends_at": ReadOnlyField(
+        _l("Ends at"), validators=[Optional()],
+        description=_l("Computed: start + movie duration + clean-up time"))}
     form_widget_args = {"ends_at": {"readonly": True}}
     form_ajax_refs = {
         "movie": {"fields": ("title",), "page_size": 20, "placeholder": _l("Type a title")},
