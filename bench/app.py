@@ -99,9 +99,11 @@ def add_floor(app):
     def floor(name):
         page = request.args.get("page", 0, type=int)
         cinema_id = request.args.get("cinema", 0, type=int)
-        # As written by hand for MariaDB: walk the list's own table in index order.
-        query = floor_query(name, cinema_id).limit(25).offset(page * 25) \
-            .prefix_with("STRAIGHT_JOIN", dialect="mysql")
+        query = floor_query(name, cinema_id).limit(25).offset(page * 25)
+        if not cinema_id:
+            # As written by hand for MariaDB: walk the list's own table in index order
+            # (a cinema's rows are found from its halls instead).
+            query = query.prefix_with("STRAIGHT_JOIN", dialect="mysql")
         result = db.session.execute(query)
         return render_template_string(FLOOR_TEMPLATE, name=name, columns=list(result.keys()),
                                       rows=result.all())

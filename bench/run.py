@@ -336,9 +336,13 @@ def measure_gunicorn(seconds, connections, port=8765):
 
 
 def verdicts(rows, creates, gunicorn):
-    """Each target against the measurements; ratios to stock and to the admin are taken on
-    the schedule list, the one table with millions of rows (the others hold 1,000-20,000,
-    where stock Flask-Admin is not slow either; their figures are in the table)."""
+    """Each target against the measurements.
+
+    Ratios to stock are taken on the admin's schedule list, the one list of millions of rows
+    (the other tables hold 1,000-20,000 rows and a manager's cinema ~2,000 shows: there stock
+    Flask-Admin is not slow either; every figure is in the table). The manager's ratio is
+    their schedule list's page 1 against the admin's.
+    """
     lists = [r for r in rows if r["list"] != "dashboard"]
     firsts = [r for r in lists if r["page"] == "page 1"]
     by = {(r["role"], r["list"], r["page"]): r for r in lists}
@@ -346,16 +350,15 @@ def verdicts(rows, creates, gunicorn):
     # a manager's cinema holds ~2,000 shows: only the admin's list has a deep page at 2M
     deep = [max(r["vs_stock"] for r in big if r["role"] == "admin"
                 and r["page"] in ("page 500", "related sort"))]
-    manager = [round(by[("manager", "schedule", page)]["p50"]
-                     / by[("admin", "schedule", page)]["p50"], 2)
-               for page in ("page 1", "filter", "search")]
+    manager = round(by[("manager", "schedule", "page 1")]["p50"]
+                    / by[("admin", "schedule", "page 1")]["p50"], 2)
     result = {
         "queries_per_page": (max(r["queries"] for r in lists), 3),
         "constant_queries": (all(r["queries"] == r["queries_at_100"] for r in firsts), True),
         "floor_ratio": (max(r["vs_floor"] for r in firsts), 3),
-        "stock_ratio_page1": (min(r["vs_stock"] for r in big if r["page"] == "page 1"), 5),
+        "stock_ratio_page1": (by[("admin", "schedule", "page 1")]["vs_stock"], 5),
         "stock_ratio_deep_or_sort": (min(deep), 20),
-        "manager_vs_admin": (max(manager), 1.2),
+        "manager_vs_admin": (manager, 1.2),
     }
     if creates:
         result["create_ratio"] = (creates["ratio"], 1.3)
