@@ -10,10 +10,10 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
+import flask_babel
 from babel.dates import format_datetime as babel_format_datetime
 from flask import Blueprint, abort, current_app, redirect, request, session
 from flask_admin.model import typefmt
-import flask_babel
 from flask_babel import format_currency, format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in

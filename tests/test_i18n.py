@@ -97,7 +97,9 @@ def test_catalog_has_every_text_of_the_pot(locale):
 
 
 def message_key(message):
-    as_tuple = (lambda v: tuple(v) if isinstance(v, (list, tuple)) else v)
+    def as_tuple(value):
+        return tuple(value) if isinstance(value, (list, tuple)) else value
+
     return as_tuple(message.id), as_tuple(message.string)
 
 

@@ -126,7 +126,8 @@ def test_concurrent_edits_of_one_schedule_let_exactly_one_win(app_ctx, make, cli
     stored = db.session.get(Schedule, schedule.id)
     assert len(winners) == 1 and len(losers) == REQUESTS - 1
     assert all("Your changes were not saved" in text for text in losers), losers
-    winner_price = next(price for price, r in zip(prices, responses) if r.status_code == 302)
+    winner_price = next(price for price, r in zip(prices, responses, strict=True)
+                        if r.status_code == 302)
     assert str(stored.price) == winner_price and stored.version == 2
     edits = db.session.query(AuditLog).filter_by(model="schedule", object_id=str(schedule.id),
                                                  action="edit").all()
@@ -142,7 +143,7 @@ def test_concurrent_edits_moving_shows_into_one_slot_let_exactly_one_in(app_ctx,
     shows = [make.schedule(hall=hall, movie=movie, starts_at=TEN + dt.timedelta(days=n + 1))
              for n in range(REQUESTS)]
     posts = []
-    for show, client in zip(shows, signed_in):
+    for show, client in zip(shows, signed_in, strict=True):
         url = f"/admin/schedule/edit/?id={show.id}"
         data = {"csrf_token": csrf_from(form_page(app_ctx, client, url)), "movie": movie.id,
                 "hall": hall.id, "starts_at": stamp(TEN), "price": "45.00",

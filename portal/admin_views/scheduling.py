@@ -17,9 +17,16 @@ from ..i18n import enum_choices, enum_label, format_price, format_showtime
 from ..models import Cinema
 from ..models.scheduling import SCHEDULE_STATUSES
 from ..services.rules import RuleViolation
-from ..services.scheduling import (MAX_PRICE, MIN_PRICE, ShowtimeConflicts, create_showtimes,
-                                   day_plan, parse_start_times, plan_showtimes,
-                                   prepare_schedule)
+from ..services.scheduling import (
+    MAX_PRICE,
+    MIN_PRICE,
+    ShowtimeConflicts,
+    create_showtimes,
+    day_plan,
+    parse_start_times,
+    plan_showtimes,
+    prepare_schedule,
+)
 from .base import PortalForm, SecuredModelView
 
 

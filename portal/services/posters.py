@@ -6,6 +6,7 @@ chunks and anything appended to the file are dropped; only the ICC colour profil
 under `<uuid hex>.<ext>` in the `posters` upload set, with a `<uuid hex>.thumb.webp`
 thumbnail next to it. The client's filename is never used for storage.
 """
+import contextlib
 import io
 import os
 import re
@@ -127,10 +128,8 @@ def delete_poster(name):
     for each in (name, thumbnail_name(name)):
         path = poster_path(each)
         if path is not None:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.remove(path)
-            except FileNotFoundError:
-                pass
 
 
 def _check_pixels(image):
