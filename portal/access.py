@@ -118,15 +118,3 @@ def scope_query(query, model, user=None):
 def scoped(model, user=None):
     """A session query of `model`, already restricted to the user's scope."""
     return scope_query(db.session.query(model), model, user)
-
-
-def in_scope(obj, user=None):
-    """Whether one loaded row is inside the user's cinema scope."""
-    ids = cinema_scope(user)
-    if ids is None or not is_cinema_owned(type(obj)):
-        return True
-    if isinstance(obj, Cinema):
-        return obj.id in ids
-    if isinstance(obj, Hall):
-        return obj.cinema_id in ids
-    return obj.hall is not None and obj.hall.cinema_id in ids
