@@ -7,7 +7,7 @@ bulk actions, CSV export, ajax lookups and the choices of related-row drop-downs
 import itertools
 import logging
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -26,7 +26,7 @@ from wtforms import HiddenField
 
 from .. import access
 from ..extensions import db
-from ..i18n import type_formatters
+from ..i18n import type_formatters, wtforms_translations
 from ..services import audit
 from ..services.rules import RuleViolation, refuse_delete_in_use
 from . import listing
@@ -48,6 +48,12 @@ VIEW_ACTIONS = {
 
 class PortalForm(FlaskForm):
     """Base of every admin form: Flask-WTF's CSRF token, the same one CSRFProtect checks."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return wtforms_translations
 
     def __init__(self, formdata=_Auto, obj=None, prefix="", **kwargs):
         # Flask-Admin's Unique validator compares against form._obj (set by its BaseForm).
@@ -115,6 +121,7 @@ class SecuredModelView(ModelView):
     view_actions = {}
 
     form_base_class = PortalForm
+    list_template = "admin/portal_list.html"
     page_size = 25
     can_set_page_size = True
     page_size_options = (25, 50, 100)
@@ -122,6 +129,12 @@ class SecuredModelView(ModelView):
     export_types = ["csv"]
     export_max_rows = 50000
     details_modal = False
+    # The list page's related rows and the only columns it reads from them, e.g.
+    # {"hall.cinema": ("name",)} (listing.related_loads); None: Flask-Admin's joins, whole rows.
+    column_list_related = None
+    # List rows written by listing.ListRows; False: Flask-Admin's Jinja `list_row` block
+    # (same markup, several times slower), e.g. for a view that overrides that block.
+    rows_in_python = True
     # Dates and UTC datetimes in the reader's locale and time zone (CSV keeps raw values).
     column_type_formatters = type_formatters()
     column_type_formatters_detail = type_formatters(typefmt.DETAIL_FORMATTERS)
@@ -195,17 +208,25 @@ class SecuredModelView(ModelView):
                 query, count_query, joins, count_joins, filters)
         page_size = self.page_size if page_size is None else page_size
         count = listing.capped_count(count_query, listing.count_reach(page, page_size))
-        for path in self._auto_joins:
-            query = query.options(joinedload(path))
+        if execute and self.column_list_related is not None:
+            query = query.options(*listing.related_loads(self.model, self.column_list_related))
+        else:
+            for path in self._auto_joins:
+                query = query.options(joinedload(path))
         query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
         if page_size:
             query = listing.deferred_page(query, self.model, page, page_size)
         return count, (query.all() if execute else query)
 
     def get_list_row_actions(self):
-        return [listing.FAST_ROW_ACTIONS[type(action)]()
-                if type(action) in listing.FAST_ROW_ACTIONS else action
-                for action in super().get_list_row_actions()]
+        return [listing.fast_row_action(action) for action in super().get_list_row_actions()]
+
+    def render(self, template, **kwargs):
+        # List pages: rows written in Python (listing.ListRows), unless cells are editable.
+        if "list_row_actions" in kwargs and self.rows_in_python and \
+                not self.column_editable_list:
+            kwargs["list_row_html"] = listing.ListRows(self).render
+        return super().render(template, **kwargs)
 
     def _order_by(self, query, joins, sort_joins, sort_field, sort_desc):
         """Sort by a related column through an INNER JOIN when the relation is required."""
