@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import false, select
 
 from .extensions import db
-from .models import Cinema, Hall, Schedule, user_cinema
+from .models import Cinema, Hall, Permission, Schedule, role_permission, user_cinema, user_role
 
 RESOURCES = ("movie", "cinema", "hall", "schedule", "city", "user", "role", "audit")
 ACTIONS = ("view", "create", "edit", "delete", "export")
@@ -58,14 +58,30 @@ def _per_request(name):
     return store.setdefault(f"portal.{name}", {})
 
 
+def _user(user):
+    """`user`, or the signed-in user itself (one look through Flask-Login's proxy)."""
+    if user is not None:
+        return user
+    return current_user._get_current_object() if has_request_context() else None
+
+
 def user_permissions(user=None):
-    """The permission codes of `user` (default: the signed-in user), cached per request."""
-    user = current_user if user is None else user
+    """The permission codes of `user` (default: the signed-in user), cached per request.
+
+    One query over user_role -> role_permission -> permission: the roles themselves are
+    not loaded, so signing in costs two queries per request (the user, their codes).
+    """
+    user = _user(user)
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
     cache = _per_request("permissions")
     if user.id not in cache:
-        cache[user.id] = user.permission_codes
+        rows = db.session.execute(
+            select(Permission.code)
+            .join(role_permission, role_permission.c.permission_id == Permission.id)
+            .join(user_role, user_role.c.role_id == role_permission.c.role_id)
+            .where(user_role.c.user_id == user.id))
+        cache[user.id] = frozenset(rows.scalars())
     return cache[user.id]
 
 
@@ -75,7 +91,7 @@ def has_permission(code, user=None):
 
 def cinema_scope(user=None):
     """None when the user sees every cinema, else the ids of the cinemas assigned to them."""
-    user = current_user if user is None else user
+    user = _user(user)
     if has_permission(SCOPE_ALL_CINEMAS, user):
         return None
     if not getattr(user, "is_authenticated", False):

@@ -38,7 +38,8 @@ def app(tmp_path_factory):
                      RATELIMIT_STORAGE_URI="memory://")
     if url.startswith("mysql"):
         _reset_mysql_schema(app)
-    app.before_request(_forget_user_between_requests)
+    # First of all before_request hooks: sign_out_inactive must not see the last request's user.
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_user_between_requests)
     with app.app_context():
         upgrade()
     yield app

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
+from sqlalchemy.orm import selectinload
 from wtforms import PasswordField, SelectMultipleField
 from wtforms.validators import Length, Optional, ValidationError
 
@@ -21,7 +22,7 @@ from ..i18n import (
     role_description,
     role_name,
 )
-from ..models import Permission
+from ..models import Permission, User
 from ..models.accounts import MIN_PASSWORD_LENGTH
 from ..services.rules import RuleViolation
 from .base import SecuredModelView
@@ -105,6 +106,13 @@ class UserView(SecuredModelView):
                          "locale": lambda v, c, m, n: language_name(m.locale)}
     column_formatters_export = {"roles": lambda v, c, m, n: ", ".join(r.code for r in m.roles)}
 
+    # The list shows each user's roles and cinemas: one query each for the whole page
+    # (Flask-Admin would join both collections into the page's query instead).
+    column_auto_select_related = False
+
+    def get_query(self):
+        return super().get_query().options(selectinload(User.roles), selectinload(User.cinemas))
+
     def on_model_change(self, form, model, is_created):
         if form.new_password.data:
             model.set_password(form.new_password.data)
@@ -187,6 +195,7 @@ class AuditLogView(SecuredModelView):
                      "changes": _l("Changes")}
     column_filters = ("action", "model", "user.username", "at", "object_id")
     column_searchable_list = ("changes",)
+    column_list_related = {"user": ("username",)}
     column_sortable_list = ("at", "action", "model")
     column_default_sort = [("at", True), ("id", True)]
     column_formatters = {"changes": lambda v, c, m, n: (m.changes or "")[:300],

@@ -69,8 +69,10 @@ class User(UserMixin, db.Model):
     last_login_at = sa.Column(sa.DateTime, nullable=True)
     locale = sa.Column(sa.String(16), nullable=True)
 
-    roles = relationship(Role, secondary=user_role, lazy="selectin", order_by=Role.code)
-    cinemas = relationship("Cinema", secondary=user_cinema, lazy="selectin")
+    # Loaded when asked for (the user list asks in its own query): the signed-in user is
+    # loaded on every request, and access.py reads their permissions and cinemas directly.
+    roles = relationship(Role, secondary=user_role, order_by=Role.code)
+    cinemas = relationship("Cinema", secondary=user_cinema)
 
     def set_password(self, password):
         """Hash and store `password`; refuses one that is too short."""
@@ -82,11 +84,6 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
-
-    @property
-    def permission_codes(self):
-        """Every permission code the user's roles add up to."""
-        return frozenset(p.code for role in self.roles for p in role.permissions)
 
     @property
     def role_codes(self):
