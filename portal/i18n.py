@@ -7,18 +7,23 @@ when a user signs in after choosing a language on the sign-in page; a GET never 
 the database.
 """
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
 
 import flask_babel
+from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from babel.numbers import format_currency as babel_format_currency
+from babel.support import Translations
 from flask import Blueprint, abort, current_app, redirect, request, session
 from flask_admin.model import typefmt
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 from jinja2 import pass_context
 from markupsafe import Markup, escape
+from wtforms.i18n import messages_path as wtforms_messages_path
 
 from .extensions import babel, db
 
@@ -103,9 +108,27 @@ ACTION_LABELS = {
 
 SCOPE_ALL_CINEMAS_LABEL = _l("Rows of every cinema")
 
+# Lists format the same few values on every row and every page: a showtime, a price, a
+# label. Formatting is pure given the value and the locale, and the catalogs do not change
+# while the process runs, so each result is kept (bounded) instead of asking Babel again.
+_TRANSLATED = {}
+
+
+def translated(lazy):
+    """str(lazy) in the request's locale, remembered per (string, locale)."""
+    key = (id(lazy), get_locale())
+    text = _TRANSLATED.get(key)
+    if text is None:
+        if len(_TRANSLATED) > 10000:
+            _TRANSLATED.clear()
+        text = _TRANSLATED[key] = str(lazy)
+    return text
+
+
 def enum_label(code):
     """The translated label of a stored enum code."""
-    return ENUM_LABELS.get(code, code)
+    label = ENUM_LABELS.get(code)
+    return code if label is None else translated(label)
 
 
 def enum_choices(codes):
@@ -177,12 +200,27 @@ def select_locale():
 
 def format_price(value):
     """A CNY price for the locale: ¥59.90 in Chinese, CN¥59.90 in English."""
-    return "" if value is None else format_currency(value, "CNY")
+    return "" if value is None else _price(value, get_locale())
+
+
+@lru_cache(maxsize=4096)
+def _price(value, locale):
+    return babel_format_currency(value, "CNY", locale=locale)
 
 
 def format_showtime(value, style="medium"):
     """A cinema wall-clock time (stored naive, not UTC), formatted without conversion."""
-    return "" if value is None else babel_format_datetime(value, style, locale=get_locale())
+    return "" if value is None else _showtime(value, style, get_locale())
+
+
+@lru_cache(maxsize=8192)
+def _showtime(value, style, locale):
+    return babel_format_datetime(value, style, locale=locale)
+
+
+@lru_cache(maxsize=8192)
+def _date(value, style, locale):
+    return babel_format_date(value, style, locale=locale)
 
 
 def format_utc(value, style="medium"):
@@ -195,7 +233,7 @@ def _utc_type_formatter(view, value, name):
 
 
 def _date_type_formatter(view, value, name):
-    return format_date(value, "medium")
+    return _date(value, "medium", get_locale())
 
 
 def _yes_no(value):
@@ -222,6 +260,28 @@ def type_formatters(base=typefmt.BASE_FORMATTERS):
     formatters[datetime] = _utc_type_formatter
     formatters[date] = _date_type_formatter
     return formatters
+
+
+class WTFormsTranslations:
+    """WTForms' own messages ("This field is required.") in the request's locale.
+
+    Flask-WTF reads the catalog from disk on every request that builds a form; this keeps
+    one per locale. Forms use it through `PortalForm.Meta.get_translations`.
+    """
+
+    def gettext(self, string):
+        return _wtforms_catalog(get_locale()).ugettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return _wtforms_catalog(get_locale()).ungettext(singular, plural, n)
+
+
+@lru_cache(maxsize=8)
+def _wtforms_catalog(locale):
+    return Translations.load(wtforms_messages_path(), [locale], domain="wtforms")
+
+
+wtforms_translations = WTFormsTranslations()
 
 
 bp = Blueprint("i18n", __name__)
