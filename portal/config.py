@@ -38,6 +38,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     # Lists stop counting past this many rows and say "more than N" (see bench/README.md).
     PORTAL_COUNT_CAP = 10000
+    # ...and remember such a "more than N" this many seconds (0: count on every page).
+    PORTAL_COUNT_CACHE_SECONDS = 30
     SEED_DEMO = True
     REQUIRED = ()
 
@@ -57,6 +59,8 @@ class TestingConfig(Config):
     # Cheap hashes keep hundreds of sign-ins fast; other environments use Werkzeug's default.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     LOGIN_IP_LIMIT = "10000 per minute"
+    # One app serves the whole test session: tests that want the count cache turn it on.
+    PORTAL_COUNT_CACHE_SECONDS = 0
 
 
 class StagingConfig(Config):
@@ -88,6 +92,7 @@ FROM_ENVIRONMENT = {
     "SCHEDULE_CLEANUP_MINUTES": ("SCHEDULE_CLEANUP_MINUTES", int),
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
     "PORTAL_COUNT_CAP": ("PORTAL_COUNT_CAP", int),
+    "PORTAL_COUNT_CACHE_SECONDS": ("PORTAL_COUNT_CACHE_SECONDS", float),
 }
 
 

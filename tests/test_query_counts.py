@@ -109,3 +109,75 @@ def test_list_stops_counting_at_the_cap_and_says_more_than(app, client, make, lo
     finally:
         app.config["PORTAL_COUNT_CAP"] = 10000
     assert "(more than 30)" in page
+
+
+def statements_of(client, url):
+    """The SQL a request runs, with the user not yet in the session (as in a new request)."""
+    seen = []
+
+    def record(*args):
+        seen.append(" ".join(args[2].split()))
+
+    db.session.expunge_all()
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_a_signed_in_request_loads_the_user_and_their_permissions_only(
+        client, make, login_as):
+    """Signing in costs two queries per request (the user, their permission codes), a
+    manager's cinema scope one more; roles and cinemas themselves are not loaded."""
+    cinemas = fill_every_list(db.session)
+    login_as("platform_admin")
+    admin = statements_of(client, "/admin/movie/")
+    login_as("cinema_manager", cinemas=cinemas[:1])
+    manager = statements_of(client, "/admin/hall/")
+    assert len(admin) == 2 + 2, admin
+    assert len(manager) == 3 + 2, manager
+    assert admin[0].startswith("SELECT user.id") and "permission.code" in admin[1]
+    assert "user_cinema.cinema_id" in manager[2]
+
+
+@pytest.fixture()
+def count_cache(app):
+    """The capped-count cache on, with a small cap; off and empty again afterwards."""
+    app.config.update(PORTAL_COUNT_CAP=30, PORTAL_COUNT_CACHE_SECONDS=60)
+    app.extensions.pop("portal_capped_counts", None)
+    yield
+    app.config.update(PORTAL_COUNT_CAP=10000, PORTAL_COUNT_CACHE_SECONDS=0)
+    app.extensions.pop("portal_capped_counts", None)
+
+
+def test_a_count_past_the_cap_is_remembered(app, client, make, login_as, count_queries):
+    fill_every_list(db.session)
+    login_as("platform_admin")
+    app.config["PORTAL_COUNT_CAP"] = 30
+    try:
+        uncached, _ = count_queries(client, "/admin/movie/?lang=en")
+    finally:
+        app.config["PORTAL_COUNT_CAP"] = 10000
+    app.config.update(PORTAL_COUNT_CAP=30, PORTAL_COUNT_CACHE_SECONDS=60)
+    try:
+        cached, rows = count_queries(client, "/admin/movie/?lang=en")
+        page = client.get("/admin/movie/?lang=en").text
+    finally:
+        app.config.update(PORTAL_COUNT_CAP=10000, PORTAL_COUNT_CACHE_SECONDS=0)
+        app.extensions.pop("portal_capped_counts", None)
+    assert (cached, rows) == (uncached - 1, 25)
+    assert "(more than 30)" in page
+
+
+def test_a_count_below_the_cap_is_exact_on_every_request(client, make, login_as,
+                                                        count_queries, count_cache):
+    fill_every_list(db.session)
+    login_as("platform_admin")
+    first, _ = count_queries(client, "/admin/movie/?search=电影00&lang=en")
+    assert "List (10)" in client.get("/admin/movie/?search=电影00&lang=en").text
+    make.movie(title="电影00X")
+    again, _ = count_queries(client, "/admin/movie/?search=电影00&lang=en")
+    assert again == first
+    assert "List (11)" in client.get("/admin/movie/?search=电影00&lang=en").text

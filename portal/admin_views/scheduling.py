@@ -77,6 +77,7 @@ class ScheduleView(SecuredModelView):
     action_permissions = {"delete": "delete", "cancel": "edit", "put_on_sale": "edit"}
     view_actions = {"bulk_view": "create", "day_view": "view"}
     list_template = "admin/schedule_list.html"
+    column_list_related = {"movie": ("title",), "hall": ("name",), "hall.cinema": ("name",)}
     column_list = ("starts_at", "ends_at", "movie", "hall.cinema", "hall", "price",
                    "language_version", "status")
     column_labels = {

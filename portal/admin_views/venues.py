@@ -18,6 +18,7 @@ class CinemaView(SecuredModelView):
                      "address": _l("Address"), "phone": _l("Phone"),
                      "is_active": _l("Active"), "created_at": _l("Created at")}
     column_searchable_list = ("name", "address")
+    column_list_related = {"city": ("name",)}
     column_filters = ("city.name", "is_active")
     column_sortable_list = ("name", ("city", "city.pinyin"), "is_active", "created_at")
     column_default_sort = [("name", False)]
@@ -41,6 +42,7 @@ class HallView(SecuredModelView):
                      "hall_type": _l("Hall type"), "seat_rows": _l("Seat rows"),
                      "seat_cols": _l("Seats per row"), "is_active": _l("Active")}
     column_searchable_list = ("name", "cinema.name")
+    column_list_related = {"cinema": ("name",)}
     column_filters = ("cinema.name", "hall_type", "is_active")
     column_sortable_list = (("cinema", "cinema.name"), "name", "hall_type", "is_active")
     column_default_sort = [("cinema_id", False), ("name", False)]
