@@ -37,7 +37,7 @@ class Config:
     SESSION_PROTECTION = "strong"
     WTF_CSRF_TIME_LIMIT = None
     # Lists stop counting past this many rows and say "more than N" (see bench/README.md).
-    PORTAL_COUNT_CAP = 10000
+    PORTAL_COUNT_CAP = 1000
     # ...and remember such a "more than N" this many seconds (0: count on every page).
     PORTAL_COUNT_CACHE_SECONDS = 30
     SEED_DEMO = True

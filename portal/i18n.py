@@ -236,8 +236,11 @@ def _date_type_formatter(view, value, name):
     return _date(value, "medium", get_locale())
 
 
+YES, NO = _l("Yes"), _l("No")
+
+
 def _yes_no(value):
-    return str(_l("Yes") if value else _l("No"))
+    return translated(YES if value else NO)
 
 
 def _bool_icon_formatter(view, value, name):

@@ -8,11 +8,13 @@ from ..models import AuditLog, Cinema, City, Hall, Movie, Permission, Role, Sche
 from .accounts import AuditLogView, PermissionView, RoleView, UserView
 from .base import PortalIndexView
 from .catalogue import CityView, MovieView
+from .chrome import init_chrome
 from .scheduling import ScheduleView
 from .venues import CinemaView, HallView
 
 
 def init_admin(app):
+    init_chrome(app)
     admin = Admin(
         app,
         name=_l("Cinema Portal"),

@@ -29,7 +29,7 @@ from ..extensions import db
 from ..i18n import type_formatters, wtforms_translations
 from ..services import audit
 from ..services.rules import RuleViolation, refuse_delete_in_use
-from . import listing
+from . import chrome, listing
 
 log = logging.getLogger("portal.access")
 
@@ -218,6 +218,9 @@ class SecuredModelView(ModelView):
             query = listing.deferred_page(query, self.model, page, page_size)
         return count, (query.all() if execute else query)
 
+    def _get_filter_groups(self):
+        return chrome.filter_groups(self, super()._get_filter_groups)
+
     def get_list_row_actions(self):
         return [listing.fast_row_action(action) for action in super().get_list_row_actions()]
 
@@ -225,7 +228,7 @@ class SecuredModelView(ModelView):
         # List pages: rows written in Python (listing.ListRows), unless cells are editable.
         if "list_row_actions" in kwargs and self.rows_in_python and \
                 not self.column_editable_list:
-            kwargs["list_row_html"] = listing.ListRows(self).render
+            kwargs["list_rows_html"] = listing.ListRows(self).render
         return super().render(template, **kwargs)
 
     def _order_by(self, query, joins, sort_joins, sort_field, sort_desc):

@@ -31,7 +31,7 @@ def count_reach(page, page_size):
 
     So the pager always offers the pages after the one shown, however deep it is.
     """
-    cap = int(current_app.config.get("PORTAL_COUNT_CAP", 10000))
+    cap = int(current_app.config.get("PORTAL_COUNT_CAP", 1000))
     return (page or 0) * (page_size or 0) + cap
 
 
@@ -248,13 +248,17 @@ class ListRows:
 
     def __init__(self, view):
         self.view = view
-        self._row = None
+        self._row = None  # built on first use, inside the template's context
 
     @pass_context
-    def render(self, context, row):
+    def render(self, context, rows):
+        """Every row, <tr> included, or the empty-list row: no Jinja block per row."""
+        if not rows:
+            return Markup('<tr><td colspan="999"><div class="text-center">{}</div></td></tr>'
+                          ).format(self.view.get_empty_list_message())
         if self._row is None:
             self._row = self._build(context)
-        return self._row(row)
+        return Markup("".join([f"<tr>{self._row(row)}</tr>" for row in rows]))
 
     def _build(self, context):
         """One function per row: every piece is constant markup or an escaped value, so
@@ -290,7 +294,9 @@ class ListRows:
         type formatter looked up once per value type instead of once per cell."""
         view = self.view
         column_fmt = view.column_formatters.get(name)
-        choices = view._column_choices_map.get(name) or {}
+        # Choice labels are lazy strings: translate each once per page, not once per cell.
+        choices = {key: label if isinstance(label, str) else str(label) for key, label in
+                   (view._column_choices_map.get(name) or {}).items()}
         type_formatters = view.column_type_formatters
         by_type = {}
         opening = Markup('<td class="col-{}">').format(name)

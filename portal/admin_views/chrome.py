@@ -1,0 +1,47 @@
+"""What every admin page shows around its content, built once instead of on every request.
+
+Flask-Admin renders the navbar menu, ~20 static links and each list's filter definitions on
+every request, though they depend only on the language, the user's permissions and the
+page. Those parts are kept here per app, keyed by exactly what they depend on.
+"""
+from flask import current_app, request, url_for
+from flask_babel import get_locale
+from markupsafe import Markup
+
+from .. import access
+
+CACHE_SIZE = 2000  # entries per kind; a full cache starts again (languages x roles x pages)
+
+
+def _remembered(kind, key, build):
+    cache = current_app.extensions.setdefault(f"portal_{kind}", {})
+    value = cache.get(key)
+    if value is None:
+        if len(cache) >= CACHE_SIZE:
+            cache.clear()
+        value = cache[key] = build()
+    return value
+
+
+def menu(macro):
+    """Flask-Admin's navbar menu (the `layout.menu` macro): which entries it lists depends on
+    the permissions, their names on the language, the active one on the page."""
+    key = (str(get_locale()), access.user_permissions(), request.endpoint,
+           request.script_root)
+    return _remembered("menus", key, lambda: Markup(macro()))
+
+
+def static_url(endpoint, **kwargs):
+    """url_for(<admin>.static, filename=..., v=...), as Flask-Admin's `admin_static.url`."""
+    key = (request.script_root, endpoint, tuple(sorted(kwargs.items())))
+    return _remembered("static_urls", key, lambda: url_for(f"{endpoint}.static", **kwargs))
+
+
+def filter_groups(view, build):
+    """A list's filter definitions (names, operations, options) in the reader's language:
+    built from the view's filters when the view is set up, so fixed per language."""
+    return _remembered("filter_groups", (view.endpoint, str(get_locale())), build)
+
+
+def init_chrome(app):
+    app.jinja_env.globals.update(portal_menu=menu, portal_static_url=static_url)
