@@ -4,8 +4,7 @@ from flask_login import current_user
 from sqlalchemy import false, select
 
 from .extensions import db
-from .models import Cinema, Hall, Schedule
-from .models.accounts import Permission, User, role_permission, user_cinema, user_role
+from .models import Cinema, Hall, Permission, Schedule, role_permission, user_cinema, user_role
 
 RESOURCES = ("movie", "cinema", "hall", "schedule", "city", "user", "role", "audit")
 ACTIONS = ("view", "create", "edit", "delete", "export")
@@ -66,28 +65,11 @@ def _user(user):
     return current_user._get_current_object() if has_request_context() else None
 
 
-def load_signed_in_user(user_id):
-    """The session's user and, from the same query, their permission codes (kept for the
-    request): signing in costs one query per request. None if there is no such user."""
-    rows = db.session.execute(
-        select(User, Permission.code)
-        .outerjoin(user_role, user_role.c.user_id == User.id)
-        .outerjoin(role_permission, role_permission.c.role_id == user_role.c.role_id)
-        .outerjoin(Permission, Permission.id == role_permission.c.permission_id)
-        .where(User.id == user_id)
-    ).all()
-    if not rows:
-        return None
-    user = rows[0][0]
-    _per_request("permissions")[user.id] = frozenset(code for _user, code in rows if code)
-    return user
-
-
 def user_permissions(user=None):
     """The permission codes of `user` (default: the signed-in user), cached per request.
 
-    One query over user_role -> role_permission -> permission (for the signed-in user it
-    came with the user, see load_signed_in_user): the roles themselves are not loaded.
+    One query over user_role -> role_permission -> permission: the roles themselves are
+    not loaded, so signing in costs two queries per request (the user, their codes).
     """
     user = _user(user)
     if not getattr(user, "is_authenticated", False) or not user.is_active:

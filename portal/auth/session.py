@@ -3,15 +3,15 @@ from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from .. import access
+from ..extensions import db
+from ..models import User
 
 
 def load_user(user_id):
     try:
-        user_id = int(user_id)
+        return db.session.get(User, int(user_id))
     except (TypeError, ValueError):
         return None
-    return access.load_signed_in_user(user_id)
 
 
 def sign_out_inactive():
