@@ -4,6 +4,7 @@ Every model view asks this class, never its own code, whether the signed-in user
 view, run an action on it, or touch a row: list and count, details, edit and delete by id,
 bulk actions, CSV export, ajax lookups and the choices of related-row drop-downs.
 """
+import functools
 import itertools
 import logging
 
@@ -209,7 +210,7 @@ class SecuredModelView(ModelView):
         page_size = self.page_size if page_size is None else page_size
         count = listing.capped_count(count_query, listing.count_reach(page, page_size))
         if execute and self.column_list_related is not None:
-            query = query.options(*listing.related_loads(self.model, self.column_list_related))
+            query = query.options(*self._related_loads)
         else:
             for path in self._auto_joins:
                 query = query.options(joinedload(path))
@@ -221,10 +222,21 @@ class SecuredModelView(ModelView):
     def _get_filter_groups(self):
         return chrome.filter_groups(self, super()._get_filter_groups)
 
+    @functools.cached_property
+    def _related_loads(self):
+        return listing.related_loads(self.model, self.column_list_related)
+
+    def delete_form(self):
+        if request.method == "GET" and request.endpoint == f"{self.endpoint}.index_view" \
+                and self.rows_in_python and not self.column_editable_list:
+            return listing.RowsDeleteForm()  # the list's buttons need only its token
+        return super().delete_form()
+
     def get_list_row_actions(self):
         return [listing.fast_row_action(action) for action in super().get_list_row_actions()]
 
     def render(self, template, **kwargs):
+        self._template_args["_gettext"] = chrome.admin_gettext
         # List pages: rows written in Python (listing.ListRows), unless cells are editable.
         if "list_row_actions" in kwargs and self.rows_in_python and \
                 not self.column_editable_list:

@@ -5,6 +5,7 @@ every request, though they depend only on the language, the user's permissions a
 page. Those parts are kept here per app, keyed by exactly what they depend on.
 """
 from flask import current_app, request, url_for
+from flask_admin import babel as flask_admin_babel
 from flask_babel import get_locale
 from markupsafe import Markup
 
@@ -31,6 +32,15 @@ def menu(macro):
     return _remembered("menus", key, lambda: Markup(macro()))
 
 
+def assets(view, block, render):
+    """A block of <link>/<script> tags of Flask-Admin's base template (`head_css`,
+    `tail_js`): static URLs and the view's extra files, the same on every request."""
+    if view.admin.csp_nonce_generator:  # a nonce per response: nothing to reuse
+        return render()
+    key = (block, view.endpoint, request.script_root)
+    return _remembered("assets", key, lambda: Markup(render()))
+
+
 def static_url(endpoint, **kwargs):
     """url_for(<admin>.static, filename=..., v=...), as Flask-Admin's `admin_static.url`."""
     key = (request.script_root, endpoint, tuple(sorted(kwargs.items())))
@@ -43,5 +53,21 @@ def filter_groups(view, build):
     return _remembered("filter_groups", (view.endpoint, str(get_locale())), build)
 
 
+def admin_gettext(string, **variables):
+    """Flask-Admin's own `_gettext` for its templates (~40 strings a list page), each
+    translation looked up once per language: the catalogs do not change at run time."""
+    if variables:
+        return flask_admin_babel.gettext(string, **variables)
+    cache = current_app.extensions.setdefault("portal_admin_texts", {})
+    key = (get_locale(), string)
+    text = cache.get(key)
+    if text is None:
+        if len(cache) >= CACHE_SIZE:
+            cache.clear()
+        text = cache[key] = flask_admin_babel.gettext(string)
+    return text
+
+
 def init_chrome(app):
-    app.jinja_env.globals.update(portal_menu=menu, portal_static_url=static_url)
+    app.jinja_env.globals.update(portal_menu=menu, portal_static_url=static_url,
+                                 portal_assets=assets)
