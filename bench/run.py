@@ -313,6 +313,9 @@ def worker_pids(master):
     return pids
 
 
+GUNICORN_ROUNDS = 3
+
+
 def measure_gunicorn(seconds, connections, port=8765):
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, BENCH_DATABASE_URL=BENCH_URL)
@@ -324,10 +327,21 @@ def measure_gunicorn(seconds, connections, port=8765):
         wait_for(base)
         _opener, cookie = http_sign_in(base)
         load = load_wrk if shutil.which("wrk") else load_python
-        result = {}
-        for key, path in (("floor", "/floor/schedule"), ("portal", "/admin/schedule/")):
+        pages = (("floor", "/floor/schedule"), ("portal", "/admin/schedule/"))
+        for _key, path in pages:
             load(base + path, cookie, 2, connections)  # warm both workers
-            result[key] = load(base + path, cookie, seconds, connections)
+        # Alternate the two pages in short rounds: this machine's speed drifts by ~10%
+        # within a minute, and both pages should see the same conditions.
+        rounds = {key: [] for key, _path in pages}
+        for _round in range(GUNICORN_ROUNDS):
+            for key, path in pages:
+                rounds[key].append(load(base + path, cookie,
+                                        max(1, round(seconds / GUNICORN_ROUNDS)), connections))
+        result = {key: {"tool": runs[0]["tool"],
+                        "rps": round(statistics.mean(run["rps"] for run in runs), 1),
+                        "errors": sum(run["errors"] for run in runs),
+                        "rounds": [run["rps"] for run in runs]}
+                  for key, runs in rounds.items()}
         result["worker_rss_mb"] = [rss_mb(pid) for pid in worker_pids(server.pid)]
         result["ratio"] = round(result["portal"]["rps"] / result["floor"]["rps"], 2)
         return result
@@ -425,7 +439,7 @@ def main(argv=None):
                         help="seconds per page before stopping early (at least 2 requests)")
     parser.add_argument("--lists", nargs="*", help="only these lists")
     parser.add_argument("--creates", type=int, default=200)
-    parser.add_argument("--load-seconds", type=int, default=10)
+    parser.add_argument("--load-seconds", type=int, default=12)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--skip-gunicorn", action="store_true")
     parser.add_argument("--skip-creates", action="store_true")
