@@ -1,7 +1,7 @@
 """Permission codes, the default roles, and the cinema scope: asked of this one place."""
 from flask import g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import false, select
+from sqlalchemy import false, func, select
 
 from .extensions import db
 from .models import Cinema, Hall, Permission, Schedule, role_permission, user_cinema, user_role
@@ -68,20 +68,15 @@ def _user(user):
 def user_permissions(user=None):
     """The permission codes of `user` (default: the signed-in user), cached per request.
 
-    One query over user_role -> role_permission -> permission: the roles themselves are
-    not loaded, so signing in costs two queries per request (the user, their codes).
+    Read with the user's cinemas in one query (see _load_access): the roles themselves are
+    not loaded, so signing in costs two queries per request (the user, their access).
     """
     user = _user(user)
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
     cache = _per_request("permissions")
     if user.id not in cache:
-        rows = db.session.execute(
-            select(Permission.code)
-            .join(role_permission, role_permission.c.permission_id == Permission.id)
-            .join(user_role, user_role.c.role_id == role_permission.c.role_id)
-            .where(user_role.c.user_id == user.id))
-        cache[user.id] = frozenset(rows.scalars())
+        _load_access(user.id)
     return cache[user.id]
 
 
@@ -98,11 +93,53 @@ def cinema_scope(user=None):
         return frozenset()
     cache = _per_request("scope")
     if user.id not in cache:
-        rows = db.session.execute(
-            select(user_cinema.c.cinema_id).where(user_cinema.c.user_id == user.id)
-        )
-        cache[user.id] = frozenset(rows.scalars())
+        _load_access(user.id)
     return cache[user.id]
+
+
+def _permission_codes_of(user_id, *columns):
+    return (select(*columns)
+            .select_from(Permission)
+            .join(role_permission, role_permission.c.permission_id == Permission.id)
+            .join(user_role, user_role.c.role_id == role_permission.c.role_id)
+            .where(user_role.c.user_id == user_id))
+
+
+def _cinema_ids_of(user_id, *columns):
+    return select(*columns).where(user_cinema.c.user_id == user_id)
+
+
+def _joined(column):
+    return func.group_concat(column)
+
+
+def _load_access(user_id):
+    """A user's permission codes and cinema ids, cached for the request, in one query of
+    one row: each list's size and its items joined with commas (GROUP_CONCAT, on SQLite and
+    MySQL/MariaDB alike) instead of a row per item. A server that cut a joined text short
+    (MySQL's group_concat_max_len) is caught by the size, and that list read row by row."""
+    code, cinema_id = Permission.code.distinct(), user_cinema.c.cinema_id
+    row = db.session.execute(select(
+        _permission_codes_of(user_id, func.count(code)).scalar_subquery(),
+        _permission_codes_of(user_id, _joined(code)).scalar_subquery(),
+        _cinema_ids_of(user_id, func.count(cinema_id)).scalar_subquery(),
+        _cinema_ids_of(user_id, _joined(cinema_id)).scalar_subquery(),
+    )).one()
+    codes = _split(row[0], row[1], str)
+    if codes is None:
+        codes = frozenset(
+            db.session.execute(_permission_codes_of(user_id, Permission.code)).scalars())
+    cinemas = _split(row[2], row[3], int)
+    if cinemas is None:
+        cinemas = frozenset(db.session.execute(_cinema_ids_of(user_id, cinema_id)).scalars())
+    _per_request("permissions")[user_id] = codes
+    _per_request("scope")[user_id] = cinemas
+
+
+def _split(count, joined, kind):
+    """The joined items as a frozenset, or None when they are not all there."""
+    items = frozenset(kind(item) for item in joined.split(",")) if joined else frozenset()
+    return items if len(items) == count else None
 
 
 def _scope_clause(model, cinema_ids):

@@ -223,3 +223,24 @@ def test_anonymous_requests_are_sent_to_sign_in(client):
         assert response.status_code == 302
         assert "/login?next=" in response.headers["Location"]
     assert client.get("/admin/").headers["Location"].startswith("/login?next=")
+
+
+def test_permission_codes_of_several_overlapping_roles(app_ctx, make):
+    user = make.user("cinema_manager")
+    user.roles.append(db.session.query(Role).filter_by(code="auditor").one())
+    db.session.commit()
+    expected = {p.code for role in user.roles for p in role.permissions}
+    assert access.user_permissions(user) == expected
+    assert "audit.view" in expected and "schedule.create" in expected
+
+
+def test_permission_codes_survive_a_cut_short_group_concat(app_ctx, make, monkeypatch):
+    """MySQL cuts GROUP_CONCAT at group_concat_max_len: the count notices, and the codes and
+    cinema ids are read row by row instead (here the joined text is cut on purpose)."""
+    user = make.user("platform_admin")
+    cinemas = [make.cinema() for _ in range(5)]
+    manager = make.user("cinema_manager", cinemas=cinemas)
+    monkeypatch.setattr(access, "_joined",
+                        lambda column: access.func.substr(access.func.group_concat(column), 1, 3))
+    assert access.user_permissions(user) == set(access.ALL_PERMISSIONS)
+    assert access.cinema_scope(manager) == {cinema.id for cinema in cinemas}

@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from .. import access
+from ..i18n import current_locale
 
 CACHE_SIZE = 2000  # entries per kind; a full cache starts again (languages x roles x pages)
 
@@ -59,7 +60,7 @@ def admin_gettext(string, **variables):
     if variables:
         return flask_admin_babel.gettext(string, **variables)
     cache = current_app.extensions.setdefault("portal_admin_texts", {})
-    key = (get_locale(), string)
+    key = (current_locale(), string)
     text = cache.get(key)
     if text is None:
         if len(cache) >= CACHE_SIZE:
