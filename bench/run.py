@@ -174,6 +174,24 @@ def measure_lists(app, counter, reps, budget, only=None):
     return rows, overheads
 
 
+def manager_vs_admin(app, reps):
+    """p50 of the manager's schedule list page 1 over the admin's, requests interleaved
+    (admin, manager, admin, ...): measured minutes apart, the two would also compare the
+    machine's speed at two moments (it drifts by 10-20% here)."""
+    clients = {"admin": sign_in(app, ADMIN), "manager": sign_in(app, MANAGER)}
+    times = {role: [] for role in clients}
+    for client in clients.values():
+        client.get("/admin/schedule/")
+    for _ in range(reps):
+        for role, client in clients.items():
+            t0 = time.perf_counter()
+            assert client.get("/admin/schedule/").status_code == 200
+            times[role].append((time.perf_counter() - t0) * 1000)
+    p50 = {role: round(statistics.median(samples), 2) for role, samples in times.items()}
+    return {"admin_p50": p50["admin"], "manager_p50": p50["manager"], "n": reps,
+            "ratio": round(p50["manager"] / p50["admin"], 2)}
+
+
 def format_row(row):
     extra = ""
     if "vs_floor" in row:
@@ -313,7 +331,7 @@ def worker_pids(master):
     return pids
 
 
-GUNICORN_ROUNDS = 3
+GUNICORN_ROUNDS = 5
 
 
 def measure_gunicorn(seconds, connections, port=8765):
@@ -350,7 +368,7 @@ def measure_gunicorn(seconds, connections, port=8765):
         server.wait(timeout=30)
 
 
-def verdicts(rows, creates, gunicorn):
+def verdicts(rows, scoped, creates, gunicorn):
     """Each target against the measurements.
 
     Ratios to stock are taken on the admin's schedule list, the one list of millions of rows
@@ -365,8 +383,9 @@ def verdicts(rows, creates, gunicorn):
     # a manager's cinema holds ~2,000 shows: only the admin's list has a deep page at 2M
     deep = [max(r["vs_stock"] for r in big if r["role"] == "admin"
                 and r["page"] in ("page 500", "related sort"))]
-    manager = round(by[("manager", "schedule", "page 1")]["p50"]
-                    / by[("admin", "schedule", "page 1")]["p50"], 2)
+    manager = scoped["ratio"] if scoped else round(
+        by[("manager", "schedule", "page 1")]["p50"]
+        / by[("admin", "schedule", "page 1")]["p50"], 2)
     result = {
         "queries_per_page": (max(r["queries"] for r in lists), 3),
         "constant_queries": (all(r["queries"] == r["queries_at_100"] for r in firsts), True),
@@ -416,6 +435,11 @@ def markdown(report):
     lines += [f"| {r['role']} | {r['queries']} | {r['p50']} | {r['p95']} |"
               for r in report["pages"] if r["list"] == "dashboard"]
     creates, gunicorn = report.get("create_schedule"), report.get("gunicorn")
+    scoped = report.get("manager_vs_admin")
+    if scoped:
+        lines += ["", (f"manager vs admin, schedule list page 1, {scoped['n']} requests each, "
+                       f"interleaved: p50 {scoped['manager_p50']} ms against "
+                       f"{scoped['admin_p50']} ms (x{scoped['ratio']}).")]
     if creates:
         lines += ["", (f"create-schedule (prepare_schedule + INSERT, rolled back): p50 "
                        f"{creates['big']['p50']} ms at {creates['big']['schedules']:,} rows, "
@@ -426,6 +450,10 @@ def markdown(report):
                        f"{gunicorn['portal']['rps']} req/s, floor page "
                        f"{gunicorn['floor']['rps']} req/s (x{gunicorn['ratio']}); worker RSS "
                        f"{gunicorn['worker_rss_mb']} MB.")]
+        if "rounds" in gunicorn["portal"]:
+            lines += ["", "Rounds (req/s, alternating): floor "
+                      f"{gunicorn['floor']['rounds']}, schedule list "
+                      f"{gunicorn['portal']['rounds']}."]
     lines += ["", "| target | measured | goal | met |", "|---|---|---|---|"]
     lines += [f"| {key} | {v['measured']} | {v['target']} | {'yes' if v['met'] else 'NO'} |"
               for key, v in report["verdicts"].items()]
@@ -439,7 +467,7 @@ def main(argv=None):
                         help="seconds per page before stopping early (at least 2 requests)")
     parser.add_argument("--lists", nargs="*", help="only these lists")
     parser.add_argument("--creates", type=int, default=200)
-    parser.add_argument("--load-seconds", type=int, default=12)
+    parser.add_argument("--load-seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--skip-gunicorn", action="store_true")
     parser.add_argument("--skip-creates", action="store_true")
@@ -456,6 +484,9 @@ def main(argv=None):
         schedules = db.session.scalar(select(func.count()).select_from(Schedule))
     print(f"{schedules:,} schedules in {BENCH_URL.rsplit('/', 1)[-1]}", flush=True)
     rows, overhead = measure_lists(app, counter, args.reps, args.budget, args.lists)
+    scoped = manager_vs_admin(app, max(args.reps * 5, 50))
+    print(f"manager vs admin, schedule list page 1, interleaved: {scoped['manager_p50']} / "
+          f"{scoped['admin_p50']} ms (x{scoped['ratio']})", flush=True)
     creates = None
     if not args.skip_creates:
         creates = time_creates(args.creates)
@@ -473,8 +504,8 @@ def main(argv=None):
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "database": BENCH_URL.rsplit("@", 1)[-1]},
         "schedules": schedules, "session_queries": overhead, "pages": rows,
-        "create_schedule": creates, "gunicorn": gunicorn,
-        "targets": TARGETS, "verdicts": verdicts(rows, creates, gunicorn),
+        "manager_vs_admin": scoped, "create_schedule": creates, "gunicorn": gunicorn,
+        "targets": TARGETS, "verdicts": verdicts(rows, scoped, creates, gunicorn),
     }
     for key, verdict in report["verdicts"].items():
         print(f"{key:26} measured {verdict['measured']!s:>8}  target {verdict['target']!s:>5}  "
