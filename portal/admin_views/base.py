@@ -226,6 +226,24 @@ class SecuredModelView(ModelView):
     def _related_loads(self):
         return listing.related_loads(self.model, self.column_list_related)
 
+    def get_url(self, endpoint, **kwargs):
+        """url_for, remembered: a list page asks for ~25 URLs (pager, sort links, page sizes,
+        row actions), the same ones for the same list state. Keyed by everything url_for
+        reads here: the blueprint (relative endpoints), the script root, the host (external
+        URLs) and the arguments in their order."""
+        key = (request.blueprint, request.script_root, request.host if kwargs else None,
+               endpoint, repr(tuple(kwargs.items())))
+        url = self._url_memo.get(key)
+        if url is None:
+            if len(self._url_memo) >= 5000:
+                self._url_memo.clear()
+            url = self._url_memo[key] = super().get_url(endpoint, **kwargs)
+        return url
+
+    @functools.cached_property
+    def _url_memo(self):
+        return {}
+
     def delete_form(self):
         if request.method == "GET" and request.endpoint == f"{self.endpoint}.index_view" \
                 and self.rows_in_python and not self.column_editable_list:
