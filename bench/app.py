@@ -33,6 +33,7 @@ class StockView(ModelView):
     """Flask-Admin as it comes; a manager's rows filtered the obvious way."""
 
     page_size = 25
+    page_size_options = (25, 50, 100)  # the portal's; Flask-Admin's (20, 50, 100) lacks 25
     can_set_page_size = True
 
     def is_accessible(self):
