@@ -181,3 +181,21 @@ def test_a_count_below_the_cap_is_exact_on_every_request(client, make, login_as,
     again, _ = count_queries(client, "/admin/movie/?search=电影00&lang=en")
     assert again == first
     assert "List (11)" in client.get("/admin/movie/?search=电影00&lang=en").text
+
+
+def test_a_remembered_count_belongs_to_its_cinema_scope(client, make, login_as, count_cache):
+    """Two managers' schedule lists share their SQL but not their cinemas: the "more than 30"
+    remembered for the first must not answer for the second."""
+    cinemas = fill_every_list(db.session)  # every schedule in cinemas[0]
+    other = make.cinema()
+    hall = make.hall(cinema=other)
+    movie = make.movie()
+    start = dt.datetime(2031, 1, 1, 10, 0)
+    for day in range(3):
+        make.schedule(hall=hall, movie=movie, starts_at=start + dt.timedelta(days=day))
+    db.session.commit()
+    login_as("cinema_manager", cinemas=cinemas[:1])
+    assert "(more than 30)" in client.get("/admin/schedule/?lang=en").text
+    login_as("cinema_manager", cinemas=[other])
+    page = client.get("/admin/schedule/?lang=en").text
+    assert "List (3)" in page and "more than" not in page
