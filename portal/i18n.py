@@ -108,6 +108,7 @@ ACTION_LABELS = {
 
 SCOPE_ALL_CINEMAS_LABEL = _l("Rows of every cinema")
 
+
 def current_locale():
     """flask_babel.get_locale(), read straight from where Flask-Babel keeps it for the
     request once chosen (list pages ask ~100 times a page; the full lookup goes through
@@ -125,7 +126,8 @@ _TRANSLATED = {}
 
 
 def translated(lazy):
-    """str(lazy) in the request's locale, remembered per (string, locale)."""
+    """str(lazy) in the request's locale, remembered per (string, locale). For the
+    module-level lazy strings above (ENUM_LABELS, YES/NO...): the key is the object's id."""
     key = (id(lazy), current_locale())
     text = _TRANSLATED.get(key)
     if text is None:

@@ -2,7 +2,8 @@
 
 `SecuredModelView.get_list` builds the scoped, filtered, sorted query as Flask-Admin does,
 then asks this module for two statements: how many rows (counting no further than needed)
-and which rows (ids picked on an index first, whole rows and their related names after).
+and which rows (ids picked on an index first, the rows and the related names shown after);
+ListRows then writes the rows' HTML without a Jinja block per row.
 """
 import time
 from types import SimpleNamespace
@@ -43,7 +44,7 @@ def capped_count(count_query, reach):
     A full COUNT(*) reads every matching row on every page; this reads the first
     `reach` + 1 (from the narrowest index the database finds) and stops. A count that
     reached the cap is remembered for PORTAL_COUNT_CACHE_SECONDS (per app, per statement
-    and its values: scope, search and filters included): "more than 10000" stays true
+    and its values: scope, search and filters included): "more than 1000" stays true
     while people page through a big list, so it need not be re-read on every page.
     Counts below the cap are never kept; they are exact on every request.
     """
@@ -144,8 +145,9 @@ ROW_ID = "0PORTALROWID0"
 
 
 def _per_row(markup, fallback):
-    """A function row_id -> the markup with ROW_ID replaced; `fallback` if it is ambiguous
-    (the page's own URL, e.g. a search for the placeholder, contains it too)."""
+    """A function row_id -> the markup with ROW_ID replaced (ids are integers: nothing to
+    quote); `fallback` if it is ambiguous (the page's own URL, e.g. a search for the
+    placeholder, contains it too)."""
     parts = str(markup).split(ROW_ID)
     if len(parts) != 2:
         return fallback
