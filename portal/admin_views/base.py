@@ -8,7 +8,7 @@ import functools
 import itertools
 import logging
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -231,6 +231,8 @@ class SecuredModelView(ModelView):
         row actions), the same ones for the same list state. Keyed by everything url_for
         reads here: the blueprint (relative endpoints), the script root, the host (external
         URLs) and the arguments in their order."""
+        if not has_request_context():
+            return super().get_url(endpoint, **kwargs)
         key = (request.blueprint, request.script_root, request.host if kwargs else None,
                endpoint, repr(tuple(kwargs.items())))
         url = self._url_memo.get(key)
