@@ -46,3 +46,24 @@ def test_menu_and_filters_follow_the_language(client, login_as):
     assert "Status" in filter_groups_of(en) and "状态" in filter_groups_of(zh)
     zh_again = client.get("/admin/schedule/?lang=zh_Hans_CN").text
     assert menu_of(zh_again) == menu_of(zh)
+
+
+def menu_bar_of(html):
+    start = html.index('<ul class="nav nav-tabs">')
+    return html[start:html.index("</ul>", start)]
+
+
+def test_the_list_menu_bar_follows_permissions_and_the_row_count(client, make, login_as):
+    """The same address, two roles: the admin's bar offers Create, the auditor's does not;
+    and the count in it follows the data."""
+    make.movie()
+    db.session.commit()
+    login_as("platform_admin")
+    admin_bar = menu_bar_of(client.get("/admin/movie/?lang=en").text)
+    login_as("auditor")
+    auditor_bar = menu_bar_of(client.get("/admin/movie/?lang=en").text)
+    assert "/admin/movie/new/" in admin_bar and "/admin/movie/new/" not in auditor_bar
+    assert "List (1)" in auditor_bar
+    make.movie()
+    db.session.commit()
+    assert "List (2)" in menu_bar_of(client.get("/admin/movie/?lang=en").text)

@@ -7,6 +7,7 @@ page. Those parts are kept here per app, keyed by exactly what they depend on.
 from flask import current_app, request, url_for
 from flask_admin import babel as flask_admin_babel
 from flask_babel import get_locale
+from jinja2 import pass_context
 from markupsafe import Markup
 
 from .. import access
@@ -42,6 +43,16 @@ def assets(view, block, render):
     return _remembered("assets", key, lambda: Markup(render()))
 
 
+@pass_context
+def list_fragment(context, name, render):
+    """A list page block that shows no user or session data (the menu bar with its links,
+    search box and row count; the filter and action scripts): rendered once per page
+    address, language, permission set and row count, then reused."""
+    key = (name, request.endpoint, request.script_root, request.query_string,
+           str(current_locale()), access.user_permissions(), str(context.resolve("count")))
+    return _remembered("list_fragments", key, lambda: Markup(render()))
+
+
 def static_url(endpoint, **kwargs):
     """url_for(<admin>.static, filename=..., v=...), as Flask-Admin's `admin_static.url`."""
     key = (request.script_root, endpoint, tuple(sorted(kwargs.items())))
@@ -71,4 +82,4 @@ def admin_gettext(string, **variables):
 
 def init_chrome(app):
     app.jinja_env.globals.update(portal_menu=menu, portal_static_url=static_url,
-                                 portal_assets=assets)
+                                 portal_assets=assets, portal_list_fragment=list_fragment)
