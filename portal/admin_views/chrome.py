@@ -46,8 +46,9 @@ def assets(view, block, render):
 @pass_context
 def list_fragment(context, name, render):
     """A list page block that shows no user or session data (the menu bar with its links,
-    search box and row count; the filter and action scripts): rendered once per page
-    address, language, permission set and row count, then reused."""
+    search box and row count; the table header; the pager; the filter and action scripts):
+    rendered once per page address, language, permission set and row count, then reused.
+    Never for a block with a CSRF token or the user's name in it."""
     key = (name, request.endpoint, request.script_root, request.query_string,
            str(current_locale()), access.user_permissions(), str(context.resolve("count")))
     return _remembered("list_fragments", key, lambda: Markup(render()))
