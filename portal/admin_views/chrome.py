@@ -49,6 +49,8 @@ def list_fragment(context, name, render):
     search box and row count; the table header; the pager; the filter and action scripts):
     rendered once per page address, language, permission set and row count, then reused.
     Never for a block with a CSRF token or the user's name in it."""
+    if context.resolve("admin_csp_nonce_attribute"):  # a nonce per response: nothing to reuse
+        return render()
     key = (name, request.endpoint, request.script_root, request.query_string,
            str(current_locale()), access.user_permissions(), str(context.resolve("count")))
     return _remembered("list_fragments", key, lambda: Markup(render()))
