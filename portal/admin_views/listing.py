@@ -144,31 +144,29 @@ def icon_link(url, title, icon):
 ROW_ID = "0PORTALROWID0"
 
 
-def _per_row(markup, fallback):
+def _per_row(markup):
     """A function row_id -> the markup with ROW_ID replaced (ids are integers: nothing to
-    quote); `fallback` if it is ambiguous (the page's own URL, e.g. a search for the
+    quote), or None if that is ambiguous (the page's own URL, e.g. a search for the
     placeholder, contains it too)."""
     parts = str(markup).split(ROW_ID)
     if len(parts) != 2:
-        return fallback
+        return None
     head, tail = parts
     return lambda row_id: f"{head}{escape(row_id)}{tail}"
 
 
 class FastRowAction:
-    """A row action whose markup is built once per page and filled in with each row's id."""
-
-    def markup(self, context, row_id):
-        raise NotImplementedError
+    """A row action whose markup is built once per page and filled in with each row's id.
+    Subclasses write `markup(context, row_id)`."""
 
     def render(self, context, row_id, row):
         return self.markup(context, row_id)
 
     def for_rows(self, context):
         """A function (row_id, row) -> this action's HTML for the row."""
-        fill = _per_row(self.markup(context, ROW_ID), None)
+        fill = _per_row(self.markup(context, ROW_ID))
         if fill is None:
-            return lambda row_id, row: str(self.render(context, row_id, row))
+            return lambda row_id, row: str(self.markup(context, row_id))
         return lambda row_id, row: fill(row_id)
 
 
@@ -237,21 +235,21 @@ class DeleteRowAction(FastRowAction, template.DeleteRowAction):
                  title=self.title or "")
 
 
-# Flask-Admin's row action -> the same action rendered in Python
-FAST_ROW_ACTIONS = {template.ViewRowAction: ViewRowAction,
-                    template.EditRowAction: EditRowAction,
-                    template.DeleteRowAction: DeleteRowAction}
+# Flask-Admin's row action -> its twin rendered in Python
+FAST_ROW_ACTIONS = {
+    template.ViewRowAction: lambda action: ViewRowAction(),
+    template.EditRowAction: lambda action: EditRowAction(),
+    template.DeleteRowAction: lambda action: DeleteRowAction(),
+    template.EndpointLinkRowAction: lambda action: EndpointLinkRowAction(
+        action.icon_class, action.endpoint, title=action.title, id_arg=action.id_arg,
+        url_args=action.url_args),
+}
 
 
 def fast_row_action(action):
     """The Python-rendered twin of one of Flask-Admin's stock row actions, else `action`."""
-    kind = type(action)
-    if kind in FAST_ROW_ACTIONS:
-        return FAST_ROW_ACTIONS[kind]()
-    if kind is template.EndpointLinkRowAction:
-        return EndpointLinkRowAction(action.icon_class, action.endpoint, title=action.title,
-                                     id_arg=action.id_arg, url_args=action.url_args)
-    return action
+    twin = FAST_ROW_ACTIONS.get(type(action))
+    return action if twin is None else twin(action)
 
 
 class ListRows:
@@ -290,9 +288,10 @@ class ListRows:
                 f'<td><input type="checkbox" name="rowid" class="action-checkbox" '
                 f'value="{escape(row_id)}" title="{title}" /></td>'))
         if view.column_display_actions:
+            # SecuredModelView.get_list_row_actions gave the stock actions' Python twins
             actions = [action.for_rows(context) if isinstance(action, FastRowAction)
                        else self._slow_action(context, action)
-                       for action in map(fast_row_action, context.resolve("list_row_actions"))]
+                       for action in context.resolve("list_row_actions")]
             parts.append(lambda row_id, row: '<td class="list-buttons-column">' + "".join(
                 [action(row_id, row) for action in actions]) + "</td>")
         for name, _label in context.resolve("list_columns"):

@@ -26,13 +26,13 @@ class CinemaView(SecuredModelView):
     form_args = {"city": {"query_factory": lambda: City.query.order_by(City.letter, City.pinyin),
                           "allow_blank": False}}
 
-    def get_list_row_actions(self):
+    @property
+    def column_extra_row_actions(self):
         """Each cinema links to its day of schedules, for those who may see schedules."""
-        actions = super().get_list_row_actions()
-        if access.has_permission("schedule.view"):
-            actions.append(EndpointLinkRowAction("fa fa-calendar", "schedule.day_view",
-                                                 title=_l("Day view"), id_arg="cinema_id"))
-        return actions
+        if not access.has_permission("schedule.view"):
+            return []
+        return [EndpointLinkRowAction("fa fa-calendar", "schedule.day_view",
+                                      title=_l("Day view"), id_arg="cinema_id")]
 
 
 class HallView(SecuredModelView):
