@@ -233,18 +233,11 @@ class SecuredModelView(ModelView):
         URLs) and the arguments in their order."""
         if not has_request_context():
             return super().get_url(endpoint, **kwargs)
-        key = (request.blueprint, request.script_root, request.host if kwargs else None,
-               endpoint, repr(tuple(kwargs.items())))
-        url = self._url_memo.get(key)
-        if url is None:
-            if len(self._url_memo) >= 5000:
-                self._url_memo.clear()
-            url = self._url_memo[key] = super().get_url(endpoint, **kwargs)
-        return url
-
-    @functools.cached_property
-    def _url_memo(self):
-        return {}
+        key = (request.blueprint, request.script_root,
+               request.host if kwargs.get("_external") else None, endpoint,
+               repr(tuple(kwargs.items())))
+        return chrome.remembered("urls", key, lambda: super(SecuredModelView, self).get_url(
+            endpoint, **kwargs))
 
     def delete_form(self):
         if request.method == "GET" and request.endpoint == f"{self.endpoint}.index_view" \

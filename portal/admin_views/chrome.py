@@ -6,7 +6,6 @@ page. Those parts are kept here per app, keyed by exactly what they depend on.
 """
 from flask import current_app, request, url_for
 from flask_admin import babel as flask_admin_babel
-from flask_babel import get_locale
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -16,7 +15,8 @@ from ..i18n import current_locale
 CACHE_SIZE = 2000  # entries per kind; a full cache starts again (languages x roles x pages)
 
 
-def _remembered(kind, key, build):
+def remembered(kind, key, build):
+    """cache[key] of this app's cache of `kind`, built on first use (bounded)."""
     cache = current_app.extensions.setdefault(f"portal_{kind}", {})
     value = cache.get(key)
     if value is None:
@@ -29,9 +29,9 @@ def _remembered(kind, key, build):
 def menu(macro):
     """Flask-Admin's navbar menu (the `layout.menu` macro): which entries it lists depends on
     the permissions, their names on the language, the active one on the page."""
-    key = (str(get_locale()), access.user_permissions(), request.endpoint,
+    key = (current_locale(), access.user_permissions(), request.endpoint,
            request.script_root)
-    return _remembered("menus", key, lambda: Markup(macro()))
+    return remembered("menus", key, lambda: Markup(macro()))
 
 
 def assets(view, block, render):
@@ -40,7 +40,7 @@ def assets(view, block, render):
     if view.admin.csp_nonce_generator:  # a nonce per response: nothing to reuse
         return render()
     key = (block, view.endpoint, request.script_root)
-    return _remembered("assets", key, lambda: Markup(render()))
+    return remembered("assets", key, lambda: Markup(render()))
 
 
 @pass_context
@@ -52,20 +52,20 @@ def list_fragment(context, name, render):
     if context.resolve("admin_csp_nonce_attribute"):  # a nonce per response: nothing to reuse
         return render()
     key = (name, request.endpoint, request.script_root, request.query_string,
-           str(current_locale()), access.user_permissions(), str(context.resolve("count")))
-    return _remembered("list_fragments", key, lambda: Markup(render()))
+           current_locale(), access.user_permissions(), str(context.resolve("count")))
+    return remembered("list_fragments", key, lambda: Markup(render()))
 
 
 def static_url(endpoint, **kwargs):
     """url_for(<admin>.static, filename=..., v=...), as Flask-Admin's `admin_static.url`."""
     key = (request.script_root, endpoint, tuple(sorted(kwargs.items())))
-    return _remembered("static_urls", key, lambda: url_for(f"{endpoint}.static", **kwargs))
+    return remembered("static_urls", key, lambda: url_for(f"{endpoint}.static", **kwargs))
 
 
 def filter_groups(view, build):
     """A list's filter definitions (names, operations, options) in the reader's language:
     built from the view's filters when the view is set up, so fixed per language."""
-    return _remembered("filter_groups", (view.endpoint, str(get_locale())), build)
+    return remembered("filter_groups", (view.endpoint, current_locale()), build)
 
 
 def admin_gettext(string, **variables):
