@@ -98,18 +98,19 @@ def measure(client, counter, url, reps, budget):
             "n": len(times), "queries": queries}
 
 
-def interleaved(client, first, second, reps):
-    """(p50 of `first`, p50 of `second`), their requests alternating: the floor ratio is
-    taken this way so that both pages see the same moment of this machine."""
-    times = {first: [], second: []}
-    for url in times:
+def interleaved(requests, reps):
+    """The p50 ms of each (client, url) in `requests`, their requests alternating, so that
+    all of them see the same moments of this machine (its speed drifts by 10-20% within
+    minutes): how the floor and manager ratios are taken."""
+    times = [[] for _ in requests]
+    for client, url in requests:
         client.get(url)
     for _ in range(reps):
-        for url, samples in times.items():
+        for (client, url), samples in zip(requests, times, strict=True):
             t0 = time.perf_counter()
             assert client.get(url).status_code == 200, url
             samples.append((time.perf_counter() - t0) * 1000)
-    return tuple(round(statistics.median(times[url]), 2) for url in (first, second))
+    return tuple(round(statistics.median(samples), 2) for samples in times)
 
 
 def view_of(app, endpoint):
@@ -159,8 +160,8 @@ def measure_lists(app, counter, reps, budget, only=None):
             if only and name not in only:
                 continue
             scope = "&cinema=1" if role == "manager" else ""
-            floor = interleaved(client, f"/floor/{name}?page=0{scope}", f"/admin/{name}/",
-                                max(reps * 3, 30))
+            floor = interleaved([(client, f"/floor/{name}?page=0{scope}"),
+                                 (client, f"/admin/{name}/")], max(reps * 3, 30))
             portal_pages = variants(app, name, "", city_name)
             stock_pages = variants(app, name, "stock_", city_name)
             for variant, query in portal_pages.items():
@@ -190,21 +191,11 @@ def measure_lists(app, counter, reps, budget, only=None):
 
 
 def manager_vs_admin(app, reps):
-    """p50 of the manager's schedule list page 1 over the admin's, requests interleaved
-    (admin, manager, admin, ...): measured minutes apart, the two would also compare the
-    machine's speed at two moments (it drifts by 10-20% here)."""
-    clients = {"admin": sign_in(app, ADMIN), "manager": sign_in(app, MANAGER)}
-    times = {role: [] for role in clients}
-    for client in clients.values():
-        client.get("/admin/schedule/")
-    for _ in range(reps):
-        for role, client in clients.items():
-            t0 = time.perf_counter()
-            assert client.get("/admin/schedule/").status_code == 200
-            times[role].append((time.perf_counter() - t0) * 1000)
-    p50 = {role: round(statistics.median(samples), 2) for role, samples in times.items()}
-    return {"admin_p50": p50["admin"], "manager_p50": p50["manager"], "n": reps,
-            "ratio": round(p50["manager"] / p50["admin"], 2)}
+    """p50 of the manager's schedule list page 1 over the admin's, requests interleaved."""
+    admin, manager = interleaved([(sign_in(app, ADMIN), "/admin/schedule/"),
+                                  (sign_in(app, MANAGER), "/admin/schedule/")], reps)
+    return {"admin_p50": admin, "manager_p50": manager, "n": reps,
+            "ratio": round(manager / admin, 2)}
 
 
 def format_row(row):
