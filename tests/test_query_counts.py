@@ -100,14 +100,12 @@ def test_deep_page_runs_as_many_queries_as_the_first(client, make, login_as, cou
     assert (deep, rows) == (first, ROWS - 4 * 25)
 
 
-def test_list_stops_counting_at_the_cap_and_says_more_than(app, client, make, login_as):
+def test_list_stops_counting_at_the_cap_and_says_more_than(app, client, make, login_as,
+                                                           monkeypatch):
     fill_every_list(db.session)
     login_as("platform_admin")
-    app.config["PORTAL_COUNT_CAP"] = 30
-    try:
-        page = client.get("/admin/movie/?lang=en").text
-    finally:
-        app.config["PORTAL_COUNT_CAP"] = 1000
+    monkeypatch.setitem(app.config, "PORTAL_COUNT_CAP", 30)
+    page = client.get("/admin/movie/?lang=en").text
     assert "(more than 30)" in page
 
 
@@ -143,30 +141,24 @@ def test_a_signed_in_request_loads_the_user_and_their_permissions_only(
 
 
 @pytest.fixture()
-def count_cache(app):
-    """The capped-count cache on, with a small cap; off and empty again afterwards."""
-    app.config.update(PORTAL_COUNT_CAP=30, PORTAL_COUNT_CACHE_SECONDS=60)
+def count_cache(app, monkeypatch):
+    """The capped-count cache on, with a small cap (both undone afterwards), and empty."""
+    monkeypatch.setitem(app.config, "PORTAL_COUNT_CAP", 30)
+    monkeypatch.setitem(app.config, "PORTAL_COUNT_CACHE_SECONDS", 60)
     app.extensions.pop("portal_capped_counts", None)
     yield
-    app.config.update(PORTAL_COUNT_CAP=1000, PORTAL_COUNT_CACHE_SECONDS=0)
     app.extensions.pop("portal_capped_counts", None)
 
 
-def test_a_count_past_the_cap_is_remembered(app, client, make, login_as, count_queries):
+def test_a_count_past_the_cap_is_remembered(app, client, make, login_as, count_queries,
+                                            count_cache, monkeypatch):
     fill_every_list(db.session)
     login_as("platform_admin")
-    app.config["PORTAL_COUNT_CAP"] = 30
-    try:
+    with monkeypatch.context() as uncached_settings:
+        uncached_settings.setitem(app.config, "PORTAL_COUNT_CACHE_SECONDS", 0)
         uncached, _ = count_queries(client, "/admin/movie/?lang=en")
-    finally:
-        app.config["PORTAL_COUNT_CAP"] = 1000
-    app.config.update(PORTAL_COUNT_CAP=30, PORTAL_COUNT_CACHE_SECONDS=60)
-    try:
-        cached, rows = count_queries(client, "/admin/movie/?lang=en")
-        page = client.get("/admin/movie/?lang=en").text
-    finally:
-        app.config.update(PORTAL_COUNT_CAP=1000, PORTAL_COUNT_CACHE_SECONDS=0)
-        app.extensions.pop("portal_capped_counts", None)
+    cached, rows = count_queries(client, "/admin/movie/?lang=en")
+    page = client.get("/admin/movie/?lang=en").text
     assert (cached, rows) == (uncached - 1, 25)
     assert "(more than 30)" in page
 
