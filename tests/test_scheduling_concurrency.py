@@ -57,6 +57,11 @@ def fire_together(posts):
         return list(pool.map(run, posts))
 
 
+def post_later(client, url, data):
+    """A zero-argument callable posting `data` to `url` as `client` (for fire_together)."""
+    return lambda: client.post(url, data=data)
+
+
 def stamp(moment):
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
@@ -91,7 +96,7 @@ def test_concurrent_overlapping_creates_store_exactly_one(app_ctx, make, clients
         data = {"csrf_token": csrf_from(form_page(app_ctx, client, url)), "movie": movie.id,
                 "hall": hall.id, "starts_at": stamp(TEN + dt.timedelta(minutes=minute)),
                 "price": "45.00", "language_version": "", "status": "scheduled"}
-        posts.append(lambda client=client, data=data: client.post(url, data=data))
+        posts.append(post_later(client, url, data))
     settle()
 
     winners, losers = outcomes(fire_together(posts))
@@ -115,7 +120,7 @@ def test_concurrent_edits_of_one_schedule_let_exactly_one_win(app_ctx, make, cli
         data = {"csrf_token": csrf_from(page), "movie": schedule.movie_id, "hall": hall.id,
                 "starts_at": stamp(TEN), "price": f"{10 + n}.00", "language_version": "",
                 "status": "scheduled", "form_version": next(g for g in version.groups() if g)}
-        posts.append(lambda client=client, data=data: client.post(url, data=data))
+        posts.append(post_later(client, url, data))
         prices.append(data["price"])
     settle()
 
@@ -148,7 +153,7 @@ def test_concurrent_edits_moving_shows_into_one_slot_let_exactly_one_in(app_ctx,
         data = {"csrf_token": csrf_from(form_page(app_ctx, client, url)), "movie": movie.id,
                 "hall": hall.id, "starts_at": stamp(TEN), "price": "45.00",
                 "language_version": "", "status": "scheduled", "form_version": show.version}
-        posts.append(lambda client=client, url=url, data=data: client.post(url, data=data))
+        posts.append(post_later(client, url, data))
     settle()
 
     winners, losers = outcomes(fire_together(posts))
@@ -171,7 +176,7 @@ def test_concurrent_bulk_scheduling_stores_exactly_one_batch(app_ctx, make, clie
                 "last_day": (DAY + dt.timedelta(days=2)).isoformat(),
                 "start_times": f"10:{n:02d}, 19:00", "price": "45.00", "language_version": "",
                 "status": "scheduled"}
-        posts.append(lambda client=client, data=data: client.post(url, data=data))
+        posts.append(post_later(client, url, data))
     settle()
 
     winners, losers = outcomes(fire_together(posts))
