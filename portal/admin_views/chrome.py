@@ -73,14 +73,8 @@ def admin_gettext(string, **variables):
     translation looked up once per language: the catalogs do not change at run time."""
     if variables:
         return flask_admin_babel.gettext(string, **variables)
-    cache = current_app.extensions.setdefault("portal_admin_texts", {})
-    key = (current_locale(), string)
-    text = cache.get(key)
-    if text is None:
-        if len(cache) >= CACHE_SIZE:
-            cache.clear()
-        text = cache[key] = flask_admin_babel.gettext(string)
-    return text
+    return remembered("admin_texts", (current_locale(), string),
+                      lambda: flask_admin_babel.gettext(string))
 
 
 def init_chrome(app):
