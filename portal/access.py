@@ -1,5 +1,5 @@
 """Permission codes, the default roles, and the cinema scope: asked of this one place."""
-from flask import g, has_request_context, request
+from flask import g, has_request_context
 from flask_login import current_user
 from sqlalchemy import false, func, select
 
@@ -53,9 +53,8 @@ def describe_permission(code):
 
 
 def _per_request(name):
-    """A cache that lives exactly as long as the request (outside one: the app context)."""
-    store = request.environ if has_request_context() else g.__dict__
-    return store.setdefault(f"portal.{name}", {})
+    """A cache that lives as long as the app context: one request, or one CLI command."""
+    return g.setdefault(f"portal_{name}", {})
 
 
 def _user(user):

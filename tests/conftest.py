@@ -1,16 +1,20 @@
 """Fixtures: one app and one migrated database per test session, emptied after each test.
 
 SQLite (a temporary file) by default; MySQL/MariaDB when PORTAL_TEST_DATABASE_URL is set.
+A test's app context (`app_ctx`) is for its setup and assertions; every request of the test
+client runs in a context of its own, as on a server (RequestClient).
 """
+import contextvars
 import os
 import re
 
 import pytest
-from flask import g
+from flask import has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import inspect, text
 
-from portal import create_app
+from portal import create_app, memo
 from portal.extensions import db
 from portal.services.accounts import sync_permissions
 
@@ -38,8 +42,7 @@ def app(tmp_path_factory):
                      RATELIMIT_STORAGE_URI="memory://")
     if url.startswith("mysql"):
         _reset_mysql_schema(app)
-    # First of all before_request hooks: sign_out_inactive must not see the last request's user.
-    app.before_request_funcs.setdefault(None, []).insert(0, _forget_user_between_requests)
+    app.test_client_class = RequestClient
     with app.app_context():
         upgrade()
     yield app
@@ -47,10 +50,25 @@ def app(tmp_path_factory):
         db.engine.dispose()
 
 
-def _forget_user_between_requests():
-    """Tests keep one app context open across requests, and Flask-Login caches the user in
-    it; a real server starts every request afresh, so make the test client do the same."""
-    g.pop("_login_user", None)
+class RequestClient(FlaskClient):
+    """Runs each request as a server does: in its own app context and database session,
+    never in the test's (`g`, the signed-in user and the locale start afresh every time).
+
+    Around a request the test's own session hands over: what the test set up is committed
+    (the request must see it), and what it had read is expired (the request may change it).
+    """
+
+    def open(self, *args, **kwargs):
+        _hand_over_test_session()
+        try:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            _hand_over_test_session()
+
+
+def _hand_over_test_session():
+    if has_app_context():
+        db.session.commit()
 
 
 TABLES_IN_DELETE_ORDER = (
@@ -72,8 +90,10 @@ def empty_database():
 
 @pytest.fixture()
 def app_ctx(app):
+    """An app context around the test's setup and assertions (requests get their own)."""
     with app.app_context():
         empty_database()
+        memo.clear(app)
         yield app
         db.session.remove()
 
