@@ -8,6 +8,7 @@ from .models import Cinema, Hall, Permission, Schedule, role_permission, user_ci
 
 RESOURCES = ("movie", "cinema", "hall", "schedule", "city", "user", "role", "audit")
 ACTIONS = ("view", "create", "edit", "delete", "export")
+CRUD = ("view", "create", "edit", "delete")  # PRODUCT.md's "full CRUD": export is named apart
 SCOPE_ALL_CINEMAS = "scope.all_cinemas"
 
 ALL_PERMISSIONS = tuple(f"{r}.{a}" for r in RESOURCES for a in ACTIONS) + (SCOPE_ALL_CINEMAS,)
@@ -28,14 +29,14 @@ DEFAULT_ROLES = {
     CINEMA_MANAGER: (
         "影院经理",
         "A cinema's manager: their cinemas, halls and schedules",
-        {"cinema.view", "cinema.edit", "cinema.export"}
-        | _codes(["hall", "schedule"], ACTIONS)
+        {"cinema.view", "cinema.edit"}
+        | _codes(["hall", "schedule"], CRUD)
         | {"movie.view", "city.view"},
     ),
     CONTENT_EDITOR: (
         "内容编辑",
         "Catalogue editor: movies and posters",
-        _codes(["movie"], ACTIONS) | {"cinema.view", "city.view", SCOPE_ALL_CINEMAS},
+        _codes(["movie"], CRUD) | {"cinema.view", SCOPE_ALL_CINEMAS},
     ),
     AUDITOR: (
         "审计员",
