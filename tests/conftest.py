@@ -13,6 +13,7 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import inspect, text
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import create_app, memo
 from portal.extensions import db
@@ -67,8 +68,24 @@ class RequestClient(FlaskClient):
 
 
 def _hand_over_test_session():
-    if has_app_context():
-        db.session.commit()
+    """Commit the test's session, then expire what it read, keeping each row's id readable
+    (a test may ask `movie.id` of a row the request deleted, as a caller would of a
+    detached object)."""
+    if not has_app_context():
+        return
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    for obj in list(session.identity_map.values()):
+        state = inspect(obj)
+        keys = [state.mapper.get_property_by_column(column).key
+                for column in state.mapper.primary_key]
+        session.expire(obj)
+        for key, value in zip(keys, state.identity, strict=True):
+            set_committed_value(obj, key, value)
 
 
 TABLES_IN_DELETE_ORDER = (

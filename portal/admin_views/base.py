@@ -292,12 +292,13 @@ class SecuredModelView(FastListMixin, ModelView):
     def _on_model_change(self, form, model, is_created):
         """Write an edit before the commit, so that a row someone saved in between is
         refused here, naming the row (handle_view_exception gets only the exception)."""
-        super()._on_model_change(form, model, is_created)
-        if not is_created and self.is_versioned:
-            try:
+        row_id = model.id  # read now: a failed flush leaves the session unreadable
+        try:
+            super()._on_model_change(form, model, is_created)  # the rules may flush too
+            if not is_created and self.is_versioned:
                 db.session.flush()
-            except StaleDataError as exc:
-                raise ConcurrentEdit(model.__tablename__, model.id) from exc
+        except StaleDataError as exc:
+            raise ConcurrentEdit(model.__tablename__, row_id) from exc
 
     def handle_view_exception(self, exc):
         if isinstance(exc, RuleViolation):
@@ -308,6 +309,9 @@ class SecuredModelView(FastListMixin, ModelView):
             # from a fresh transaction (this one failed and cannot be queried any more).
             db.session.rollback()
             flash(self.stale_message_for(audit.last_editor(exc.table, exc.row_id)), "error")
+            return True
+        if isinstance(exc, StaleDataError):  # a write after ours, at commit: nobody to name
+            flash(self.stale_message_for(None), "error")
             return True
         if isinstance(exc, IntegrityError):
             flash(_("This change conflicts with existing data (a duplicate name, or a "
