@@ -16,6 +16,9 @@ def create_app(env=None, **overrides):
     _init_database_url(app)
     logging.getLogger("portal").setLevel(logging.INFO)
 
+    from .memo import init_memo
+    init_memo(app)
+
     db.init_app(app)
     with app.app_context():
         enforce_sqlite_foreign_keys(db.engine)

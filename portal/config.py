@@ -40,6 +40,10 @@ class Config:
     PORTAL_COUNT_CAP = 1000
     # ...and remember such a "more than N" this many seconds (0: count on every page).
     PORTAL_COUNT_CACHE_SECONDS = 30
+    # List pages' speed-ups (admin_views/listing.py FastListMixin and the portal's cache,
+    # portal/memo.py); False: stock Flask-Admin list pages, nothing kept between requests.
+    PORTAL_FAST_LISTS = True
+    PORTAL_MEMO_SIZE = 20000  # entries in the portal's cache (oldest dropped first)
     SEED_DEMO = True
     REQUIRED = ()
 
@@ -82,6 +86,14 @@ CONFIGS = {
     "production": ProductionConfig,
 }
 
+def flag(raw):
+    """An on/off setting from the environment: 1/0, true/false, on/off, yes/no."""
+    value = raw.strip().lower()
+    if value not in ("1", "true", "on", "yes", "0", "false", "off", "no"):
+        raise ValueError(raw)
+    return value in ("1", "true", "on", "yes")
+
+
 # setting name -> (environment variable, type)
 FROM_ENVIRONMENT = {
     "SECRET_KEY": ("SECRET_KEY", str),
@@ -93,6 +105,7 @@ FROM_ENVIRONMENT = {
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
     "PORTAL_COUNT_CAP": ("PORTAL_COUNT_CAP", int),
     "PORTAL_COUNT_CACHE_SECONDS": ("PORTAL_COUNT_CACHE_SECONDS", float),
+    "PORTAL_FAST_LISTS": ("PORTAL_FAST_LISTS", flag),
 }
 
 

@@ -61,3 +61,14 @@ def test_the_factory_builds_independent_apps(app):
     second = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://")
     assert second is not app
     assert "movie.index_view" in second.view_functions and "movie.index_view" in app.view_functions
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("0", False), ("off", False), ("1", True),
+                                               ("True", True)])
+def test_fast_lists_can_be_switched_from_the_environment(raw, expected):
+    assert load_config("development", {"PORTAL_FAST_LISTS": raw})["PORTAL_FAST_LISTS"] is expected
+
+
+def test_a_malformed_switch_is_a_clear_error():
+    with pytest.raises(ConfigError, match="PORTAL_FAST_LISTS"):
+        load_config("development", {"PORTAL_FAST_LISTS": "maybe"})

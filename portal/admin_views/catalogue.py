@@ -1,5 +1,5 @@
 """Cities and movies: the catalogue every cinema shares."""
-from flask import current_app, g, url_for
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField
 from markupsafe import Markup
@@ -22,6 +22,8 @@ class PosterField(FileField):
     """The poster upload; the view stores it, so it never writes to the model itself."""
 
     decoded = None
+    # (replaced file, stored file) once the view has stored the upload
+    change = (None, None)
 
     def populate_obj(self, obj, name):
         pass
@@ -131,18 +133,19 @@ class MovieView(SecuredModelView):
         super().on_model_change(form, model, is_created)
         decoded = form.poster_file.decoded
         if decoded is not None:
-            g.poster_change = (model.poster, posters.store_poster(decoded))
-            model.poster = g.poster_change[1]
+            form.poster_file.change = (model.poster, posters.store_poster(decoded))
+            model.poster = form.poster_file.change[1]
 
     def create_model(self, form):
-        return self._settle_poster_files(super().create_model(form))
+        return self._settle_poster_files(form, super().create_model(form))
 
     def update_model(self, form, model):
-        return self._settle_poster_files(super().update_model(form, model))
+        return self._settle_poster_files(form, super().update_model(form, model))
 
-    def _settle_poster_files(self, saved):
+    @staticmethod
+    def _settle_poster_files(form, saved):
         """A saved change drops the replaced files; a failed one drops the files it stored."""
-        replaced, stored = g.pop("poster_change", (None, None))
+        replaced, stored = form.poster_file.change
         posters.delete_poster(replaced if saved else stored)
         return saved
 
