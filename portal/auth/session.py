@@ -58,7 +58,7 @@ def end_session():
 def sign_out_ended_sessions():
     """A cookie that names a user who is not signed in any more (session revoked, account
     deactivated or deleted) is cleared on its next request, with a message saying why."""
-    if request.endpoint == "static" or "_user_id" not in session:
+    if "_user_id" not in session or (request.endpoint or "").rpartition(".")[2] == "static":
         return None
     if getattr(current_user, "is_authenticated", False):
         return None

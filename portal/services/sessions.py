@@ -36,7 +36,8 @@ def _digest(token):
 def start(session, user, ip=None, user_agent=None):
     """A new session for `user`: (the UserSession row, the token for the cookie)."""
     token = secrets.token_urlsafe(32)
-    row = UserSession(user_id=user.id, token_hash=_digest(token), ip=ip,
+    row = UserSession(user_id=user.id, token_hash=_digest(token),
+                      ip=(ip or "")[:UserSession.ip.type.length] or None,
                       user_agent=(user_agent or "")[:USER_AGENT_LENGTH] or None)
     session.add(row)
     session.flush()
