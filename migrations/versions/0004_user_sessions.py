@@ -96,13 +96,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('login_failure', schema=None) as batch_op:
-        batch_op.drop_index('ix_login_failure_ip_at')
-        batch_op.drop_index('ix_login_failure_username_key_at')
-        batch_op.drop_index(batch_op.f('ix_login_failure_at'))
+    # Dropping a table drops its indexes (MySQL refuses to drop an FK's index first).
     op.drop_table('login_failure')
-    with op.batch_alter_table('user_session', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
     op.drop_table('user_session')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_user_username_key'), type_='unique')
