@@ -89,8 +89,8 @@ def _hand_over_test_session():
 
 
 TABLES_IN_DELETE_ORDER = (
-    "audit_log", "schedule", "user_cinema", "user_role", "hall", "cinema", "city", "movie",
-    '"user"', "role_permission", "role", "permission",
+    "audit_log", "user_session", "login_failure", "schedule", "user_cinema", "user_role",
+    "hall", "cinema", "city", "movie", '"user"', "role_permission", "role", "permission",
 )
 
 

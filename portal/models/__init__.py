@@ -4,13 +4,22 @@ Datetimes are stored timezone-naive. `audit_log.at`, `cinema.created_at` and
 `user.last_login_at` are UTC; a schedule's `starts_at`/`ends_at` are the cinema's wall-clock
 time (China Standard Time), which is what staff type and what tickets print.
 """
-from .accounts import Permission, Role, User, role_permission, user_cinema, user_role
+from .accounts import (
+    LoginFailure,
+    Permission,
+    Role,
+    User,
+    UserSession,
+    role_permission,
+    user_cinema,
+    user_role,
+)
 from .audit import AuditLog
 from .catalogue import Movie
 from .scheduling import Schedule
 from .venues import Cinema, City, Hall
 
 __all__ = [
-    "AuditLog", "Cinema", "City", "Hall", "Movie", "Permission", "Role", "Schedule", "User",
-    "role_permission", "user_cinema", "user_role",
+    "AuditLog", "Cinema", "City", "Hall", "LoginFailure", "Movie", "Permission", "Role",
+    "Schedule", "User", "UserSession", "role_permission", "user_cinema", "user_role",
 ]

@@ -20,7 +20,7 @@ from ..models.base import utcnow
 log = logging.getLogger("portal.audit")
 
 AUDITED = (City, Cinema, Hall, Movie, Schedule, User, Role, Permission)
-NEVER_LOGGED = {"password_hash", "version", "last_login_at", "locale"}
+NEVER_LOGGED = {"password_hash", "version", "last_login_at", "locale", "username_key"}
 
 
 def _plain(value):
