@@ -30,7 +30,7 @@ from ..extensions import db
 from ..i18n import type_formatters, wtforms_translations
 from ..services import audit
 from ..services.rules import RuleViolation, refuse_delete_in_use
-from . import chrome, listing
+from . import chrome, guards, listing
 
 log = logging.getLogger("portal.access")
 
@@ -103,6 +103,10 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     def get_query(self):
         return access.scope_query(super().get_query(), self.model)
 
+    def get_list(self, term, offset=0, limit=None):
+        offset, limit = guards.clamp_lookup(offset, limit, self.options.get("page_size"))
+        return super().get_list(term, offset, limit)
+
     def get_one(self, pk):
         pk = parse_row_id(pk)
         if pk is None:
@@ -122,6 +126,7 @@ class SecuredModelView(ModelView):
     view_actions = {}
 
     form_base_class = PortalForm
+    model_form_converter = guards.BoundedModelConverter
     list_template = "admin/portal_list.html"
     page_size = 25
     can_set_page_size = True
@@ -182,7 +187,7 @@ class SecuredModelView(ModelView):
         needed = self.action_needed(name)
         if not self.may("view") or needed is None or not self.may(needed):
             deny(self.resource, f"{name} needs {self.resource}.{needed}")
-        return super()._handle_view(name, **kwargs)
+        return guards.without_reserved_args() or super()._handle_view(name, **kwargs)
 
     def is_action_allowed(self, name):
         needed = self.action_permissions.get(name)
@@ -267,7 +272,8 @@ class SecuredModelView(ModelView):
     def _get_list_extra_args(self):
         """The list's URL arguments, with a page number that cannot go below the first page."""
         view_args = super()._get_list_extra_args()
-        view_args.page = max(0, view_args.page or 0)
+        view_args.page = guards.clamp_page(view_args.page,
+                                           self.get_safe_page_size(view_args.page_size))
         return view_args
 
     def get_one(self, id):
