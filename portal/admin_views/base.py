@@ -5,7 +5,6 @@ view, run an action on it, or touch a row: list and count, details, edit and del
 bulk actions, CSV export, ajax lookups and the choices of related-row drop-downs.
 """
 import functools
-import itertools
 import logging
 
 from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
@@ -30,7 +29,7 @@ from ..extensions import db
 from ..i18n import type_formatters, wtforms_translations
 from ..services import audit
 from ..services.rules import RuleViolation, refuse_delete_in_use
-from . import chrome, guards, listing
+from . import chrome, export, guards, listing
 
 log = logging.getLogger("portal.access")
 
@@ -133,7 +132,7 @@ class SecuredModelView(ModelView):
     page_size_options = (25, 50, 100)
     can_view_details = True
     export_types = ["csv"]
-    export_max_rows = 50000
+    export_max_rows = 0  # no cap: exports stream every selected row (export.py)
     details_modal = False
     # The list page's related rows and the only columns it reads from them, e.g.
     # {"hall.cinema": ("name",)} (listing.related_loads); None: Flask-Admin's joins, whole rows.
@@ -384,12 +383,8 @@ class SecuredModelView(ModelView):
         return super().handle_view_exception(exc)
 
     def _export_csv(self, return_url):
-        """Flask-Admin's CSV, with a UTF-8 BOM so that Excel shows Chinese text correctly."""
-        response = super()._export_csv(return_url)
-        response.response = itertools.chain(["\ufeff"], response.response)
-        response.mimetype = "text/csv"
-        response.charset = "utf-8"
-        return response
+        """Every row the list selects, streamed, cells safe for spreadsheets (export.py)."""
+        return export.csv_response(self)
 
     def on_model_delete(self, model):
         refuse_delete_in_use(model)
