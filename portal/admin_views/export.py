@@ -37,7 +37,7 @@ def selected_ids(view, chunk_rows):
     with db.engine.connect() as connection:
         result = connection.execution_options(stream_results=True, yield_per=chunk_rows) \
             .execute(statement)
-        for chunk in result.partitions():
+        for chunk in result.partitions(chunk_rows):
             yield [pk for (pk,) in chunk]
 
 
@@ -45,12 +45,20 @@ def selected_rows(view, chunk_rows=None):
     """The selected rows, in the list's order, loaded a chunk at a time (in scope again)."""
     chunk_rows = chunk_rows or CHUNK_ROWS
     model = view.model
-    loads = [joinedload(path) for path in view._auto_joins]
+    loads = related_loads(view)
     for ids in selected_ids(view, chunk_rows):
         rows = view.get_query().options(*loads).filter(model.id.in_(ids)).all()
         by_id = {row.id: row for row in rows}
         yield from (by_id[pk] for pk in ids if pk in by_id)
         del rows, by_id
+
+
+def related_loads(view):
+    """Load the related rows the export shows with each chunk, as the list page does: only the
+    columns it shows when the view names them (column_list_related), else Flask-Admin's joins."""
+    if view.column_list_related is not None:
+        return view._related_loads
+    return [joinedload(path) for path in view._auto_joins]
 
 
 def table(view):
