@@ -42,6 +42,9 @@ def create_app(env=None, **overrides):
     from .errors import init_errors
     init_errors(app)
 
+    from .static_files import init_static_files
+    init_static_files(app)
+
     from .uploads import bp as uploads_bp
     app.register_blueprint(uploads_bp)
 
