@@ -168,3 +168,16 @@ def filter_argument(html, column, operation):
         if option["operation"].lower() == operation:
             return f"flt0_{option['index']}"
     raise AssertionError(f"no {operation} filter on {column}: {data[column]}")
+
+
+def test_an_export_stopped_midway_frees_its_connection_for_the_next_requests(client, admin,
+                                                                            make, small_chunks):
+    schedules(make, make.hall(), 12)
+    for _attempt in range(3):
+        response = client.get("/admin/schedule/export/csv/", buffered=False)
+        lines = iter(response.response)
+        assert next(lines) == b"\xef\xbb\xbf"
+        next(lines), next(lines)  # the titles and the first row, then the reader goes away
+        response.close()
+    rows = exported(client, "/admin/schedule/export/csv/")
+    assert len(rows) == 1 + 12

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..services.export import UTF8_BOM, csv_lines
 
 CHUNK_ROWS = 1000  # ids per query of rows: one IN (...) statement per chunk
+STREAM_WRITE_TIMEOUT = 3600  # seconds MySQL waits for the export to read the next ids
 
 
 def selected_query(view):
@@ -35,10 +36,33 @@ def selected_ids(view, chunk_rows):
     """The selected rows' ids in the list's order, a list of at most `chunk_rows` at a time."""
     statement = selected_query(view).with_entities(view.model.id).statement
     with db.engine.connect() as connection:
+        mysql = connection.dialect.name in ("mysql", "mariadb")
+        if mysql:
+            # MySQL drops a streaming connection whose reader has not taken the next rows
+            # within net_write_timeout (60 s by default): a slow download may take longer.
+            connection.exec_driver_sql(f"SET SESSION net_write_timeout = {STREAM_WRITE_TIMEOUT}")
         result = connection.execution_options(stream_results=True, yield_per=chunk_rows) \
             .execute(statement)
-        for chunk in result.partitions(chunk_rows):
-            yield [pk for (pk,) in chunk]
+        finished = False
+        try:
+            for chunk in result.partitions(chunk_rows):
+                yield [pk for (pk,) in chunk]
+            finished = True
+        finally:
+            if not finished:
+                # The download stopped: drop the connection rather than read the rest.
+                _forget_unread_rows(result)
+                connection.invalidate()
+            elif mysql:
+                connection.exec_driver_sql("SET SESSION net_write_timeout = DEFAULT")
+
+
+def _forget_unread_rows(result):
+    """PyMySQL's unbuffered result would read every remaining row to discard them (when the
+    cursor closes or the result is collected): mark it done, the connection is dropped."""
+    unbuffered = getattr(getattr(result, "cursor", None), "_result", None)
+    if getattr(unbuffered, "unbuffered_active", False):
+        unbuffered.unbuffered_active = False
 
 
 def selected_rows(view, chunk_rows=None):
