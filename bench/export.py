@@ -19,6 +19,13 @@ from pathlib import Path
 from .common import BENCH_URL
 from .run import http_sign_in, rss_mb, wait_for, worker_pids
 
+
+def cpu_seconds(pid):
+    """User + system CPU time of process `pid` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 RESULTS = Path(__file__).resolve().parent / "results" / "export.json"
 
 
@@ -32,7 +39,10 @@ class RssSampler(threading.Thread):
 
     def run(self):
         while not self._stop.is_set():
-            self.peak = max(self.peak, rss_mb(self.pid) or 0.0)
+            try:
+                self.peak = max(self.peak, rss_mb(self.pid) or 0.0)
+            except OSError:  # the worker is gone
+                return
             time.sleep(self.every)
 
     def stop(self):
@@ -68,15 +78,18 @@ def measure(path, port):
         wait_for(base)
         opener, _cookie = http_sign_in(base)  # also opens the schedule list once
         (worker,) = worker_pids(server.pid)
-        baseline = rss_mb(worker)
+        baseline, cpu_before = rss_mb(worker), cpu_seconds(worker)
         sampler = RssSampler(worker)
         sampler.start()
         started = time.perf_counter()
         size, lines = download(opener, base + path)
         seconds = time.perf_counter() - started
+        worker_cpu = cpu_seconds(worker) - cpu_before
         peak = sampler.stop()
         return {"url": path, "rows": lines - 1, "megabytes": round(size / 2**20, 1),
                 "seconds": round(seconds, 1), "rows_per_second": round((lines - 1) / seconds),
+                "worker_cpu_seconds": round(worker_cpu, 1),
+                "load_average_1min": round(os.getloadavg()[0], 1),
                 "worker_rss_baseline_mb": baseline, "worker_rss_peak_mb": peak,
                 "worker_rss_growth_mb": round(peak - baseline, 1),
                 "worker_rss_after_mb": rss_mb(worker)}
