@@ -127,3 +127,15 @@ def test_a_show_on_the_last_day_that_ends_in_time_is_stored(client, admin, make)
         "status": "scheduled"})
     assert response.status_code == 302, page_messages(response.text)
     assert db.session.query(Schedule).one().ends_at == dt.datetime(9999, 12, 31, 12, 15)
+
+
+@pytest.mark.parametrize("field", ["id", "cityCode", "parentId"])
+def test_importing_a_city_number_beyond_an_int_fails_cleanly(runner, tmp_path, field):
+    entry = {"id": 110100, "regionName": "北京", "pinYin": "BEIJING", "cityCode": 110100,
+             "parentId": 0, field: 2**31}
+    path = tmp_path / "cities.json"
+    path.write_text(json.dumps({"returnCode": "0", "returnValue": {"B": [entry]}}),
+                    encoding="utf-8")
+    result = runner.invoke(args=["import-cities", str(path)])
+    assert result.exit_code != 0 and "beyond the INT range" in result.output
+    assert db.session.query(City).count() == 0
