@@ -49,6 +49,8 @@ def create_app(env=None, **overrides):
 
     from .headers import init_security_headers
     init_security_headers(app)
+    from .static_files import init_static_files
+    init_static_files(app)
 
     from .uploads import bp as uploads_bp
     app.register_blueprint(uploads_bp)

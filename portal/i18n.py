@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 from jinja2 import pass_context
 from markupsafe import Markup, escape
+from wtforms import SelectChoice
 from wtforms.i18n import messages_path as wtforms_messages_path
 
 from .extensions import babel, db
@@ -131,8 +132,14 @@ def enum_label(code):
 
 
 def enum_choices(codes):
-    """Select choices for enum codes: the code is stored, the label shown."""
+    """(code, label) pairs for enum codes, as Flask-Admin's `column_choices` (list filters)
+    take them: the code is stored, the label shown."""
     return [(code, ENUM_LABELS.get(code, code)) for code in codes]
+
+
+def enum_select_choices(codes):
+    """A form's SelectField choices for enum codes: the code is stored, the label shown."""
+    return [SelectChoice(code, ENUM_LABELS.get(code, code)) for code in codes]
 
 
 def audit_action_label(code):

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
-from wtforms import PasswordField, SelectMultipleField
+from wtforms import PasswordField, SelectChoice, SelectMultipleField
 from wtforms.validators import Length, Optional, ValidationError
 
 from .. import access
@@ -64,7 +64,7 @@ class PermissionMatrixField(SelectMultipleField):
     widget = PermissionMatrixWidget()
 
     def __init__(self, label=None, validators=None, **kwargs):
-        kwargs["choices"] = [(code, code) for code in access.ALL_PERMISSIONS]
+        kwargs["choices"] = [SelectChoice(code) for code in access.ALL_PERMISSIONS]
         super().__init__(label, validators, **kwargs)
 
     def process_data(self, value):

@@ -4,7 +4,6 @@ Every model view asks this class, never its own code, whether the signed-in user
 view, run an action on it, or touch a row: list and count, details, edit and delete by id,
 bulk actions, CSV export, ajax lookups and the choices of related-row drop-downs.
 """
-import itertools
 import logging
 
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -27,6 +26,7 @@ from ..extensions import db
 from ..i18n import type_formatters, wtforms_translations
 from ..services import audit
 from ..services.rules import RuleViolation, refuse_delete_in_use
+from . import export, guards
 from .listing import FastListMixin
 
 log = logging.getLogger("portal.access")
@@ -108,6 +108,10 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     def get_query(self):
         return access.scope_query(super().get_query(), self.model)
 
+    def get_list(self, term, offset=0, limit=None):
+        offset, limit = guards.clamp_lookup(offset, limit, self.options.get("page_size"))
+        return super().get_list(term, offset, limit)
+
     def get_one(self, pk):
         pk = parse_row_id(pk)
         if pk is None:
@@ -130,13 +134,14 @@ class SecuredModelView(FastListMixin, ModelView):
     view_actions = {}
 
     form_base_class = PortalForm
+    model_form_converter = guards.BoundedModelConverter
     list_template = "admin/portal_list.html"
     page_size = 25
     can_set_page_size = True
     page_size_options = (25, 50, 100)
     can_view_details = True
     export_types = ["csv"]
-    export_max_rows = 50000
+    export_max_rows = 0  # no cap: exports stream every selected row (export.py)
     details_modal = False
     # Dates and UTC datetimes in the reader's locale and time zone (CSV keeps raw values).
     column_type_formatters = type_formatters()
@@ -184,7 +189,7 @@ class SecuredModelView(FastListMixin, ModelView):
         needed = self.action_needed(name)
         if not self.may("view") or needed is None or not self.may(needed):
             deny(self.resource, f"{name} needs {self.resource}.{needed}")
-        return super()._handle_view(name, **kwargs)
+        return guards.without_reserved_args() or super()._handle_view(name, **kwargs)
 
     def is_action_allowed(self, name):
         needed = self.action_permissions.get(name)
@@ -200,7 +205,8 @@ class SecuredModelView(FastListMixin, ModelView):
     def _get_list_extra_args(self):
         """The list's URL arguments, with a page number that cannot go below the first page."""
         view_args = super()._get_list_extra_args()
-        view_args.page = max(0, view_args.page or 0)
+        view_args.page = guards.clamp_page(view_args.page,
+                                           self.get_safe_page_size(view_args.page_size))
         return view_args
 
     def get_one(self, id):
@@ -324,12 +330,8 @@ class SecuredModelView(FastListMixin, ModelView):
 
     # -- export: the hook CSV export goes through ---------------------------------------------
     def _export_csv(self, return_url):
-        """Flask-Admin's CSV, with a UTF-8 BOM so that Excel shows Chinese text correctly."""
-        response = super()._export_csv(return_url)
-        response.response = itertools.chain(["\ufeff"], response.response)
-        response.mimetype = "text/csv"
-        response.charset = "utf-8"
-        return response
+        """Every row the list selects, streamed, cells safe for spreadsheets (export.py)."""
+        return export.csv_response(self)
 
     def on_model_delete(self, model):
         refuse_delete_in_use(model)

@@ -8,7 +8,7 @@ from wtforms import SelectField
 from wtforms.validators import NumberRange, Optional, StopValidation
 
 from ..extensions import POSTER_EXTENSIONS
-from ..i18n import enum_choices, enum_label
+from ..i18n import enum_choices, enum_label, enum_select_choices
 from ..models.catalogue import MOVIE_STATUSES
 from ..services import posters
 from .base import SecuredModelView
@@ -114,7 +114,7 @@ class MovieView(SecuredModelView):
     }
     form_overrides = {"status": SelectField}
     form_args = {
-        "status": {"choices": enum_choices(MOVIE_STATUSES), "default": "coming_soon"},
+        "status": {"choices": enum_select_choices(MOVIE_STATUSES), "default": "coming_soon"},
         "duration_minutes": {"validators": [NumberRange(min=1, max=600)]},
         "rating": {"validators": [Optional(), NumberRange(min=0, max=10)], "places": 1},
     }

@@ -13,7 +13,13 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from .. import access
 from ..extensions import db
-from ..i18n import enum_choices, enum_label, format_price, format_showtime
+from ..i18n import (
+    enum_choices,
+    enum_label,
+    enum_select_choices,
+    format_price,
+    format_showtime,
+)
 from ..models import Cinema
 from ..models.scheduling import SCHEDULE_STATUSES
 from ..services.rules import RuleViolation
@@ -67,7 +73,7 @@ def bulk_schedule_form(view):
         language_version = StringField(_l("Language version"), validators=[
             Optional(), Length(max=32)])
         status = SelectField(_l("Status"), default="scheduled",
-                             choices=enum_choices(("scheduled", "on_sale")))
+                             choices=enum_select_choices(("scheduled", "on_sale")))
 
     return BulkScheduleForm()
 
@@ -107,7 +113,7 @@ class ScheduleView(SecuredModelView):
                     "status")
     form_overrides = {"status": SelectField}
     form_args = {
-        "status": {"choices": enum_choices(SCHEDULE_STATUSES), "default": "scheduled"},
+        "status": {"choices": enum_select_choices(SCHEDULE_STATUSES), "default": "scheduled"},
         "price": {"validators": [InputRequired(),
                                  NumberRange(min=MIN_PRICE, max=MAX_PRICE)], "places": 2},
     }

@@ -5,7 +5,7 @@ from wtforms import SelectField
 from wtforms.validators import NumberRange
 
 from .. import access
-from ..i18n import enum_choices, enum_label
+from ..i18n import enum_choices, enum_label, enum_select_choices
 from ..models import City
 from ..models.venues import HALL_TYPES
 from .base import SecuredModelView
@@ -51,7 +51,7 @@ class HallView(SecuredModelView):
     form_columns = ("cinema", "name", "hall_type", "seat_rows", "seat_cols", "is_active")
     form_overrides = {"hall_type": SelectField}
     form_args = {
-        "hall_type": {"choices": enum_choices(HALL_TYPES), "default": "2D"},
+        "hall_type": {"choices": enum_select_choices(HALL_TYPES), "default": "2D"},
         "seat_rows": {"validators": [NumberRange(min=1, max=100)]},
         "seat_cols": {"validators": [NumberRange(min=1, max=100)]},
     }
