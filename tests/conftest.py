@@ -54,7 +54,8 @@ def _forget_user_between_requests():
 
 
 TABLES_IN_DELETE_ORDER = (
-    "audit_log", "schedule", "user_cinema", "user_role", "hall", "cinema", "city", "movie",
+    "audit_log", "schedule", "seat", "seat_layout", "user_cinema", "user_role", "hall", "cinema",
+    "city", "movie",
     '"user"', "role_permission", "role", "permission",
 )
 

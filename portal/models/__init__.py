@@ -8,9 +8,11 @@ from .accounts import Permission, Role, User, role_permission, user_cinema, user
 from .audit import AuditLog
 from .catalogue import Movie
 from .scheduling import Schedule
+from .seating import Seat, SeatLayout
 from .venues import Cinema, City, Hall
 
 __all__ = [
-    "AuditLog", "Cinema", "City", "Hall", "Movie", "Permission", "Role", "Schedule", "User",
+    "AuditLog", "Cinema", "City", "Hall", "Movie", "Permission", "Role", "Schedule", "Seat",
+    "SeatLayout", "User",
     "role_permission", "user_cinema", "user_role",
 ]
