@@ -10,7 +10,6 @@ from collections import Counter
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
@@ -20,7 +19,6 @@ from ..models.seating import (
     COUPLE,
     LEFT_TO_RIGHT,
     NUMBERINGS,
-    RIGHT_TO_LEFT,
     SEAT_KINDS,
     STANDARD,
     VIP,
@@ -420,6 +418,7 @@ class GridCell:
     col_no: int
     seat: object  # Seat, PlannedSeat or None for an aisle
     state: str | None
+    side: str = ""  # "left" or "right" half of a couple seat
 
 
 @dataclass(frozen=True)
@@ -435,14 +434,17 @@ def seat_grid(seats, row_count, col_count, states=None):
     at = {(seat.row_no, seat.col_no): seat for seat in seats}
     rows = []
     for row_no in range(1, row_count + 1):
-        cells, label = [], ""
+        cells, label, side = [], "", ""
         for col_no in range(1, col_count + 1):
             seat = at.get((row_no, col_no))
             state = None
             if seat is not None:
                 label = seat.row_label
                 state = (states or {}).get(getattr(seat, "id", None)) or default_state(seat)
-            cells.append(GridCell(col_no, seat, state))
+            # Couple runs pair left to right (the text form's rule): halves alternate.
+            side = ("right" if side == "left" else "left") \
+                if seat is not None and seat.kind == COUPLE else ""
+            cells.append(GridCell(col_no, seat, state, side))
         rows.append(GridRow(row_no, label, tuple(cells)))
     return rows
 
@@ -471,7 +473,3 @@ def show_seat_map(session, schedule):
     return SeatMap(layout, seat_grid(layout.seats, layout.row_count, layout.col_count, states),
                    dict(Counter(states.values())))
 
-
-NUMBERING_LABELS = {LEFT_TO_RIGHT: _l("Left to right"), RIGHT_TO_LEFT: _l("Right to left")}
-KIND_LABELS = {STANDARD: _l("Standard"), VIP: _l("VIP"), COUPLE: _l("Couple seat"),
-               WHEELCHAIR: _l("Wheelchair place"), BLOCKED: _l("Blocked")}
