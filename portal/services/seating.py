@@ -268,17 +268,17 @@ def layout_stats(seats):
 
 def describe_change(before, after):
     """A readable audit summary, e.g. "rows 12, seats 180 -> 176; vip 20; couple 4 pairs;
-    blocked 2" (`before` may be None for a first layout)."""
-    def figure(key, scale=1):
-        new = after[key] // scale
-        old = None if before is None else before[key] // scale
-        return f"{new}" if old is None or old == new else f"{old} -> {new}"
+    blocked 2": rows and capacity before and after, then what the new layout has of each
+    special kind (`before` is None for a first layout)."""
+    def figure(key):
+        old = None if before is None else before[key]
+        return f"{after[key]}" if old is None or old == after[key] else f"{old} -> {after[key]}"
 
     parts = [f"rows {figure('rows')}, seats {figure('seats')}"]
     for kind, scale, unit in ((VIP, 1, ""), (COUPLE, 2, " pairs"), (WHEELCHAIR, 1, ""),
                               (BLOCKED, 1, "")):
         if after[kind] or (before and before[kind]):
-            parts.append(f"{kind} {figure(kind, scale)}{unit}")
+            parts.append(f"{kind} {after[kind] // scale}{unit}")
     return "; ".join(parts)
 
 
