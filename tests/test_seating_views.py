@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AuditLog, Schedule, Seat, SeatLayout
+from portal.models import AuditLog, Hall, Schedule, Seat, SeatLayout
 from portal.services.seating import change_layout, current_layout, plan_layout
 
 from .conftest import csrf_from, page_messages
@@ -280,3 +280,14 @@ def test_show_seat_map_of_a_show_on_sale_keeps_the_old_layout(client, manager_of
     page = client.get(f"/admin/schedule/seats/?id={show.id}").text
     assert page.count('data-state="free"') == 120  # still version 1: 10 x 12
     assert db.session.get(Schedule, show.id).seat_layout.version == 1
+
+
+def test_deleting_a_hall_without_shows_deletes_its_layouts(client, manager_of_a, make, world):
+    hall = make.hall(cinema=world["a"], name="空厅")
+    token = csrf_from(client.get("/admin/hall/").text)
+    response = client.post("/admin/hall/delete/", data={"csrf_token": token, "id": hall.id})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Hall, hall.id) is None
+    assert db.session.scalar(select(func.count()).select_from(SeatLayout)
+                             .where(SeatLayout.hall_id == hall.id)) == 0

@@ -6,6 +6,7 @@ from wtforms import SelectField
 from wtforms.validators import NumberRange
 
 from .. import access
+from ..extensions import db
 from ..i18n import enum_choices, enum_label
 from ..models import City
 from ..models.venues import HALL_TYPES
@@ -85,4 +86,4 @@ class HallView(SecuredModelView):
 
     def on_model_delete(self, model):
         super().on_model_delete(model)  # refused while the hall has shows
-        delete_layouts(self.session, model.id)
+        delete_layouts(db.session, model.id)
