@@ -301,7 +301,8 @@ def test_seat_map_gives_each_seat_its_state_front_row_first(ctx, make):
 
 
 def test_problems_are_named_in_chinese_too(app_ctx):
-    with app_ctx.test_request_context(), force_locale("zh_Hans_CN"):
-        with pytest.raises(LayoutError) as refused:
-            plan_layout("SSSS\nSSQS")
-    assert refused.value.problems == ["第2行第3列：无法识别的座位“Q”（请使用 S、V、C、W、X 或 .）。"]
+    with app_ctx.test_request_context(), force_locale("zh_Hans_CN"), \
+            pytest.raises(LayoutError) as refused:
+        plan_layout("SSSS\nSSQS")
+    assert refused.value.problems == [
+        "第2行第3列：无法识别的座位“Q”（请使用 S、V、C、W、X 或 .）。"]
