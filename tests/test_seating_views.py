@@ -310,3 +310,10 @@ def test_hall_edit_form_does_not_change_rows_and_seats(client, manager_of_a, wor
     db.session.expire_all()
     hall = db.session.get(Hall, hall.id)
     assert (hall.name, hall.seat_rows, hall.seat_cols) == ("甲2厅改", 2, 5)
+
+
+def test_copy_lookup_offers_only_the_managers_halls(client, manager_of_a, world):
+    response = client.get("/admin/seatlayout/ajax/lookup/?name=hall&query=厅")
+    assert response.status_code == 200
+    offered = {text for _id, text in response.get_json()}
+    assert offered == {"甲影城 · 甲1厅", "甲影城 · 甲2厅"}

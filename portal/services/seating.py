@@ -379,10 +379,15 @@ def delete_layouts(session, hall_id):
 
 
 # -- every new hall and show gets its layout, whatever the path -------------------------------
-def _layout_of_hall(session, hall, hall_id):
+def _layout_of_hall(session, hall, hall_id, known):
+    """The layout a show in this hall gets now: a new hall's first, else the current one
+    (`known` remembers it per hall for the rest of the flush: bulk scheduling adds 200)."""
     if hall is not None and hall in session.new:
         return hall.layouts[-1] if hall.layouts else None
-    return current_layout(session, hall.id if hall is not None else hall_id, lock=True)
+    hall_id = hall.id if hall is not None else hall_id
+    if hall_id not in known:
+        known[hall_id] = current_layout(session, hall_id, lock=True)
+    return known[hall_id]
 
 
 def _hall_changed(schedule):
@@ -395,13 +400,14 @@ def _before_flush(session, flush_context, instances):
         for obj in list(session.new):
             if isinstance(obj, Hall) and not obj.layouts:
                 first_layout(session, obj)
+        known = {}
         for obj in list(session.new) + list(session.dirty):
             if not isinstance(obj, Schedule):
                 continue
             is_new = obj in session.new
             if (is_new and obj.seat_layout_id is None and obj.seat_layout is None) or \
                     (not is_new and _hall_changed(obj)):
-                layout = _layout_of_hall(session, obj.hall, obj.hall_id)
+                layout = _layout_of_hall(session, obj.hall, obj.hall_id, known)
                 if layout is not None:
                     obj.seat_layout = layout
 
