@@ -5,7 +5,10 @@
 
 The schema comes from the migrations (`flask db upgrade`), never `create_all`. Rows go in
 with multi-row INSERTs (PyMySQL's executemany), foreign and unique checks off while loading.
-Each hall gets five non-overlapping shows a day, so the overlap rule holds in the data.
+Each hall gets five non-overlapping shows a day, so the overlap rule holds in the data, and
+version 1 of a seat layout (rows x columns of standard seats, as the migration gives existing
+halls): layout id = hall id, so each show's `seat_layout_id` is its hall's id, and the seats
+are written by the server itself (INSERT ... SELECT over MariaDB's seq_1_to_N tables).
 """
 import argparse
 import random
@@ -128,7 +131,23 @@ def schedule_rows(n, halls, movies, durations, cleanup, rnd):
                 "on_sale" if rnd.random() < 0.7 else "scheduled")
             yield (made, movie_id, hall_id, starts, ends,
                    Decimal(rnd.randint(2990, 12990)) / 100,
-                   rnd.choice(("国语2D", "原版3D", "国语3D", "原版IMAX")), status, 1)
+                   rnd.choice(("国语2D", "原版3D", "国语3D", "原版IMAX")), status, 1, hall_id)
+
+
+def layout_rows(halls):
+    """Version 1 of each hall's layout, with the hall's id as its own."""
+    created = datetime(2020, 1, 1)
+    for hall_id, _cinema, _name, _type, rows, cols, _active, _version in halls:
+        yield (hall_id, hall_id, 1, created, rows, cols, "ltr", rows * cols)
+
+
+def load_seats(cur):
+    """Every layout's rows x columns of standard seats, numbered left to right."""
+    cur.execute(
+        "INSERT INTO `seat` (layout_id, row_no, col_no, row_label, seat_label, kind) "
+        "SELECT l.id, r.seq, c.seq, r.seq, c.seq, 'standard' FROM `seat_layout` l "
+        "JOIN seq_1_to_100 r ON r.seq <= l.row_count "
+        "JOIN seq_1_to_100 c ON c.seq <= l.col_count")
 
 
 def load(url, cinemas, halls_per_cinema, movies, schedules, seed, cleanup):
@@ -147,9 +166,13 @@ def load(url, cinemas, halls_per_cinema, movies, schedules, seed, cleanup):
         bulk_insert(cur, "cinema", ("id", "name", "city_id", "address", "phone", "is_active",
                                     "created_at", "version"),
                     cinema_rows(cinemas, city_ids, rnd))
+        hall_list = list(hall_rows(cinemas, halls_per_cinema, rnd))
         bulk_insert(cur, "hall", ("id", "cinema_id", "name", "hall_type", "seat_rows",
-                                  "seat_cols", "is_active", "version"),
-                    hall_rows(cinemas, halls_per_cinema, rnd))
+                                  "seat_cols", "is_active", "version"), hall_list)
+        bulk_insert(cur, "seat_layout", ("id", "hall_id", "version", "created_at",
+                                         "row_count", "col_count", "numbering", "capacity"),
+                    layout_rows(hall_list))
+        load_seats(cur)
         movie_list = list(movie_rows(movies, rnd))
         durations = {m[0]: m[8] for m in movie_list}
         bulk_insert(cur, "movie", ("id", "title", "original_title", "director", "cast",
@@ -159,11 +182,12 @@ def load(url, cinemas, halls_per_cinema, movies, schedules, seed, cleanup):
         conn.commit()
         with tqdm(total=schedules, unit="row", desc="schedule", smoothing=0.1) as bar:
             bulk_insert(cur, "schedule", ("id", "movie_id", "hall_id", "starts_at", "ends_at",
-                                          "price", "language_version", "status", "version"),
+                                          "price", "language_version", "status", "version",
+                                          "seat_layout_id"),
                         schedule_rows(schedules, halls, movies, durations, cleanup, rnd), bar)
         conn.commit()
         cur.execute("SET foreign_key_checks=1, unique_checks=1")
-        for table in ("city", "cinema", "hall", "movie", "schedule"):
+        for table in ("city", "cinema", "hall", "seat_layout", "seat", "movie", "schedule"):
             cur.execute(f"ANALYZE TABLE `{table}`")
             cur.fetchall()
     conn.close()

@@ -41,6 +41,9 @@ def create_app(env=None, **overrides):
     from .services.audit import install_audit_listener
     install_audit_listener()
 
+    from .services.seating import install_seating_listener
+    install_seating_listener()
+
     from .admin_views import init_admin
     init_admin(app)
 

@@ -47,6 +47,14 @@ ENUM_LABELS = {
     "IMAX": _l("IMAX"),
     "4DX": _l("4DX"),
     "DOLBY": _l("Dolby Cinema"),
+    # seat.kind (models/seating.py) and seat_layout.numbering
+    "standard": _l("Standard"),
+    "vip": _l("VIP"),
+    "couple": _l("Couple seat"),
+    "wheelchair": _l("Wheelchair place"),
+    "blocked": _l("Blocked"),
+    "ltr": _l("Left to right"),
+    "rtl": _l("Right to left"),
 }
 
 # audit_log.action codes, shown translated.
@@ -70,6 +78,7 @@ MODEL_LABELS = {
     "role": _l("Role"),
     "permission": _l("Permission"),
     "audit": _l("Audit log"),
+    "seat_layout": _l("Seat layout"),
 }
 
 ROLE_LABELS = {
@@ -96,6 +105,7 @@ RESOURCE_LABELS = {
     "user": _l("Users"),
     "role": _l("Roles and permissions"),
     "audit": _l("Audit log"),
+    "seat_layout": _l("Seat layout"),
 }
 
 ACTION_LABELS = {

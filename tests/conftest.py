@@ -89,8 +89,9 @@ def _hand_over_test_session():
 
 
 TABLES_IN_DELETE_ORDER = (
-    "audit_log", "user_session", "login_failure", "schedule", "user_cinema", "user_role",
-    "hall", "cinema", "city", "movie", '"user"', "role_permission", "role", "permission",
+    "audit_log", "user_session", "login_failure", "schedule", "seat", "seat_layout",
+    "user_cinema", "user_role", "hall", "cinema", "city", "movie", '"user"', "role_permission",
+    "role", "permission",
 )
 
 

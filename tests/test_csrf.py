@@ -15,15 +15,18 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditLog, Permission, Role
+from portal.services.seating import current_layout
 
 from .conftest import csrf_from
 
-ADMIN_VIEWS = ("movie", "city", "cinema", "hall", "schedule", "user", "role", "permission",
-               "auditlog")
+ADMIN_VIEWS = ("movie", "city", "cinema", "hall", "schedule", "seatlayout", "user", "role",
+               "permission", "auditlog")
 READ_ONLY_VIEWS = ("permission", "auditlog")
 MODEL_ROUTES = ("new/", "edit/", "delete/", "action/", "ajax/update/")
 # Routes of one view beyond Flask-Admin's own.
-EXTRA_ROUTES = {"schedule": ("bulk/",)}
+EXTRA_ROUTES = {"schedule": ("bulk/",), "seatlayout": ("hall/save/",)}
+# Views whose rows change only through their own pages (a layout: as a new version).
+NO_CRUD_VIEWS = ("seatlayout",)
 SIGN_IN_ROUTES = ("/login", "/logout", "/language")
 TOKENS = ("missing", "forged", "from another session")
 
@@ -51,6 +54,7 @@ def world(admin, make):
         "related": schedule,
         "movie": make.movie(), "city": make.city(), "cinema": make.cinema(),
         "hall": make.hall(), "schedule": make.schedule(), "user": make.user(None),
+        "seatlayout": current_layout(db.session, schedule.hall_id),
         "role": role, "permission": db.session.scalars(select(Permission)).first(),
         "auditlog": db.session.scalars(select(AuditLog)).first(),
     }
@@ -78,6 +82,7 @@ def form_data(view, world):
                  "permissions": "movie.view"},
         "permission": {"code": "movie.fly", "description": "不该出现"},
         "auditlog": {"action": "delete", "model": "movie", "changes": "{}"},
+        "seatlayout": {"hall": related.hall_id, "version": "9"},
     }[view]
 
 
@@ -104,6 +109,9 @@ def request_for(view, route, world):
                               "first_day": "2031-03-01", "last_day": "2031-03-03",
                               "start_times": "10:00, 19:30", "price": "45.00",
                               "language_version": "", "status": "scheduled"}
+    if route == "hall/save/":
+        return f"{base}hall/save/?hall_id={row.hall_id}", {"layout": "SS.SS", "numbering": "ltr",
+                                                          "do": "save", "based_on": "1"}
     raise AssertionError(route)
 
 
@@ -197,7 +205,7 @@ def test_every_post_route_is_in_the_tables_above(app):
 
 # -- controls: the same requests with the page's token do change data --------------------
 CONTROLS = [("movie", "new/"), ("movie", "edit/"), ("city", "new/"), ("city", "edit/")] + [
-    (view, route) for view in ADMIN_VIEWS if view not in READ_ONLY_VIEWS
+    (view, route) for view in ADMIN_VIEWS if view not in READ_ONLY_VIEWS + NO_CRUD_VIEWS
     for route in ("delete/", "action/")]
 
 

@@ -4,12 +4,24 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from ..i18n import admin_translations_path
-from ..models import AuditLog, Cinema, City, Hall, Movie, Permission, Role, Schedule, User
+from ..models import (
+    AuditLog,
+    Cinema,
+    City,
+    Hall,
+    Movie,
+    Permission,
+    Role,
+    Schedule,
+    SeatLayout,
+    User,
+)
 from .accounts import AuditLogView, PermissionView, RoleView, UserView
 from .base import PortalIndexView
 from .catalogue import CityView, MovieView
 from .chrome import init_chrome
 from .scheduling import ScheduleView
+from .seating import SeatLayoutView
 from .venues import CinemaView, HallView
 
 
@@ -29,6 +41,8 @@ def init_admin(app):
     admin.add_view(HallView(Hall, name=_l("Halls"), category=venues, endpoint="hall"))
     admin.add_view(ScheduleView(Schedule, name=_l("Schedules"), category=venues,
                                 endpoint="schedule"))
+    admin.add_view(SeatLayoutView(SeatLayout, name=_l("Seat layouts"), category=venues,
+                                  endpoint="seatlayout"))
     admin.add_view(UserView(User, name=_l("Users"), category=access, endpoint="user"))
     admin.add_view(RoleView(Role, name=_l("Roles"), category=access, endpoint="role"))
     admin.add_view(PermissionView(Permission, name=_l("Permissions"), category=access,

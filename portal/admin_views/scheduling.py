@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.model.fields import AjaxSelectField
+from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
@@ -33,6 +34,7 @@ from ..services.scheduling import (
     plan_showtimes,
     prepare_schedule,
 )
+from ..services.seating import show_seat_map
 from .base import PortalForm, SecuredModelView
 
 
@@ -81,7 +83,9 @@ def bulk_schedule_form(view):
 class ScheduleView(SecuredModelView):
     resource = "schedule"
     action_permissions = {"delete": "delete", "cancel": "edit", "put_on_sale": "edit"}
-    view_actions = {"bulk_view": "create", "day_view": "view"}
+    view_actions = {"bulk_view": "create", "day_view": "view", "seats_view": "view"}
+    column_extra_row_actions = [EndpointLinkRowAction("fa fa-th", "schedule.seats_view",
+                                                      title=_l("Seat map"))]
     list_template = "admin/schedule_list.html"
     column_list_related = {"movie": ("title",), "hall": ("name",), "hall.cinema": ("name",)}
     column_list = ("starts_at", "ends_at", "movie", "hall.cinema", "hall", "price",
@@ -194,6 +198,14 @@ class ScheduleView(SecuredModelView):
             flash(_("Nothing was created: %(count)s problems, listed below.",
                     count=len(problems)), "error")
         return self.render("admin/schedule_bulk.html", form=form, problems=problems,
+                           return_url=self.get_url(".index_view"))
+
+    @expose("/seats/")
+    def seats_view(self):
+        """A show's seats and their states, front row first, the screen above them."""
+        schedule = self.get_one(request.args.get("id"))
+        return self.render("admin/schedule_seats.html", schedule=schedule,
+                           seat_map=show_seat_map(db.session, schedule),
                            return_url=self.get_url(".index_view"))
 
     @expose("/day/")

@@ -17,9 +17,11 @@ from .accounts import (
 from .audit import AuditLog
 from .catalogue import Movie
 from .scheduling import Schedule
+from .seating import Seat, SeatLayout
 from .venues import Cinema, City, Hall
 
 __all__ = [
     "AuditLog", "Cinema", "City", "Hall", "LoginFailure", "Movie", "Permission", "Role",
-    "Schedule", "User", "UserSession", "role_permission", "user_cinema", "user_role",
+    "Schedule", "Seat", "SeatLayout", "User", "UserSession", "role_permission", "user_cinema",
+    "user_role",
 ]

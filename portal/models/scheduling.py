@@ -26,9 +26,13 @@ class Schedule(Versioned, db.Model):
     price = sa.Column(sa.Numeric(8, 2), nullable=False)
     language_version = sa.Column(sa.String(32), nullable=False, default="")
     status = sa.Column(sa.String(16), nullable=False, default="scheduled")
+    # The hall's layout when the show was created; kept once on sale (services/seating.py).
+    seat_layout_id = sa.Column(sa.Integer, restrict_fk("seat_layout.id"), nullable=False,
+                               index=True)
 
     movie = relationship("Movie", back_populates="schedules", lazy="joined", innerjoin=True)
     hall = relationship("Hall", back_populates="schedules", lazy="joined", innerjoin=True)
+    seat_layout = relationship("SeatLayout")
 
     def __str__(self):
         when = self.starts_at.strftime("%Y-%m-%d %H:%M") if self.starts_at else ""

@@ -54,10 +54,9 @@ class Hall(Versioned, db.Model):
 
     cinema = relationship(Cinema, back_populates="halls", lazy="joined", innerjoin=True)
     schedules = relationship("Schedule", back_populates="hall", passive_deletes="all")
-
-    @property
-    def seat_count(self):
-        return (self.seat_rows or 0) * (self.seat_cols or 0)
+    # Versions of the seat layout, oldest first (models/seating.py; `capacity` is there too).
+    layouts = relationship("SeatLayout", back_populates="hall", passive_deletes="all",
+                           order_by="SeatLayout.version")
 
     def __str__(self):
         cinema = self.cinema.name if self.cinema else ""

@@ -10,6 +10,7 @@ from ..models import Cinema, City, Hall, Movie, Schedule, User
 from .accounts import create_user, sync_permissions
 from .cities import parse_cities, upsert_cities
 from .scheduling import prepare_schedule
+from .seating import add_layout, plan_layout
 
 CITIES_FILE = Path(__file__).resolve().parent.parent / "data" / "cities.json"
 DEMO_PASSWORD = "portal-demo-2026"
@@ -21,8 +22,31 @@ CINEMAS = [
     ("上海影城", "上海", "徐汇区新华路160号", "021-62806088"),
     ("飞扬影城（天河店）", "广州", "天河区天河路208号天河城7楼", "020-85590333"),
 ]
-HALLS = [("1号厅", "IMAX", 14, 24), ("2号厅", "3D", 10, 18), ("3号厅", "2D", 8, 14),
-         ("杜比厅", "DOLBY", 12, 20)]
+
+def _rows(*parts):
+    """Layout lines from (count, line) pairs, front row first."""
+    return "\n".join(line for count, line in parts for _ in range(count))
+
+
+# Realistic halls: aisles, a cross aisle, VIP rows in the sweet spot, couple seats at the
+# back, wheelchair places, a broken seat; the IMAX hall seats about 400.
+HALLS = [
+    # name, type, layout text form, numbering
+    ("1号厅", "IMAX", _rows((2, "..SSSS.SSSSSSSSSSSSSS.SSSS.."),
+                           (5, "SSSSSS.SSSSSSSSSSSSSS.SSSSSS"),
+                           (1, "............................"),
+                           (4, "SSSSSS.VVVVVVVVVVVVVV.SSSSSS"),
+                           (4, "SSSSSS.SSSSSSSSSSSSSS.SSSSSS"),
+                           (1, "WW..SS.CCCCCCCCCCCCCC.SS..WW")), "ltr"),
+    ("2号厅", "3D", _rows((5, "SSS.SSSSSSSSSSSS.SSS"), (1, "SSS.VVVVVVVVVVVV.SSS"),
+                         (1, "SSS.VVVVVVXVVVVV.SSS"), (2, "SSS.SSSSSSSSSSSS.SSS"),
+                         (1, "WSS.CCCCCCCCCCCC.SSW")), "rtl"),
+    ("3号厅", "2D", _rows((7, "SSSSSSS.SSSSSSS"), (1, "WSSSSSS.CCCCSSW")), "ltr"),
+    ("杜比厅", "DOLBY", _rows((3, "SSSS.SSSSSSSSSSSS.SSSS"), (1, "SSSS.SSSSSXSSSSSS.SSSS"),
+                           (1, "SSSS.SSSSSSSSSSSS.SSSS"), (3, "SSSS.VVVVVVVVVVVV.SSSS"),
+                           (3, "SSSS.SSSSSSSSSSSS.SSSS"), (1, "CCCC.CCCCCCCCCCCC.CCCC")),
+     "ltr"),
+]
 MOVIES = [
     # title, original, director, genres, minutes, released, status, rating
     ("哪吒之魔童闹海", "Ne Zha 2", "饺子", "动画,奇幻", 144, dt.date(2025, 1, 29),
@@ -75,10 +99,13 @@ def seed_demo(session, password=DEMO_PASSWORD, today=None, days=7):
     session.flush()
     for cinema in cinemas.values():
         existing = {h.name for h in cinema.halls}
-        for name, hall_type, rows, cols in HALLS:
+        for name, hall_type, layout, numbering in HALLS:
             if name not in existing:
-                session.add(Hall(cinema=cinema, name=name, hall_type=hall_type, seat_rows=rows,
-                                 seat_cols=cols))
+                plan = plan_layout(layout, numbering)
+                hall = Hall(cinema=cinema, name=name, hall_type=hall_type,
+                            seat_rows=plan.row_count, seat_cols=plan.col_count)
+                add_layout(session, hall, plan, version=1)
+                session.add(hall)
     movies = []
     for title, original, director, genres, minutes, released, status, rating in MOVIES:
         movie = session.scalar(select(Movie).where(Movie.title == title))
