@@ -47,6 +47,10 @@ ENUM_LABELS = {
     "IMAX": _l("IMAX"),
     "4DX": _l("4DX"),
     "DOLBY": _l("Dolby Cinema"),
+    "standard": _l("Standard seat"),
+    "vip": _l("VIP seat"),
+    "couple": _l("Couple seat"),
+    "wheelchair": _l("Wheelchair space"),
 }
 
 # audit_log.action codes, shown translated.
@@ -70,6 +74,11 @@ MODEL_LABELS = {
     "role": _l("Role"),
     "permission": _l("Permission"),
     "audit": _l("Audit log"),
+    "screening_right": _l("Screening right"),
+    "ticket_type": _l("Ticket type"),
+    "price_card": _l("Price card"),
+    "price_card_rule": _l("Price card rule"),
+    "schedule_price": _l("Show price"),
 }
 
 ROLE_LABELS = {
@@ -96,6 +105,9 @@ RESOURCE_LABELS = {
     "user": _l("Users"),
     "role": _l("Roles and permissions"),
     "audit": _l("Audit log"),
+    "right": _l("Screening rights"),
+    "pricecard": _l("Price cards"),
+    "tickettype": _l("Ticket types"),
 }
 
 ACTION_LABELS = {

@@ -4,11 +4,26 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from ..i18n import admin_translations_path
-from ..models import AuditLog, Cinema, City, Hall, Movie, Permission, Role, Schedule, User
+from ..models import (
+    AuditLog,
+    Cinema,
+    City,
+    Hall,
+    Movie,
+    Permission,
+    PriceCard,
+    Role,
+    Schedule,
+    ScreeningRight,
+    TicketType,
+    User,
+)
 from .accounts import AuditLogView, PermissionView, RoleView, UserView
 from .base import PortalIndexView
 from .catalogue import CityView, MovieView
 from .chrome import init_chrome
+from .pricing import PriceCardView, TicketTypeView
+from .rights import ScreeningRightView
 from .scheduling import ScheduleView
 from .venues import CinemaView, HallView
 
@@ -23,12 +38,19 @@ def init_admin(app):
         translations_path=admin_translations_path(),
     )
     catalogue, venues, access = _l("Catalogue"), _l("Cinemas"), _l("Access")
+    selling = _l("Rights and prices")
     admin.add_view(MovieView(Movie, name=_l("Movies"), category=catalogue, endpoint="movie"))
     admin.add_view(CityView(City, name=_l("Cities"), category=catalogue, endpoint="city"))
     admin.add_view(CinemaView(Cinema, name=_l("Cinemas"), category=venues, endpoint="cinema"))
     admin.add_view(HallView(Hall, name=_l("Halls"), category=venues, endpoint="hall"))
     admin.add_view(ScheduleView(Schedule, name=_l("Schedules"), category=venues,
                                 endpoint="schedule"))
+    admin.add_view(ScreeningRightView(ScreeningRight, name=_l("Screening rights"),
+                                      category=selling, endpoint="screeningright"))
+    admin.add_view(PriceCardView(PriceCard, name=_l("Price cards"), category=selling,
+                                 endpoint="pricecard"))
+    admin.add_view(TicketTypeView(TicketType, name=_l("Ticket types"), category=selling,
+                                  endpoint="tickettype"))
     admin.add_view(UserView(User, name=_l("Users"), category=access, endpoint="user"))
     admin.add_view(RoleView(Role, name=_l("Roles"), category=access, endpoint="role"))
     admin.add_view(PermissionView(Permission, name=_l("Permissions"), category=access,
