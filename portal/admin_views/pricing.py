@@ -2,6 +2,7 @@
 from datetime import date
 
 from flask import request
+from flask_admin.form import BaseForm
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,7 +16,7 @@ from ..models import Hall
 from ..models.pricing import SELLABLE_SEAT_KINDS
 from ..models.venues import HALL_TYPES
 from ..services.pricing import MAX_PRICE, card_preview, check_card, hall_seat_kinds
-from .base import PortalForm, SecuredModelView, parse_row_id
+from .base import SecuredModelView, parse_row_id
 
 ANY = _l("Any")
 
@@ -32,7 +33,7 @@ class TicketTypeView(SecuredModelView):
 class PriceRuleInline(InlineFormAdmin):
     """One rule row of a card; checked with the whole card in services.pricing.check_card."""
 
-    form_base_class = PortalForm
+    form_base_class = BaseForm  # the card's form carries the one CSRF token
     form_columns = ("id", "ticket_type", "seat_kind", "weekdays", "starts_from",
                     "starts_before", "hall_type", "price")
     form_label = _l("Rules")
