@@ -18,6 +18,15 @@ from ..services.rules import RuleViolation
 from .base import PortalForm, SecuredModelView
 
 
+class CinemaChoices(QuerySelectMultipleField):
+    """Flask-Admin's multiple choice, refusing an id that is not offered: its pre_validate
+    reads the invalid-choice flag before the data that sets it has been read."""
+
+    def pre_validate(self, form):
+        self.data  # noqa: B018 (matches the posted ids against the offered rows)
+        super().pre_validate(form)
+
+
 class EndingWithLaterShows(BaseSQLAFilter):
     """Rights ending within a week while shows of the film are scheduled after the end."""
 
@@ -42,7 +51,7 @@ def grant_form(view):
             query_factory=lambda: db.session.query(City).filter(
                 City.id.in_(select(access.scoped(Cinema).with_entities(Cinema.city_id)
                                    .subquery()))).order_by(City.letter, City.pinyin))
-        cinemas = QuerySelectMultipleField(
+        cinemas = CinemaChoices(
             _l("Chosen cinemas"),
             query_factory=lambda: access.scoped(Cinema).order_by(Cinema.name))
         starts_on = DateField(_l("First day"), validators=[InputRequired()])

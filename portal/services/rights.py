@@ -135,14 +135,14 @@ def ending_with_later_shows(today=None):
     covered_elsewhere = exists(select(other.id).where(
         other.id != ScreeningRight.id, other.movie_id == ScreeningRight.movie_id,
         other.cinema_id == ScreeningRight.cinema_id, other.starts_on <= show_day,
-        other.ends_on >= show_day))
+        other.ends_on >= show_day).correlate(ScreeningRight, Schedule))
     later_show = exists(
         select(Schedule.id).join(Hall, Hall.id == Schedule.hall_id).where(
             Schedule.movie_id == ScreeningRight.movie_id,
             Hall.cinema_id == ScreeningRight.cinema_id,
             Schedule.status != "cancelled",
             show_day > ScreeningRight.ends_on,
-            ~covered_elsewhere))
+            ~covered_elsewhere).correlate(ScreeningRight))
     return and_(ScreeningRight.ends_on >= today,
                 ScreeningRight.ends_on <= today + timedelta(days=EXPIRY_WARNING_DAYS),
                 later_show)
