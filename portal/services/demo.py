@@ -122,7 +122,7 @@ def seed_demo(session, password=DEMO_PASSWORD, today=None, days=7):
     today = today or dt.date.today()
     seed_ticket_types(session)
     _seed_price_cards(session, [cinemas[name] for name in PRICED_CINEMAS])
-    _seed_rights(session, cinemas.values(), [m for m in movies if m.status != "offline"], today)
+    _seed_rights(session, cinemas.values(), [m for m in movies if m.status == "showing"], today)
     if session.scalar(select(Schedule.id).limit(1)) is None:
         _seed_schedules(session, [m for m in movies if m.status == "showing"], today, days)
         _shorten_one_right(session, cinemas, today)
