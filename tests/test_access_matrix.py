@@ -213,6 +213,7 @@ def test_manager_lists_and_exports_only_their_cinemas_rows(client, make, login_a
     ("hall", "cinema", "影城", "影城A", "影城B"),
     ("schedule", "hall", "厅", "A厅", "B厅"),
     ("pricecard", "cinema", "影城", "影城A", "影城B"),
+    ("screeningright", "cinema", "影城", "影城A", "影城B"),
 ])
 def test_manager_ajax_lookups_offer_only_their_rows(client, make, login_as, endpoint, field,
                                                      query, inside, outside):
