@@ -21,6 +21,7 @@ from .models import (
 RESOURCES = ("movie", "cinema", "hall", "schedule", "city", "user", "role", "audit", "right",
              "pricecard", "tickettype")
 ACTIONS = ("view", "create", "edit", "delete", "export")
+CRUD = ("view", "create", "edit", "delete")  # PRODUCT.md's "full CRUD": export is named apart
 SCOPE_ALL_CINEMAS = "scope.all_cinemas"
 
 ALL_PERMISSIONS = tuple(f"{r}.{a}" for r in RESOURCES for a in ACTIONS) + (SCOPE_ALL_CINEMAS,)
@@ -42,13 +43,15 @@ DEFAULT_ROLES = {
         "影院经理",
         "A cinema's manager: their cinemas, halls and schedules",
         {"cinema.view", "cinema.edit", "cinema.export"}
-        | _codes(["hall", "schedule", "pricecard"], ACTIONS)
+        | _codes(["hall", "schedule"], ACTIONS)
+        | _codes(["pricecard"], CRUD)
         | {"movie.view", "city.view", "right.view", "tickettype.view"},
     ),
     CONTENT_EDITOR: (
         "内容编辑",
         "Catalogue editor: movies and posters",
-        _codes(["movie", "right"], ACTIONS) | {"cinema.view", "city.view", SCOPE_ALL_CINEMAS},
+        _codes(["movie"], ACTIONS) | _codes(["right"], CRUD)
+        | {"cinema.view", "city.view", SCOPE_ALL_CINEMAS},
     ),
     AUDITOR: (
         "审计员",

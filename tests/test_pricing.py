@@ -11,7 +11,16 @@ import pytest
 
 from portal import access
 from portal.extensions import db
-from portal.models import AuditLog, Movie, PriceCard, PriceCardRule, Schedule, SchedulePrice
+from portal.models import (
+    AuditLog,
+    Movie,
+    Permission,
+    PriceCard,
+    PriceCardRule,
+    Role,
+    Schedule,
+    SchedulePrice,
+)
 from portal.models.pricing import SELLABLE_SEAT_KINDS
 from portal.services.pricing import (
     PricingRefused,
@@ -554,18 +563,31 @@ def two_cards(make):
             make.price_card(theirs, name="别人价目", rules=[{"price": "50.00"}]))
 
 
-def test_manager_sees_and_exports_only_their_cinemas_cards(client, login_as, two_cards):
+def test_manager_sees_only_their_cinemas_cards(client, login_as, two_cards):
     mine, theirs = two_cards
     login_as(access.CINEMA_MANAGER, cinemas=[mine.cinema])
     listing = client.get("/admin/pricecard/").text
     assert "我的价目" in listing and "别人价目" not in listing
-    export = client.get("/admin/pricecard/export/csv/").data.decode("utf-8-sig")
-    assert "我的价目" in export and "别人价目" not in export
     assert client.get(f"/admin/pricecard/details/?id={mine.id}").status_code == 200
     assert client.get(f"/admin/pricecard/details/?id={theirs.id}").status_code == 404
     assert client.get(f"/admin/pricecard/edit/?id={theirs.id}").status_code == 404
     lookup = client.get("/admin/pricecard/ajax/lookup/?name=cinema&query=影城").get_json()
     assert [label for _, label in lookup] == ["我的影城"]
+
+
+def test_export_of_a_user_scoped_to_one_cinema_holds_only_its_cards(client, login_as, make,
+                                                                  two_cards):
+    """No default scoped role exports cards; a role an admin makes may (permission rows)."""
+    mine, _ = two_cards
+    role = Role(code="price_reader", name="价目查看", permissions=db.session.query(Permission)
+                .filter(Permission.code.in_(["pricecard.view", "pricecard.export"])).all())
+    db.session.add(role)
+    db.session.commit()
+    login_as(make.user("price_reader", cinemas=[mine.cinema]))
+    export = client.get("/admin/pricecard/export/csv/")
+    assert export.status_code == 200
+    text = export.data.decode("utf-8-sig")
+    assert "我的价目" in text and "别人价目" not in text
 
 
 def test_manager_cannot_edit_or_delete_another_cinemas_card(client, login_as, two_cards):

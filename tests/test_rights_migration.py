@@ -73,5 +73,7 @@ def test_default_roles_get_the_new_permission_codes(old_database):
     assert {"right.create", "right.view"} <= codes["content_editor"]
     assert {"pricecard.edit", "right.view", "tickettype.view"} <= codes["cinema_manager"]
     assert "right.create" not in codes["cinema_manager"]
+    assert "pricecard.export" not in codes["cinema_manager"]
+    assert "right.export" not in codes["content_editor"]
     assert {"right.export", "pricecard.export", "tickettype.export"} <= codes["auditor"]
     assert "tickettype.delete" in codes["platform_admin"]

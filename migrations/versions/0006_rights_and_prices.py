@@ -25,10 +25,11 @@ TICKET_TYPES = [("adult", "成人"), ("student", "学生"), ("child", "儿童"),
 ACTIONS = ("view", "create", "edit", "delete", "export")
 NEW_RESOURCES = ("right", "pricecard", "tickettype")
 NEW_CODES = [f"{r}.{a}" for r in NEW_RESOURCES for a in ACTIONS]
+CRUD = ("view", "create", "edit", "delete")  # export is the auditors' (and admins')
 GRANTS = {
     "platform_admin": set(NEW_CODES),
-    "cinema_manager": {"right.view", "tickettype.view"} | {f"pricecard.{a}" for a in ACTIONS},
-    "content_editor": {f"right.{a}" for a in ACTIONS},
+    "cinema_manager": {"right.view", "tickettype.view"} | {f"pricecard.{a}" for a in CRUD},
+    "content_editor": {f"right.{a}" for a in CRUD},
     "auditor": {f"{r}.{a}" for r in NEW_RESOURCES for a in ("view", "export")},
 }
 
