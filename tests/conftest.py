@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from portal import create_app, memo
 from portal.extensions import db
 from portal.services.accounts import sync_permissions
+from portal.services.pricing import seed_ticket_types
 
 from . import factories
 
@@ -89,7 +90,8 @@ def _hand_over_test_session():
 
 
 TABLES_IN_DELETE_ORDER = (
-    "audit_log", "user_session", "login_failure", "schedule", "seat", "seat_layout",
+    "audit_log", "user_session", "login_failure", "schedule_price", "schedule", "seat",
+    "seat_layout", "price_card_rule", "price_card", "ticket_type", "screening_right",
     "user_cinema", "user_role", "hall", "cinema", "city", "movie", '"user"', "role_permission",
     "role", "permission",
 )
@@ -103,6 +105,7 @@ def empty_database():
                 table = table.replace('"', "`")
             conn.execute(text(f"DELETE FROM {table}"))
     sync_permissions(db.session)
+    seed_ticket_types(db.session)
     db.session.commit()
 
 

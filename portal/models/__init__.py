@@ -16,12 +16,14 @@ from .accounts import (
 )
 from .audit import AuditLog
 from .catalogue import Movie
+from .pricing import PriceCard, PriceCardRule, SchedulePrice, TicketType
+from .rights import ScreeningRight
 from .scheduling import Schedule
 from .seating import Seat, SeatLayout
 from .venues import Cinema, City, Hall
 
 __all__ = [
-    "AuditLog", "Cinema", "City", "Hall", "LoginFailure", "Movie", "Permission", "Role",
-    "Schedule", "Seat", "SeatLayout", "User", "UserSession", "role_permission", "user_cinema",
-    "user_role",
+    "AuditLog", "Cinema", "City", "Hall", "LoginFailure", "Movie", "Permission", "PriceCard",
+    "PriceCardRule", "Role", "Schedule", "SchedulePrice", "ScreeningRight", "Seat", "SeatLayout",
+    "TicketType", "User", "UserSession", "role_permission", "user_cinema", "user_role",
 ]

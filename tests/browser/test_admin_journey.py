@@ -66,6 +66,18 @@ def test_platform_admin_creates_edits_and_deletes_through_the_forms(page, snapsh
 
     next_month = (dt.date.today().replace(day=1) + dt.timedelta(days=40)).replace(day=15)
     starts_at = dt.datetime.combine(next_month, dt.time(19, 30))
+    # A cinema may show a film only with a screening right for the show's day.
+    open_menu(page, "Rights and prices", "Screening rights")
+    open_tab(page, "Create")
+    choose(page, "movie", "深海", MOVIE)
+    choose(page, "cinema", "星河", CINEMA)
+    page.locator("#starts_on").fill(dt.date.today().isoformat())
+    page.locator("#ends_on").fill((next_month + dt.timedelta(days=30)).isoformat())
+    page.locator("#distributor_share").click()  # a click outside closes the date pickers
+    page.locator("#distributor_share").fill("43")
+    save(page)
+    assert "Record was successfully created." in flashes(page)
+
     open_menu(page, "Cinemas", "Schedules")
     open_tab(page, "Create")
     choose(page, "movie", "深海", MOVIE)
@@ -97,6 +109,9 @@ def test_platform_admin_creates_edits_and_deletes_through_the_forms(page, snapsh
 
     open_menu(page, "Cinemas", "Halls")
     delete_row(page, "激光IMAX厅")
+    assert "Record was successfully deleted." in flashes(page)
+    open_menu(page, "Rights and prices", "Screening rights")
+    delete_row(page, MOVIE)
     assert "Record was successfully deleted." in flashes(page)
     open_menu(page, "Cinemas", "Cinemas")
     delete_row(page, CINEMA)
