@@ -14,7 +14,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_currency as babel_format_currency
 from babel.support import Translations
-from flask import Blueprint, abort, current_app, g, redirect, request, session
+from flask import Blueprint, abort, current_app, g, has_request_context, redirect, request, session
 from flask_admin.model import typefmt
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
@@ -207,7 +207,10 @@ def supported_locale(tag):
 
 
 def select_locale():
-    """?lang= (remembered), the session, the user's saved choice, Accept-Language, default."""
+    """?lang= (remembered), the session, the user's saved choice, Accept-Language, default
+    (outside a request too: a CLI command or a service called from a test)."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     asked = supported_locale(request.args.get("lang"))
     if asked:
         session["lang"] = asked

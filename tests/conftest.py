@@ -61,11 +61,35 @@ class RequestClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # A streamed body (exports) is read in the request's own context, as a server reads
+        # it before the request ends: whole, unless the test reads it itself (buffered=False).
+        kwargs.setdefault("buffered", True)
         _hand_over_test_session()
+        context = contextvars.Context()
         try:
-            return contextvars.Context().run(super().open, *args, **kwargs)
+            response = context.run(super().open, *args, **kwargs)
+            response.response = _ReadInContext(context, response.response)
+            return response
         finally:
             _hand_over_test_session()
+
+
+class _ReadInContext:
+    """A response body whose every read (and close) runs in the request's context."""
+
+    def __init__(self, context, body):
+        self.context, self.body, self.items = context, body, iter(body)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.context.run(next, self.items)
+
+    def close(self):
+        close = getattr(self.body, "close", None)
+        if close is not None:
+            self.context.run(close)
 
 
 def _hand_over_test_session():

@@ -13,6 +13,8 @@ from portal import access
 from portal.admin_views import export as export_view
 from portal.admin_views.base import SecuredModelView
 from portal.admin_views.catalogue import MovieView
+from portal.extensions import db
+from portal.models import Permission, Role
 from portal.services.export import csv_lines, safe_cell
 
 
@@ -140,7 +142,12 @@ def test_export_respects_the_managers_scope_past_the_old_cap(client, english, lo
     mine, theirs = make.cinema(name="我的影城"), make.cinema(name="别人的影城")
     schedules(make, make.hall(cinema=mine), 8)
     schedules(make, make.hall(cinema=theirs), 7, start=dt.datetime(2030, 6, 1, 10, 0))
-    login_as(access.CINEMA_MANAGER, cinemas=[mine])
+    # No default role exports with a cinema scope; a role an admin makes may.
+    exporter = Role(code="schedule_exporter", name="排期导出", permissions=db.session.query(
+        Permission).filter(Permission.code.in_(["schedule.view", "schedule.export"])).all())
+    db.session.add(exporter)
+    db.session.commit()
+    login_as(make.user("schedule_exporter", cinemas=[mine]))
     rows = exported(client, "/admin/schedule/export/csv/")
     cinema = rows[0].index("Cinema")
     assert [row[cinema] for row in rows[1:]] == ["我的影城"] * 8

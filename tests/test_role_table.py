@@ -16,18 +16,23 @@ from portal.models import Role
 ACTIONS = ("view", "create", "edit", "delete", "export")
 CRUD = "view create edit delete"
 EVERYTHING = "view create edit delete export"
-RESOURCES = ("movie", "cinema", "hall", "schedule", "city", "user", "role", "audit")
+RESOURCES = ("movie", "cinema", "hall", "schedule", "city", "user", "role", "audit", "right",
+             "pricecard", "tickettype")
 
 # role -> {resource: the actions it may take}, as PRODUCT.md says it.
 CONTRACT = {
     # platform staff: everything, including users, roles and permissions; all rows
     "platform_admin": {resource: EVERYTHING for resource in RESOURCES},
     # view and edit their cinema, full CRUD on its halls and schedules, view movies and
-    # cities; only their assigned cinemas
+    # cities; only their assigned cinemas. "Also ... edits their cinemas' price cards"; issue
+    # #15: managers read their own cinemas' screening rights, and the ticket types their
+    # cards price.
     "cinema_manager": {"cinema": "view edit", "hall": CRUD, "schedule": CRUD,
-                       "movie": "view", "city": "view"},
-    # full CRUD on movies and posters, view cinemas
-    "content_editor": {"movie": CRUD, "cinema": "view"},
+                       "movie": "view", "city": "view", "pricecard": CRUD, "right": "view",
+                       "tickettype": "view"},
+    # full CRUD on movies and posters, view cinemas; "platform admins and content editors
+    # grant screening rights"
+    "content_editor": {"movie": CRUD, "cinema": "view", "right": CRUD},
     # view and export everything, read the audit log; change nothing; all rows
     "auditor": {resource: "view export" for resource in RESOURCES},
 }

@@ -4,6 +4,7 @@ from sqlalchemy.orm import backref, relationship
 
 from ..extensions import db
 from .base import Versioned, restrict_fk
+from .seating import SELLABLE_KINDS, STANDARD
 
 # The contract's ticket type codes, in the order price tables list them.
 TICKET_TYPE_CODES = ("adult", "student", "child", "senior", "member")
@@ -12,8 +13,9 @@ TICKET_TYPE_NAMES = {"adult": "成人", "student": "学生", "child": "儿童", 
                      "member": "会员"}
 ADULT = "adult"
 # Seat kinds that are sold (a `blocked` seat never is); a rule's empty seat kind means any.
-SELLABLE_SEAT_KINDS = ("standard", "vip", "couple", "wheelchair")
-STANDARD_SEAT = "standard"
+# The seat kinds a ticket can be sold for (models/seating.py), in price-table order.
+SELLABLE_SEAT_KINDS = SELLABLE_KINDS
+STANDARD_SEAT = STANDARD
 # ISO weekdays: 1 is Monday, 7 is Sunday.
 ALL_WEEKDAYS = "1234567"
 

@@ -49,10 +49,9 @@ def has_sold_tickets(schedule):
 
 
 def hall_seat_kinds(hall):
-    """The sellable seat kinds of a hall, in price-table order.
-
-    Until halls have seat layouts every sellable kind is assumed present.
-    """
+    """The seat kinds a show in `hall` is priced for: every sellable kind, whatever the hall's
+    current layout holds, because a show not yet on sale moves to the hall's next layout
+    version (services/seating.py), which may add VIP or couple seats."""
     return SELLABLE_SEAT_KINDS
 
 
