@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.services.accounts import sync_permissions
 
 from . import factories
+from .mailbox import start_smtp_server
 
 
 def pytest_report_header(config):
@@ -54,7 +55,8 @@ def _forget_user_between_requests():
 
 
 TABLES_IN_DELETE_ORDER = (
-    "audit_log", "schedule", "user_cinema", "user_role", "hall", "cinema", "city", "movie",
+    "audit_log", "account_token", "recovery_code", "schedule", "user_cinema", "user_role",
+    "hall", "cinema", "city", "movie",
     '"user"', "role_permission", "role", "permission",
 )
 
@@ -127,12 +129,32 @@ def login_as(client, make):
     return sign_in
 
 
+@pytest.fixture(scope="session")
+def smtp_server():
+    mailbox, controller = start_smtp_server()
+    yield mailbox, controller
+    controller.stop()
+
+
+@pytest.fixture()
+def mailbox(app, smtp_server, monkeypatch):
+    """The portal sends its mail to a real SMTP server on a loopback port; the mailbox
+    holds what arrived during this test."""
+    box, controller = smtp_server
+    box.clear()
+    for key, value in (("MAIL_BACKEND", "smtp"), ("MAIL_SERVER", controller.hostname),
+                       ("MAIL_PORT", controller.port)):
+        monkeypatch.setitem(app.config, key, value)
+    return box
+
+
 def page_messages(html):
     """Flashed messages and field errors on a page, as plain text (for assertions)."""
     alerts = re.findall(r'class="alert alert-[a-z]+[^"]*"[^>]*>(.*?)</div>', html, re.S)
     errors = re.findall(r'<li>(.*?)</li>', "".join(
         re.findall(r'class="form-text text-danger[^"]*">(.*?)</ul>', html, re.S)), re.S)
-    clean = [re.sub(r"<[^>]+>|&times;", "", m).strip() for m in alerts + errors]
+    feedback = re.findall(r'class="invalid-feedback">(.*?)</div>', html, re.S)
+    clean = [re.sub(r"<[^>]+>|&times;", "", m).strip() for m in alerts + errors + feedback]
     return [m for m in clean if m]
 
 

@@ -9,7 +9,7 @@ bp = Blueprint("auth", __name__)
 def init_auth(app):
     from flask_babel import lazy_gettext as _l
 
-    from . import views  # noqa: F401  (routes on bp)
+    from . import recovery, second_step, views  # noqa: F401  (routes on bp)
     from .session import load_user, sign_out_inactive
     from .throttle import init_throttle
 

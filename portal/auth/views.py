@@ -9,9 +9,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db, limiter
 from ..models import User
 from ..models.base import utcnow
-from ..services import audit
+from ..services import audit, two_factor
 from . import bp
 from .forms import LoginForm
+from .second_step import start_second_step
 from .throttle import login_throttle
 
 
@@ -61,13 +62,21 @@ def login():
                          changes={"username": username})
             flash(_("Invalid username or password."), "danger")
             return render_template("auth/login.html", form=form), 200
+        if user.has_two_factor or two_factor.is_required(user):
+            # The password was right; the account is not signed in before the second step.
+            return start_second_step(user, username, form.next.data)
         throttle.clear(username)
-        login_user(user)
-        user.last_login_at = utcnow()
-        db.session.commit()
-        audit.record("login", "user", object_id=user.id, user_id=user.id)
-        return redirect(safe_next(form.next.data))
+        return finish_sign_in(user, form.next.data)
     return render_template("auth/login.html", form=form)
+
+
+def finish_sign_in(user, next_url, details=None):
+    """Sign `user` in (both factors checked) and go where they were heading."""
+    login_user(user)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    audit.record("login", "user", object_id=user.id, user_id=user.id, changes=details)
+    return redirect(safe_next(next_url))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -4,13 +4,23 @@ Datetimes are stored timezone-naive. `audit_log.at`, `cinema.created_at` and
 `user.last_login_at` are UTC; a schedule's `starts_at`/`ends_at` are the cinema's wall-clock
 time (China Standard Time), which is what staff type and what tickets print.
 """
-from .accounts import Permission, Role, User, role_permission, user_cinema, user_role
+from .accounts import (
+    AccountToken,
+    Permission,
+    RecoveryCode,
+    Role,
+    User,
+    role_permission,
+    user_cinema,
+    user_role,
+)
 from .audit import AuditLog
 from .catalogue import Movie
 from .scheduling import Schedule
 from .venues import Cinema, City, Hall
 
 __all__ = [
-    "AuditLog", "Cinema", "City", "Hall", "Movie", "Permission", "Role", "Schedule", "User",
+    "AccountToken", "AuditLog", "Cinema", "City", "Hall", "Movie", "Permission", "RecoveryCode",
+    "Role", "Schedule", "User",
     "role_permission", "user_cinema", "user_role",
 ]
