@@ -8,6 +8,7 @@ from ..models import AuditLog, Cinema, City, Hall, Movie, Permission, Role, Sche
 from .accounts import AuditLogView, PermissionView, RoleView, UserView
 from .base import PortalIndexView
 from .catalogue import CityView, MovieView
+from .profile import ProfileView
 from .chrome import init_chrome
 from .scheduling import ScheduleView
 from .venues import CinemaView, HallView
@@ -35,4 +36,6 @@ def init_admin(app):
                                   endpoint="permission"))
     admin.add_view(AuditLogView(AuditLog, name=_l("Audit log"), category=access,
                                 endpoint="auditlog"))
+    admin.add_view(ProfileView(name=_l("Your account"), endpoint="profile",
+                               url="/admin/profile"))
     return admin

@@ -26,17 +26,32 @@ def set_new_password(user, password):
                                 n=MIN_PASSWORD_LENGTH)) from None
 
 
-def change_password(session, user, current, new):
-    """Change the signed-in user's own password; the current one must be right. A wrong one
-    counts as a failed sign-in of the account (the same throttle)."""
-    throttle = login_throttle()
-    if throttle.is_blocked(user.username):
+def refuse_if_throttled(user):
+    """PasswordRefused while the account's failed attempts (sign-in, password checks,
+    second-factor codes) are over the limit."""
+    if login_throttle().is_blocked(user.username):
         raise PasswordRefused(_("Too many failed attempts. Try again in 15 minutes."))
-    if not user.check_password(current or ""):
-        throttle.record_failure(user.username)
-        audit.record("login_failed", "user", object_id=user.id,
-                     changes={"username": user.username, "reason": "password change"})
+
+
+def count_failure(user, reason):
+    """A wrong password or code from a signed-in user counts like a failed sign-in
+    (recorded and committed at once, whatever the caller rolls back)."""
+    login_throttle().record_failure(user.username)
+    audit.record("login_failed", "user", object_id=user.id,
+                 changes={"username": user.username, "reason": reason})
+
+
+def confirm_password(user, password, reason):
+    """The signed-in user proves it is them before a sensitive change."""
+    refuse_if_throttled(user)
+    if not user.check_password(password or ""):
+        count_failure(user, reason)
         raise PasswordRefused(_("Your current password is not right. Nothing was changed."))
+
+
+def change_password(session, user, current, new):
+    """Change the signed-in user's own password; the current one must be right."""
+    confirm_password(user, current, "password change")
     set_new_password(user, new)
     audit.record("password_changed", "user", object_id=user.id, commit=False)
 
