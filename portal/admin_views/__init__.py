@@ -8,8 +8,8 @@ from ..models import AuditLog, Cinema, City, Hall, Movie, Permission, Role, Sche
 from .accounts import AuditLogView, PermissionView, RoleView, UserView
 from .base import PortalIndexView
 from .catalogue import CityView, MovieView
-from .profile import ProfileView
 from .chrome import init_chrome
+from .profile import ProfileView
 from .scheduling import ScheduleView
 from .venues import CinemaView, HallView
 
