@@ -4,7 +4,16 @@ from flask_login import current_user
 from sqlalchemy import false, func, select
 
 from .extensions import db
-from .models import Cinema, Hall, Permission, Schedule, role_permission, user_cinema, user_role
+from .models import (
+    Cinema,
+    Hall,
+    Permission,
+    Schedule,
+    User,
+    role_permission,
+    user_cinema,
+    user_role,
+)
 
 RESOURCES = ("movie", "cinema", "hall", "schedule", "city", "user", "role", "audit")
 ACTIONS = ("view", "create", "edit", "delete", "export")
@@ -149,11 +158,16 @@ def _scope_clause(model, cinema_ids):
         return Hall.cinema_id.in_(cinema_ids)
     if model is Schedule:
         return Schedule.hall_id.in_(select(Hall.id).where(Hall.cinema_id.in_(cinema_ids)))
+    if model is User:
+        # Staff accounts belong to the cinemas assigned to them (a manager who may see
+        # users sees their own cinemas' staff).
+        return User.id.in_(select(user_cinema.c.user_id)
+                           .where(user_cinema.c.cinema_id.in_(cinema_ids)))
     return None
 
 
 def is_cinema_owned(model):
-    return model in (Cinema, Hall, Schedule)
+    return model in (Cinema, Hall, Schedule, User)
 
 
 def scope_query(query, model, user=None):

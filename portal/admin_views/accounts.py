@@ -24,8 +24,10 @@ from ..i18n import (
 )
 from ..models import Permission, User
 from ..models.accounts import MIN_PASSWORD_LENGTH
+from ..services.invitations import may_grant
 from ..services.rules import RuleViolation
 from .base import SecuredModelView
+from .user_accounts import AccountActions
 
 
 class PermissionMatrixWidget:
@@ -79,7 +81,7 @@ class PermissionMatrixField(SelectMultipleField):
         setattr(obj, name, rows)
 
 
-class UserView(SecuredModelView):
+class UserView(AccountActions, SecuredModelView):
     resource = "user"
     column_list = ("username", "email", "roles", "cinemas", "is_active", "last_login_at")
     column_labels = {"username": _l("Username"), "email": _l("Email"), "roles": _l("Roles"),
@@ -118,6 +120,9 @@ class UserView(SecuredModelView):
             model.set_password(form.new_password.data)
         elif is_created:
             raise RuleViolation(_("A new user needs a password of at least 10 characters."))
+        refused = may_grant(current_user, model.roles, model.cinemas)
+        if refused:
+            raise RuleViolation(refused)
         if model.id == current_user.id:
             if access.PLATFORM_ADMIN not in model.role_codes and \
                     access.PLATFORM_ADMIN in self._roles_before(model):
