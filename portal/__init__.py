@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask, redirect, url_for
 
-from .config import load_config
+from .config import instance_secret_key, load_config
 from .extensions import csrf, db, enforce_sqlite_foreign_keys, limiter, migrate, posters
 
 
@@ -14,6 +14,8 @@ def create_app(env=None, **overrides):
     app.config.update(load_config(env, overrides=overrides))
     app.config["UPLOADED_POSTERS_DEST"] = str(Path(app.config["UPLOADS_DEST"]) / "posters")
     _init_database_url(app)
+    _init_secret_key(app)
+    _init_proxies(app)
     logging.getLogger("portal").setLevel(logging.INFO)
 
     db.init_app(app)
@@ -57,6 +59,23 @@ def create_app(env=None, **overrides):
 
 def _migrations_dir():
     return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _init_secret_key(app):
+    """Development without SECRET_KEY: a random key of this instance, kept under instance/
+    (staging and production refuse to start without one, see config.py)."""
+    if not app.config.get("SECRET_KEY"):
+        path = app.config.get("SECRET_KEY_FILE") or Path(app.instance_path) / "secret_key"
+        app.config["SECRET_KEY"] = instance_secret_key(path)
+
+
+def _init_proxies(app):
+    """Believe X-Forwarded-For/-Proto only from the PORTAL_PROXY_COUNT proxies configured in
+    front of the portal; by default the client's address is the connection's."""
+    hops = app.config["PORTAL_PROXY_COUNT"]
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _init_database_url(app):

@@ -55,9 +55,9 @@ def _forget_user_between_requests():
 
 
 TABLES_IN_DELETE_ORDER = (
-    "audit_log", "account_token", "recovery_code", "schedule", "user_cinema", "user_role",
-    "hall", "cinema", "city", "movie",
-    '"user"', "role_permission", "role", "permission",
+    "audit_log", "user_session", "login_failure", "account_token", "recovery_code",
+    "schedule", "user_cinema", "user_role", "hall", "cinema", "city", "movie", '"user"',
+    "role_permission", "role", "permission",
 )
 
 

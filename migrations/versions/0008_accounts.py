@@ -6,7 +6,7 @@ itself is only in the mail); `recovery_code` the hashed single-use second-factor
 accepted; `user.password_hash` may be empty for an invited user who has not chosen one yet.
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-02
 
 """
@@ -18,7 +18,7 @@ TABLE_OPTIONS = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4",
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

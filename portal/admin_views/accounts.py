@@ -24,6 +24,7 @@ from ..i18n import (
 )
 from ..models import Permission, User
 from ..models.accounts import MIN_PASSWORD_LENGTH
+from ..services.accounts import username_problem
 from ..services.invitations import may_grant
 from ..services.rules import RuleViolation
 from .base import SecuredModelView
@@ -81,6 +82,14 @@ class PermissionMatrixField(SelectMultipleField):
         setattr(obj, name, rows)
 
 
+def validate_username_is_distinct(form, field):
+    """No two users whose names differ only in case, width or accents: sign-in could not tell
+    them apart (`username_key`)."""
+    problem = username_problem(db.session, field.data, getattr(form, "_obj", None))
+    if problem:
+        raise ValidationError(problem)
+
+
 class UserView(AccountActions, SecuredModelView):
     resource = "user"
     column_list = ("username", "email", "roles", "cinemas", "is_active", "last_login_at")
@@ -91,8 +100,8 @@ class UserView(AccountActions, SecuredModelView):
     column_searchable_list = ("username", "email")
     column_filters = ("is_active", "roles.code")
     column_default_sort = [("username", False)]
-    column_details_exclude_list = ("password_hash",)
-    column_export_exclude_list = ("password_hash",)
+    column_details_exclude_list = ("password_hash", "username_key")
+    column_export_exclude_list = ("password_hash", "username_key")
     form_columns = ("username", "email", "roles", "cinemas", "is_active", "new_password")
     form_extra_fields = {
         "new_password": PasswordField(
@@ -103,7 +112,8 @@ class UserView(AccountActions, SecuredModelView):
     }
     form_ajax_refs = {"cinemas": {"fields": ("name",), "page_size": 20,
                                   "placeholder": _l("Type a cinema name")}}
-    form_args = {"roles": {"get_label": role_name}}
+    form_args = {"roles": {"get_label": role_name},
+                 "username": {"validators": [validate_username_is_distinct]}}
     column_formatters = {"roles": lambda v, c, m, n: ", ".join(str(role_name(r)) for r in m.roles),
                          "locale": lambda v, c, m, n: language_name(m.locale)}
     column_formatters_export = {"roles": lambda v, c, m, n: ", ".join(r.code for r in m.roles)}

@@ -6,15 +6,16 @@ throttled per address asked for (RESET_REQUEST_LIMIT) and per client address; re
 links count against TOKEN_FAILURE_LIMIT per client address, so that guessing links is cut
 short. Link pages send no Referer, so the token never leaves in a header.
 """
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from ..extensions import db, limiter
-from ..services import account_tokens, invitations, passwords
+from ..services import account_tokens, audit, invitations, passwords, sessions
 from ..services.rules import RuleViolation
 from . import bp
 from .forms import ForgotPasswordForm, NewPasswordForm
+from .session import SESSION_TOKEN_KEY
 
 LINK_REFUSED = 400
 
@@ -74,10 +75,11 @@ def _link_page(purpose, raw, complete, done_message, title):
             db.session.rollback()
             form.password.errors.append(str(exc))
             return _form(form, title)
-        end_sessions_after_new_password(user)
+        end_every_session(user)
         db.session.commit()
         if current_user.is_authenticated:
             logout_user()
+            session.pop(SESSION_TOKEN_KEY, None)
         flash(done_message, "success")
         return redirect(url_for("auth.login"))
     return _form(form, title)
@@ -97,8 +99,13 @@ def _refuse(exc, title):
     return response
 
 
-def end_sessions_after_new_password(user):
-    """A password chosen through a link ends every session of the account."""
+def end_every_session(user):
+    """A password chosen through a link ends every session of the account, this browser's
+    too (the session listener would keep the one it was chosen from)."""
+    ended = sessions.revoke_all(db.session, user.id)
+    audit.record("sessions_ended", "user", object_id=user.id, user_id=user.id,
+                 changes={"reason": "password set through a link", "count": ended},
+                 commit=False)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])

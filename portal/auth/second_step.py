@@ -1,10 +1,11 @@
 """The second sign-in step: a TOTP or recovery code after the right password.
 
-Between the two steps the session holds only who is half-way (user id, the name as typed
-for the throttle, when, where to go next); the account is not signed in. The per-account
-throttle of the first step also counts wrong codes, so guessing codes costs sign-in attempts
-like guessing passwords. A platform admin who must use a second factor and has none sets one
-up here before getting in.
+Between the two steps the session holds only who is half-way (user id, the account's
+username_key for the throttle, when, where to go next); the account is not signed in. The
+per-account throttle of the first step also counts codes (each attempt counted before it is
+checked, forgiven by a right one), so guessing codes costs sign-in attempts like guessing
+passwords, and knowing the password does not reset the count. A platform admin who must use
+a second factor and has none sets one up here before getting in.
 """
 import time
 
@@ -14,18 +15,17 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..models import User
 from ..services import audit, two_factor
-from . import bp
+from . import bp, throttle
 from .forms import SecondFactorForm
-from .throttle import login_throttle
 
 PENDING = "portal_second_step"
 SETUP_SECRET = "portal_second_step_secret"
 PENDING_SECONDS = 300
 
 
-def start_second_step(user, username, next_url):
+def start_second_step(user, key, next_url):
     session.pop(SETUP_SECRET, None)
-    session[PENDING] = {"user_id": user.id, "username": username, "since": int(time.time()),
+    session[PENDING] = {"user_id": user.id, "key": key, "since": int(time.time()),
                         "next": next_url or ""}
     if user.has_two_factor:
         return redirect(url_for("auth.second_factor"))
@@ -50,20 +50,24 @@ def _start_again():
     return redirect(url_for("auth.login"))
 
 
-def _refuse_if_throttled(pending, template, **context):
-    if login_throttle().is_blocked(pending["username"]):
-        audit.record("login_failed", "user", changes={"username": pending["username"],
-                                                      "reason": "throttled"})
+def _refuse_if_throttled(user, pending, template, **context):
+    """The page with a 429 while the account (or this address) used up its attempts; else
+    count this attempt (committed) before the code is checked."""
+    from .views import THROTTLED
+    refused = throttle.refusal(db.session, pending["key"], request.remote_addr)
+    if refused:
+        audit.record("login_failed", "user", object_id=user.id, changes={
+            "username": user.username, "reason": f"throttled ({refused})"})
         session.pop(PENDING, None)
-        flash(_("Too many failed sign-ins. Try again in 15 minutes."), "danger")
+        flash(str(THROTTLED[refused]), "danger")
         return render_template(template, **context), 429
+    throttle.record_attempt(db.session, pending["key"], request.remote_addr)
     return None
 
 
-def _count_failure(user, pending, reason):
-    login_throttle().record_failure(pending["username"])
+def _refuse_code(user, reason):
     audit.record("login_failed", "user", object_id=user.id,
-                 changes={"username": pending["username"], "reason": reason})
+                 changes={"username": user.username, "reason": reason})
     flash(_("That code is not right, or was already used. Try the current one."), "danger")
 
 
@@ -71,8 +75,7 @@ def _finish(user, pending, details):
     from .views import finish_sign_in
     session.pop(PENDING, None)
     session.pop(SETUP_SECRET, None)
-    login_throttle().clear(pending["username"])
-    return finish_sign_in(user, pending["next"], details)
+    return finish_sign_in(user, pending["key"], pending["next"], details)
 
 
 @bp.route("/login/two-factor", methods=["GET", "POST"])
@@ -83,15 +86,14 @@ def second_factor():
     if not user.has_two_factor:
         return redirect(url_for("auth.second_factor_setup"))
     form = SecondFactorForm()
-    if request.method == "POST":
-        refused = _refuse_if_throttled(pending, "auth/second_factor.html", form=form)
+    if form.validate_on_submit():
+        refused = _refuse_if_throttled(user, pending, "auth/second_factor.html", form=form)
         if refused:
             return refused
-    if form.validate_on_submit():
         used = two_factor.verify_second_factor(db.session, user, form.code.data)
         if used is None:
             db.session.rollback()
-            _count_failure(user, pending, "second factor")
+            _refuse_code(user, "second factor")
             return render_template("auth/second_factor.html", form=form)
         if used == "recovery":
             left = two_factor.remaining_recovery_codes(db.session, user)
@@ -115,16 +117,15 @@ def second_factor_setup():
     session[SETUP_SECRET] = secret
     form = SecondFactorForm()
     context = setup_context(user, secret, form)
-    if request.method == "POST":
-        refused = _refuse_if_throttled(pending, "auth/second_factor_setup.html",
+    if form.validate_on_submit():
+        refused = _refuse_if_throttled(user, pending, "auth/second_factor_setup.html",
                                        **context)
         if refused:
             return refused
-    if form.validate_on_submit():
         codes = two_factor.enable(db.session, user, secret, form.code.data)
         if codes is None:
             db.session.rollback()
-            _count_failure(user, pending, "second factor setup")
+            _refuse_code(user, "second factor setup")
             return render_template("auth/second_factor_setup.html", **context)
         audit.record("2fa_enabled", "user", object_id=user.id, user_id=user.id, commit=False)
         continue_to = _finish(user, pending, {"second_factor": "set up"}).location

@@ -6,10 +6,12 @@ time (China Standard Time), which is what staff type and what tickets print.
 """
 from .accounts import (
     AccountToken,
+    LoginFailure,
     Permission,
     RecoveryCode,
     Role,
     User,
+    UserSession,
     role_permission,
     user_cinema,
     user_role,
@@ -20,7 +22,7 @@ from .scheduling import Schedule
 from .venues import Cinema, City, Hall
 
 __all__ = [
-    "AccountToken", "AuditLog", "Cinema", "City", "Hall", "Movie", "Permission", "RecoveryCode",
-    "Role", "Schedule", "User",
-    "role_permission", "user_cinema", "user_role",
+    "AccountToken", "AuditLog", "Cinema", "City", "Hall", "LoginFailure", "Movie", "Permission",
+    "RecoveryCode", "Role", "Schedule", "User", "UserSession", "role_permission", "user_cinema",
+    "user_role",
 ]

@@ -1,8 +1,10 @@
 """Accounts: the permission table, the default roles and creating users."""
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import access
 from ..models import Cinema, Permission, Role, User
+from ..models.accounts import USERNAME_KEY_LENGTH, username_key
 
 
 def sync_permissions(session):
@@ -27,13 +29,33 @@ def sync_permissions(session):
     return {"permissions_created": created, "roles": len(access.DEFAULT_ROLES)}
 
 
+def username_problem(session, username, user=None):
+    """Why `username` cannot name `user` (None: a new user), or None when it can: sign-in
+    tells users apart by username_key, so no two may share one."""
+    key = username_key(username)
+    if not key:
+        return _("A user name needs letters or digits.")
+    if len(key) > USERNAME_KEY_LENGTH:
+        return _("This user name is too long.")
+    query = select(User.username).where(User.username_key == key)
+    if user is not None and user.id is not None:
+        query = query.where(User.id != user.id)
+    with session.no_autoflush:
+        taken = session.scalar(query)
+    if taken is not None:
+        return _("The user name %(name)s is taken (names that differ only in case, width or "
+                 "accents are the same name).", name=taken)
+    return None
+
+
 def create_user(session, username, password, role_codes=(), cinema_ids=(), email=None):
     """Create an active user with roles and assigned cinemas; ValueError on bad input."""
     username = (username or "").strip()
     if not username:
         raise ValueError("username is required")
-    if session.scalar(select(User).where(User.username == username)):
-        raise ValueError(f"user {username!r} already exists")
+    problem = username_problem(session, username)
+    if problem:
+        raise ValueError(problem)
     roles = list(session.scalars(select(Role).where(Role.code.in_(role_codes)))) \
         if role_codes else []
     missing = set(role_codes) - {r.code for r in roles}

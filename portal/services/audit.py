@@ -21,8 +21,8 @@ log = logging.getLogger("portal.audit")
 
 AUDITED = (City, Cinema, Hall, Movie, Schedule, User, Role, Permission)
 # Secrets never reach the log; the second factor's changes have their own entries.
-NEVER_LOGGED = {"password_hash", "version", "last_login_at", "locale", "totp_secret",
-                "totp_enabled_at", "totp_last_step"}
+NEVER_LOGGED = {"password_hash", "version", "last_login_at", "locale", "username_key",
+                "totp_secret", "totp_enabled_at", "totp_last_step"}
 
 
 def _plain(value):

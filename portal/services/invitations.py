@@ -9,11 +9,11 @@ invite, say, box-office staff for their own cinema, never a platform admin.
 """
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
 
 from .. import access
 from ..models import User
 from . import account_tokens, audit
+from .accounts import username_problem
 from .mail import send_templated
 from .rules import RuleViolation
 
@@ -53,8 +53,9 @@ def invite(session, actor, username, email, roles, cinemas):
     if reason:
         raise RuleViolation(reason)
     username = (username or "").strip()
-    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
-        raise RuleViolation(_("The username %(name)s is taken.", name=username))
+    problem = username_problem(session, username)
+    if problem:
+        raise RuleViolation(problem)
     user = User(username=username, email=email.strip(), roles=list(roles),
                 cinemas=list(cinemas), is_active=True, password_hash=None)
     session.add(user)

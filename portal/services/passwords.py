@@ -1,12 +1,14 @@
 """Passwords people manage themselves: changing one, and resetting a lost one by mail."""
+from flask import has_request_context, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from ..auth.throttle import login_throttle
+from ..auth import throttle
+from ..extensions import db
 from ..models import User
 from ..models.accounts import MIN_PASSWORD_LENGTH
-from . import account_tokens, audit
+from . import account_tokens, audit, sessions
 from .mail import MailError, send_templated
 from .rules import RuleViolation
 
@@ -26,27 +28,33 @@ def set_new_password(user, password):
                                 n=MIN_PASSWORD_LENGTH)) from None
 
 
+def _client_address():
+    return request.remote_addr if has_request_context() else None
+
+
 def refuse_if_throttled(user):
     """PasswordRefused while the account's failed attempts (sign-in, password checks,
     second-factor codes) are over the limit."""
-    if login_throttle().is_blocked(user.username):
+    if throttle.refusal(db.session, user.username_key, _client_address()):
         raise PasswordRefused(_("Too many failed attempts. Try again in 15 minutes."))
 
 
 def count_failure(user, reason):
     """A wrong password or code from a signed-in user counts like a failed sign-in
     (recorded and committed at once, whatever the caller rolls back)."""
-    login_throttle().record_failure(user.username)
+    throttle.record_attempt(db.session, user.username_key, _client_address())
     audit.record("login_failed", "user", object_id=user.id,
                  changes={"username": user.username, "reason": reason})
 
 
 def confirm_password(user, password, reason):
-    """The signed-in user proves it is them before a sensitive change."""
+    """The signed-in user proves it is them before a sensitive change; a wrong password
+    counts against the account's sign-in throttle, a right one forgives its attempts."""
     refuse_if_throttled(user)
     if not user.check_password(password or ""):
         count_failure(user, reason)
         raise PasswordRefused(_("Your current password is not right. Nothing was changed."))
+    throttle.forgive(db.session, user.username_key)
 
 
 def change_password(session, user, current, new):
@@ -54,6 +62,10 @@ def change_password(session, user, current, new):
     confirm_password(user, current, "password change")
     set_new_password(user, new)
     audit.record("password_changed", "user", object_id=user.id, commit=False)
+    # The session listener (services/sessions.py) ends the others when this is flushed.
+    kept = sessions.current()
+    audit.record("sessions_ended", "user", object_id=user.id, commit=False, changes={
+        "reason": "password change", "kept": kept.id if kept is not None else None})
 
 
 def accounts_for_email(session, email):
