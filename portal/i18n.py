@@ -69,6 +69,8 @@ AUDIT_ACTION_LABELS = {
     "2fa_reset": _l("Two-factor sign-in reset"),
     "recovery_used": _l("Recovery code used"),
     "recovery_renewed": _l("New recovery codes"),
+    "session_ended": _l("Session signed out"),
+    "sessions_ended": _l("Sessions ended"),
 }
 
 # audit_log.model (a table name), shown translated.

@@ -11,12 +11,13 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from ..auth.second_step import setup_context
+from ..auth.session import end_session
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
 from ..models.accounts import MIN_PASSWORD_LENGTH
-from ..services import audit, passwords, two_factor
+from ..services import audit, passwords, sessions, two_factor
 from ..services.rules import RuleViolation
-from .base import to_sign_in
+from .base import parse_row_id, to_sign_in
 
 SETUP_SECRET = "portal_profile_totp_secret"
 
@@ -76,8 +77,11 @@ class ProfileView(BaseView):
             user.locale or "zh_Hans_CN"
         forms.setdefault("password_form", ChangePasswordForm(formdata=None))
         forms.setdefault("confirm_form", ConfirmPasswordForm(formdata=None))
+        current = sessions.current()
         return self.render(
             "admin/profile.html", user=user,
+            sessions=sessions.live_sessions(db.session, user.id),
+            current_session_id=current.id if current is not None else None,
             two_factor_required=two_factor.is_required(user),
             recovery_codes_left=two_factor.remaining_recovery_codes(db.session, user)
             if user.has_two_factor else 0,
@@ -188,6 +192,38 @@ class ProfileView(BaseView):
             form.password.errors.append(str(exc))
             return self._page(400, confirm_form=form)
         return None
+
+    @expose("/sessions/end", methods=["POST"])
+    def end_one_session(self):
+        """Sign out one of the user's sessions (this browser's too, if chosen)."""
+        user = self.user
+        session_id = parse_row_id(request.form.get("session_id"))
+        current = sessions.current()
+        if session_id is None or not sessions.revoke(db.session, session_id, user.id):
+            db.session.rollback()
+            flash(_("That session has already ended."), "error")
+            return redirect(url_for(".index"))
+        audit.record("session_ended", "user", object_id=user.id, commit=False,
+                     changes={"session": session_id})
+        db.session.commit()
+        if current is not None and current.id == session_id:
+            end_session()
+            flash(_("You have signed out."), "info")
+            return redirect(url_for("auth.login"))
+        flash(_("That session was signed out."), "success")
+        return redirect(url_for(".index"))
+
+    @expose("/sessions/end-others", methods=["POST"])
+    def end_other_sessions(self):
+        """Sign out everywhere else: every session of the user but this one."""
+        user, current = self.user, sessions.current()
+        ended = sessions.revoke_all(db.session, user.id,
+                                    keep=current.id if current is not None else None)
+        audit.record("sessions_ended", "user", object_id=user.id, commit=False,
+                     changes={"reason": "signed out everywhere else", "count": ended})
+        db.session.commit()
+        flash(_("Signed out everywhere else (%(n)d sessions).", n=ended), "success")
+        return redirect(url_for(".index"))
 
     def render(self, template, **kwargs):
         kwargs.setdefault("profile_endpoint", request.endpoint)
