@@ -224,3 +224,47 @@ def test_unreachable_mail_server_stores_no_link_and_answers_the_same(
 def test_forgot_password_form_needs_its_csrf_token(client, mailbox, lost):
     response = client.post("/password/forgot", data={"email": lost.email})
     assert response.status_code == 400 and mailbox.recipients() == []
+
+
+def test_a_link_of_a_deactivated_account_is_refused(client, english, mailbox, lost):
+    ask_for_reset(client, lost.email)
+    link = mailbox.last_link_to(lost.email)
+    lost.is_active = False
+    db.session.commit()
+    refused = choose_password(client, link)
+    assert refused.status_code == 400 and password_of(lost.id, PASSWORD)
+
+
+def test_two_requests_cannot_both_spend_one_link(app_ctx, make):
+    """Both pass the check; only the first conditional UPDATE marks the link used."""
+    from portal.services import account_tokens
+    user = make.user("auditor")
+    raw = account_tokens.issue(db.session, user, account_tokens.RESET)
+    db.session.commit()
+    first = account_tokens.check(db.session, raw, account_tokens.RESET)
+    second = account_tokens.check(db.session, raw, account_tokens.RESET)
+    account_tokens.spend(db.session, first)
+    with app_ctx.test_request_context(), pytest.raises(account_tokens.LinkRefused):
+        account_tokens.spend(db.session, second)
+
+
+def test_link_pages_send_no_referrer(client, mailbox, lost):
+    ask_for_reset(client, lost.email)
+    page = client.get(path_of(mailbox.last_link_to(lost.email)))
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert client.get("/password/reset/guess").headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_development_prints_mail_to_the_console_instead_of_sending(app, capsys,
+                                                                   monkeypatch):
+    from portal.config import load_config
+    from portal.services.mail import send_mail
+    assert load_config("development", {})["MAIL_BACKEND"] == "console"
+    assert load_config("production", {"SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})[
+        "MAIL_BACKEND"] == "smtp"
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "console")
+    monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nothing listens there
+    with app.app_context():
+        send_mail("someone@example.com", "Hello", "http://localhost/password/reset/abc")
+    printed = capsys.readouterr().out
+    assert "To: someone@example.com" in printed and "/password/reset/abc" in printed

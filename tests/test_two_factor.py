@@ -261,3 +261,13 @@ def test_codes_are_checked_against_rfc_6238(app_ctx):
     assert two_factor.matching_step(secret, pyotp.TOTP(secret).at(now), after_step=step,
                                     now=now) is None
     assert two_factor.matching_step(secret, "abcdef", now=now) is None
+
+
+def test_pages_showing_the_secret_or_the_codes_are_never_cached(client, english, login_as):
+    login_as("content_editor")
+    page = client.get("/admin/profile/two-factor")
+    assert page.headers["Cache-Control"] == "no-store"
+    secret = SECRET_RE.search(page.text).group(1)
+    codes = client.post("/admin/profile/two-factor", data={
+        "csrf_token": csrf_from(page.text), "code": code_at(secret)})
+    assert codes.headers["Cache-Control"] == "no-store"

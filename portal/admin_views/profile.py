@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
-from ..auth.second_step import setup_context
+from ..auth.second_step import not_stored, setup_context
 from ..auth.session import end_session
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
@@ -140,19 +140,19 @@ class ProfileView(BaseView):
                 passwords.refuse_if_throttled(user)
             except RuleViolation as exc:
                 form.code.errors.append(str(exc))
-                return self.render("admin/profile_two_factor.html", **context), 429
+                return not_stored(self.render("admin/profile_two_factor.html", **context), 429)
             codes = two_factor.enable(db.session, user, secret, form.code.data)
             if codes is None:
                 db.session.rollback()
                 passwords.count_failure(user, "second factor setup")
                 form.code.errors.append(_("That code is not right. Enter the code the app "
                                           "shows now."))
-                return self.render("admin/profile_two_factor.html", **context), 400
+                return not_stored(self.render("admin/profile_two_factor.html", **context), 400)
             audit.record("2fa_enabled", "user", object_id=user.id, commit=False)
             db.session.commit()
             session.pop(SETUP_SECRET, None)
-            return self.render("admin/profile_recovery_codes.html", codes=codes)
-        return self.render("admin/profile_two_factor.html", **context)
+            return not_stored(self.render("admin/profile_recovery_codes.html", codes=codes))
+        return not_stored(self.render("admin/profile_two_factor.html", **context))
 
     @expose("/two-factor/off", methods=["POST"])
     def two_factor_off(self):
@@ -180,7 +180,7 @@ class ProfileView(BaseView):
         codes = two_factor.new_recovery_codes(db.session, user)
         audit.record("recovery_renewed", "user", object_id=user.id, commit=False)
         db.session.commit()
-        return self.render("admin/profile_recovery_codes.html", codes=codes)
+        return not_stored(self.render("admin/profile_recovery_codes.html", codes=codes))
 
     def _check_password(self, form, reason):
         """None when the form's password is the user's; else the page with the refusal."""

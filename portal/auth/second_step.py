@@ -9,7 +9,7 @@ a second factor and has none sets one up here before getting in.
 """
 import time
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from ..extensions import db
@@ -126,12 +126,19 @@ def second_factor_setup():
         if codes is None:
             db.session.rollback()
             _refuse_code(user, "second factor setup")
-            return render_template("auth/second_factor_setup.html", **context)
+            return not_stored(render_template("auth/second_factor_setup.html", **context))
         audit.record("2fa_enabled", "user", object_id=user.id, user_id=user.id, commit=False)
         continue_to = _finish(user, pending, {"second_factor": "set up"}).location
-        return render_template("auth/recovery_codes.html", codes=codes,
-                               continue_url=continue_to)
-    return render_template("auth/second_factor_setup.html", **context)
+        return not_stored(render_template("auth/recovery_codes.html", codes=codes,
+                                          continue_url=continue_to))
+    return not_stored(render_template("auth/second_factor_setup.html", **context))
+
+
+def not_stored(body, status=200):
+    """A page showing a secret (the TOTP key, recovery codes): never kept in a cache."""
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def setup_context(user, secret, form):

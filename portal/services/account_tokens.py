@@ -97,7 +97,7 @@ def check(session, raw, purpose, signed_in_user=None):
         raise refuse("other_user")
     if token.used_at is not None:
         raise refuse("used")
-    if token.revoked_at is not None:
+    if token.revoked_at is not None or not token.user.is_active:
         raise refuse("revoked")
     if token.expires_at <= utcnow():
         raise refuse("expired")
