@@ -44,6 +44,9 @@ def create_app(env=None, **overrides):
     from .errors import init_errors
     init_errors(app)
 
+    from .headers import init_security_headers
+    init_security_headers(app)
+
     from .uploads import bp as uploads_bp
     app.register_blueprint(uploads_bp)
 
@@ -53,6 +56,11 @@ def create_app(env=None, **overrides):
     @app.route("/")
     def root():
         return redirect(url_for("admin.index"))
+
+    @app.route("/favicon.ico")
+    def favicon():
+        """No icon: browsers ask on every page, and a 404 each time is noise in their logs."""
+        return "", 204
 
     return app
 

@@ -50,8 +50,8 @@ def app(tmp_path_factory):
 
 def _forget_user_between_requests():
     """Tests keep one app context open across requests, and Flask-Login caches the user in
-    it (Flask-WTF its CSRF token too, which tests with two browsers would share); a real
-    server starts every request afresh, so make the test client do the same."""
+    it; a real server starts every request afresh, so make the test client do the same.
+    Flask-WTF caches the CSRF token of the request's cookie there too (several browsers)."""
     g.pop("_login_user", None)
     g.pop("csrf_token", None)
 

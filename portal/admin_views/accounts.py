@@ -87,7 +87,7 @@ def validate_username_is_distinct(form, field):
     them apart (`username_key`)."""
     problem = username_problem(db.session, field.data, getattr(form, "_obj", None))
     if problem:
-        raise ValidationError(problem)
+        raise ValidationError(str(problem))  # Flask-Admin shows only `str` errors
 
 
 class UserView(AccountActions, SecuredModelView):
