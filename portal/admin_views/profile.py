@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 from ..auth.second_step import not_stored, setup_context
 from ..auth.session import end_session
 from ..extensions import db
-from ..i18n import LANGUAGE_NAMES
+from ..i18n import LANGUAGE_NAMES, current_locale
 from ..models.accounts import MIN_PASSWORD_LENGTH
 from ..services import audit, passwords, sessions, two_factor
 from ..services.rules import RuleViolation
@@ -74,7 +74,7 @@ class ProfileView(BaseView):
         user = self.user
         forms.setdefault("account_form", AccountForm(obj=user, formdata=None))
         forms["account_form"].locale.data = forms["account_form"].locale.data or \
-            user.locale or "zh_Hans_CN"
+            user.locale or str(current_locale())
         forms.setdefault("password_form", ChangePasswordForm(formdata=None))
         forms.setdefault("confirm_form", ConfirmPasswordForm(formdata=None))
         current = sessions.current()

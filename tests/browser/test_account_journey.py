@@ -61,6 +61,7 @@ def test_invited_manager_sets_a_password_and_a_second_factor_then_resets_the_pas
     click_and_wait(page, page.locator("#signed-in-as"))
     click_and_wait(page, page.locator("#two-factor-on"))
     assert page.locator("#two-factor-qr svg").count() == 1
+    snapshot("two-factor-setup")
     secret = page.locator("#two-factor-secret").inner_text().strip()
     totp = pyotp.TOTP(secret)
     page.locator("#code").fill(totp.now())
@@ -70,6 +71,8 @@ def test_invited_manager_sets_a_password_and_a_second_factor_then_resets_the_pas
     snapshot("recovery-codes")
     click_and_wait(page, page.locator("#continue"))
     assert "On since" in page.locator("#two-factor-state").inner_text()
+    assert page.locator("#profile-sessions .user-session").count() == 1
+    snapshot("profile")
     sign_out(page)
 
     # Signing in now takes the password and then a code from the authenticator app.
