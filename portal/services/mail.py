@@ -38,8 +38,9 @@ def send_mail(to, subject, body):
     """Hand one plain-text mail to the configured backend; MailError when it fails."""
     message = build_message(to, subject, body)
     if current_app.config["MAIL_BACKEND"] == "console":
-        print(f"----- mail (MAIL_BACKEND=console: not sent) -----\n{message}\n-----",
-              file=sys.stdout, flush=True)
+        headers = "".join(f"{name}: {message[name]}\n" for name in ("From", "To", "Subject"))
+        print(f"----- mail (MAIL_BACKEND=console: not sent) -----\n{headers}\n"
+              f"{message.get_content()}-----", file=sys.stdout, flush=True)
         return message
     try:
         _send_smtp(message)
