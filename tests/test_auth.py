@@ -213,3 +213,8 @@ def test_two_app_instances_sharing_the_database_allow_five_failures_in_all(secon
         assert sign_in(other, name, "wrong-password!").status_code == 200
     assert sign_in(other, name, PASSWORD).status_code == 429
     assert sign_in(client, name, PASSWORD).status_code == 429
+
+
+def test_a_name_that_folds_to_very_many_characters_is_an_ordinary_failure(client):
+    """U+FDFA is one character that NFKC spells with eighteen."""
+    assert sign_in(client, "\ufdfa" * 64, "wrong-password!").status_code == 200

@@ -84,10 +84,11 @@ def test_an_ended_session_is_told_to_sign_in_again(app, english, make):
 def test_changing_your_own_password_ends_your_other_sessions(app, client, make):
     admin = make.user("platform_admin")
     here, elsewhere = sign_in(client, admin.username), sign_in(app.test_client(), admin.username)
-    copied = copy_of(app, elsewhere)
+    copied_from_elsewhere, copied_from_here = copy_of(app, elsewhere), copy_of(app, here)
     post_user_form(here, admin, new_password="a-brand-new-password")
     assert signed_in(here)
-    assert not signed_in(elsewhere) and not signed_in(copied)
+    assert not signed_in(elsewhere) and not signed_in(copied_from_elsewhere)
+    assert not signed_in(copied_from_here)  # this browser goes on under a new token
 
 
 @pytest.mark.parametrize("change", ["password", "deactivation", "roles", "cinemas"])

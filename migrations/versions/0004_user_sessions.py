@@ -36,25 +36,30 @@ def key_string(length):
         mysql.VARCHAR(length, collation='utf8mb4_bin'), 'mysql', 'mariadb')
 
 
-def _backfill_username_keys():
-    conn = op.get_bind()
-    user = sa.table('user', sa.column('id', sa.Integer), sa.column('username', sa.String),
-                    sa.column('username_key', sa.String))
-    owners = {}
-    for user_id, username in conn.execute(sa.select(user.c.id, user.c.username)):
+USER = sa.table('user', sa.column('id', sa.Integer), sa.column('username', sa.String),
+                sa.column('username_key', sa.String))
+
+
+def _username_keys():
+    """{user id: key} of every user; refuses two users with one key before anything changes
+    (MySQL cannot roll DDL back)."""
+    keys, owners = {}, {}
+    for user_id, username in op.get_bind().execute(sa.select(USER.c.id, USER.c.username)):
         key = username_key(username)
         if key in owners:
             raise RuntimeError(
                 f"users {owners[key]!r} and {username!r} have the same name once width, case "
                 f"and accents are ignored ({key!r}): rename one, then upgrade again")
-        owners[key] = username
-        conn.execute(user.update().where(user.c.id == user_id).values(username_key=key))
+        keys[user_id], owners[key] = key, username
+    return keys
 
 
 def upgrade():
+    keys = _username_keys()
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('username_key', key_string(255), nullable=True))
-    _backfill_username_keys()
+    for user_id, key in keys.items():
+        op.get_bind().execute(USER.update().where(USER.c.id == user_id).values(username_key=key))
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.alter_column('username_key', existing_type=key_string(255), nullable=False)
         batch_op.create_unique_constraint(batch_op.f('uq_user_username_key'), ['username_key'])
@@ -91,13 +96,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('login_failure', schema=None) as batch_op:
-        batch_op.drop_index('ix_login_failure_ip_at')
-        batch_op.drop_index('ix_login_failure_username_key_at')
-        batch_op.drop_index(batch_op.f('ix_login_failure_at'))
+    # Dropping a table drops its indexes (MySQL refuses to drop an FK's index first).
     op.drop_table('login_failure')
-    with op.batch_alter_table('user_session', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
     op.drop_table('user_session')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_user_username_key'), type_='unique')

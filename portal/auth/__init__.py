@@ -11,7 +11,12 @@ def init_auth(app):
 
     from ..services.sessions import install_session_listener
     from . import recovery, second_step, views  # noqa: F401  (routes on bp)
-    from .session import load_user, session_identifier, sign_out_ended_sessions
+    from .session import (
+        load_user,
+        rotate_changed_session,
+        session_identifier,
+        sign_out_ended_sessions,
+    )
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -22,5 +27,6 @@ def init_auth(app):
     # Flask-Login 0.6 (pinned) has no public hook for this; its own trusts X-Forwarded-For.
     login_manager._session_identifier_generator = session_identifier
     app.before_request(sign_out_ended_sessions)
+    app.after_request(rotate_changed_session)
     install_session_listener()
     app.register_blueprint(bp)

@@ -6,16 +6,16 @@ throttled per address asked for (RESET_REQUEST_LIMIT) and per client address; re
 links count against TOKEN_FAILURE_LIMIT per client address, so that guessing links is cut
 short. Link pages send no Referer, so the token never leaves in a header.
 """
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
 from ..extensions import db, limiter
 from ..services import account_tokens, audit, invitations, passwords, sessions
 from ..services.rules import RuleViolation
 from . import bp
 from .forms import ForgotPasswordForm, NewPasswordForm
-from .session import SESSION_TOKEN_KEY
+from .session import end_session
 
 LINK_REFUSED = 400
 
@@ -66,8 +66,10 @@ def _link_page(purpose, raw, complete, done_message, title):
         return _refuse(exc, title)
     form = NewPasswordForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            end_session()  # this browser signs in afresh with the new password, like all
         try:
-            user = complete(db.session, raw, form.password.data, _signed_in_user())
+            user = complete(db.session, raw, form.password.data)
         except account_tokens.LinkRefused as exc:
             db.session.rollback()
             return _refuse(exc, title)
@@ -77,9 +79,6 @@ def _link_page(purpose, raw, complete, done_message, title):
             return _form(form, title)
         end_every_session(user)
         db.session.commit()
-        if current_user.is_authenticated:
-            logout_user()
-            session.pop(SESSION_TOKEN_KEY, None)
         flash(done_message, "success")
         return redirect(url_for("auth.login"))
     return _form(form, title)
@@ -100,8 +99,7 @@ def _refuse(exc, title):
 
 
 def end_every_session(user):
-    """A password chosen through a link ends every session of the account, this browser's
-    too (the session listener would keep the one it was chosen from)."""
+    """A password chosen through a link ends every session of the account."""
     ended = sessions.revoke_all(db.session, user.id)
     audit.record("sessions_ended", "user", object_id=user.id, user_id=user.id,
                  changes={"reason": "password set through a link", "count": ended},

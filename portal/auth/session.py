@@ -45,6 +45,16 @@ def begin_session(user):
     return row
 
 
+def rotate_changed_session(response):
+    """After users changed their own password, roles or cinemas: this browser goes on under a
+    new session token, so a copy of the old cookie is ended with their other sessions."""
+    token = sessions.rotate(db.session)
+    if token is not None:
+        session[SESSION_TOKEN_KEY] = token
+        db.session.commit()
+    return response
+
+
 def end_session():
     """Sign out: revoke this request's session for good, then forget the cookie's user."""
     row = sessions.current()
@@ -58,7 +68,7 @@ def end_session():
 def sign_out_ended_sessions():
     """A cookie that names a user who is not signed in any more (session revoked, account
     deactivated or deleted) is cleared on its next request, with a message saying why."""
-    if request.endpoint == "static" or "_user_id" not in session:
+    if "_user_id" not in session or (request.endpoint or "").rpartition(".")[2] == "static":
         return None
     if getattr(current_user, "is_authenticated", False):
         return None

@@ -32,6 +32,11 @@ def _count(session, column, value, since):
                           .where(column == value, LoginFailure.at > since))
 
 
+def address_column(ip):
+    """`ip` as stored: a forwarded address is whatever the proxy passed on."""
+    return (ip or "")[:LoginFailure.ip.type.length] or None
+
+
 def refusal(session, key, ip, now=None):
     """ACCOUNT or ADDRESS when that one used up its failed sign-ins, else None."""
     now = now or utcnow()
@@ -39,7 +44,7 @@ def refusal(session, key, ip, now=None):
     if _count(session, LoginFailure.username_key, key, now - window) >= attempts:
         return ACCOUNT
     attempts, window = _limit("LOGIN_IP_LIMIT")
-    if ip and _count(session, LoginFailure.ip, ip, now - window) >= attempts:
+    if ip and _count(session, LoginFailure.ip, address_column(ip), now - window) >= attempts:
         return ADDRESS
     return None
 
@@ -47,7 +52,7 @@ def refusal(session, key, ip, now=None):
 def record_attempt(session, key, ip):
     """Count an attempt for account `key` from `ip` (committed at once, so that the other
     workers see it while this one checks the password); forgets attempts past every window."""
-    session.add(LoginFailure(username_key=key, ip=ip))
+    session.add(LoginFailure(username_key=key, ip=address_column(ip)))
     session.commit()
     # Its own transaction: a range delete and an insert in one would let two workers'
     # gap locks deadlock on MySQL.

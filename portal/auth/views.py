@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import User
-from ..models.accounts import username_key
+from ..models.accounts import USERNAME_KEY_LENGTH, username_key
 from ..models.base import utcnow
 from ..services import audit, two_factor
 from . import bp, throttle
@@ -49,7 +49,7 @@ def login():
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         typed = form.username.data
-        key = username_key(typed)
+        key = username_key(typed)[:USERNAME_KEY_LENGTH]  # 64 characters may fold to more
         user = db.session.scalar(select(User).where(User.username_key == key)) if key else None
         # The account, whichever way its name was typed (unknown names: their key).
         account = {"username": user.username if user else key, "typed": typed}
@@ -57,7 +57,7 @@ def login():
         if refused:
             audit.record("login_failed", "user", object_id=user.id if user else None,
                          changes={**account, "reason": f"throttled ({refused})"})
-            flash(THROTTLED[refused], "danger")
+            flash(str(THROTTLED[refused]), "danger")
             return render_template("auth/login.html", form=form), 429
         throttle.record_attempt(db.session, key, request.remote_addr)
         if user is None:

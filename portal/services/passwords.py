@@ -8,7 +8,7 @@ from ..auth import throttle
 from ..extensions import db
 from ..models import User
 from ..models.accounts import MIN_PASSWORD_LENGTH
-from . import account_tokens, audit, sessions
+from . import account_tokens, audit
 from .mail import MailError, send_templated
 from .rules import RuleViolation
 
@@ -62,10 +62,10 @@ def change_password(session, user, current, new):
     confirm_password(user, current, "password change")
     set_new_password(user, new)
     audit.record("password_changed", "user", object_id=user.id, commit=False)
-    # The session listener (services/sessions.py) ends the others when this is flushed.
-    kept = sessions.current()
+    # The session listener (services/sessions.py) ends the others when this is flushed;
+    # this browser goes on under a new token.
     audit.record("sessions_ended", "user", object_id=user.id, commit=False, changes={
-        "reason": "password change", "kept": kept.id if kept is not None else None})
+        "reason": "password change", "this_browser": "kept"})
 
 
 def accounts_for_email(session, email):

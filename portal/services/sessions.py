@@ -7,7 +7,8 @@ table alone cannot sign anyone in. A request loads its user and its session in o
 Signing out revokes that session. A password change, a deactivation or a change of a user's
 roles or cinemas revokes the user's sessions, whatever path made it (admin form, CLI,
 code): an ORM flush listener, as for the audit log. When users change their own account,
-the session they did it from stays signed in.
+the browser they did it from stays signed in, under a new token (`rotate`): a copy of its
+old cookie is ended with the others.
 """
 import datetime as dt
 import hashlib
@@ -27,6 +28,7 @@ from ..models.base import utcnow
 REVOKING_ATTRIBUTES = ("password_hash", "roles", "cinemas")
 USER_AGENT_LENGTH = UserSession.user_agent.type.length
 _CURRENT = "portal.user_session"
+_ROTATE = "portal.rotate_session"
 
 
 def _digest(token):
@@ -36,7 +38,8 @@ def _digest(token):
 def start(session, user, ip=None, user_agent=None):
     """A new session for `user`: (the UserSession row, the token for the cookie)."""
     token = secrets.token_urlsafe(32)
-    row = UserSession(user_id=user.id, token_hash=_digest(token), ip=ip,
+    row = UserSession(user_id=user.id, token_hash=_digest(token),
+                      ip=(ip or "")[:UserSession.ip.type.length] or None,
                       user_agent=(user_agent or "")[:USER_AGENT_LENGTH] or None)
     session.add(row)
     session.flush()
@@ -130,7 +133,23 @@ def _ends_sessions(user):
 def _after_flush(session, _flush_context):
     for obj in session.dirty:
         if isinstance(obj, User) and _ends_sessions(obj):
-            revoke_all(session.connection(), obj.id, keep=_kept_session(obj))
+            keep = _kept_session(obj)
+            revoke_all(session.connection(), obj.id, keep=keep)
+            if keep is not None:
+                request.environ[_ROTATE] = True
+
+
+def rotate(session):
+    """A new token for this request's session if its user's password, roles or cinemas
+    changed in it (caller puts the token in the cookie and commits); None otherwise."""
+    row = current()
+    if row is None or not request.environ.pop(_ROTATE, False):
+        return None
+    revoke(session, row.id, row.user_id)
+    user = session.get(User, row.user_id)
+    new_row, token = start(session, user, ip=row.ip, user_agent=row.user_agent)
+    remember_current(new_row)
+    return token
 
 
 def install_session_listener():
