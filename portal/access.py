@@ -14,6 +14,7 @@ from .models import (
     SchedulePrice,
     ScreeningRight,
     SeatLayout,
+    User,
     role_permission,
     user_cinema,
     user_role,
@@ -175,6 +176,11 @@ def _scope_clause(model, cinema_ids):
         return SchedulePrice.schedule_id.in_(
             select(Schedule.id).join(Hall, Hall.id == Schedule.hall_id)
             .where(Hall.cinema_id.in_(cinema_ids)))
+    if model is User:
+        # Staff accounts belong to the cinemas assigned to them (a manager who may see
+        # users sees their own cinemas' staff).
+        return User.id.in_(select(user_cinema.c.user_id)
+                           .where(user_cinema.c.cinema_id.in_(cinema_ids)))
     return None
 
 

@@ -58,12 +58,32 @@ class Config:
     PORTAL_MEMO_SIZE = 20000  # entries in the portal's cache (oldest dropped first)
     SEED_DEMO = True
     REQUIRED = ()
+    # Mail (password reset, invitations): `smtp` sends through MAIL_SERVER, `console` prints.
+    MAIL_BACKEND = "smtp"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False  # STARTTLS after connecting
+    MAIL_USE_SSL = False  # TLS from the first byte (port 465)
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_DEFAULT_SENDER = "portal@localhost"
+    MAIL_TIMEOUT = 10
+    # Links in mails start with this (e.g. https://portal.example.com); unset: the request's
+    # own address, which a forged Host header could change: set it wherever mail is sent.
+    PORTAL_BASE_URL = None
+    PASSWORD_RESET_MINUTES = 30
+    INVITATION_HOURS = 72
+    RESET_REQUEST_LIMIT = "3 per 15 minutes"  # per e-mail address asked for
+    TOKEN_FAILURE_LIMIT = "10 per 15 minutes"  # refused links per client address
+    # Platform admins must sign in with a second factor (staging and production: on).
+    REQUIRE_ADMIN_TWO_FACTOR = False
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     # SECRET_KEY unset: a random one generated per instance (see instance_secret_key).
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{BASE_DIR / 'instance' / 'portal.db'}"
+    MAIL_BACKEND = "console"  # `make run` prints mails instead of sending them
 
 
 class TestingConfig(Config):
@@ -73,6 +93,7 @@ class TestingConfig(Config):
     # Cheap hashes keep hundreds of sign-ins fast; other environments use Werkzeug's default.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     LOGIN_IP_LIMIT = "10000 per minute"
+    TOKEN_FAILURE_LIMIT = "10000 per minute"
     # One app serves the whole test session: tests that want the count cache turn it on.
     PORTAL_COUNT_CACHE_SECONDS = 0
 
@@ -84,6 +105,7 @@ class StagingConfig(Config):
     PORTAL_HSTS = True
     SEED_DEMO = False
     REQUIRED = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI")
+    REQUIRE_ADMIN_TWO_FACTOR = True
 
 
 class ProductionConfig(StagingConfig):
@@ -119,6 +141,16 @@ FROM_ENVIRONMENT = {
     "PORTAL_FAST_LISTS": ("PORTAL_FAST_LISTS", flag),
     "PORTAL_PROXY_COUNT": ("PORTAL_PROXY_COUNT", int),
     "SECRET_KEY_FILE": ("SECRET_KEY_FILE", str),
+    "MAIL_BACKEND": ("MAIL_BACKEND", str),
+    "MAIL_SERVER": ("MAIL_SERVER", str),
+    "MAIL_PORT": ("MAIL_PORT", int),
+    "MAIL_USE_TLS": ("MAIL_USE_TLS", flag),
+    "MAIL_USE_SSL": ("MAIL_USE_SSL", flag),
+    "MAIL_USERNAME": ("MAIL_USERNAME", str),
+    "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
+    "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
+    "PORTAL_BASE_URL": ("PORTAL_BASE_URL", str),
+    "REQUIRE_ADMIN_TWO_FACTOR": ("PORTAL_REQUIRE_ADMIN_TWO_FACTOR", flag),
 }
 
 

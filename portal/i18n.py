@@ -65,6 +65,20 @@ AUDIT_ACTION_LABELS = {
     "login": _l("Signed in"),
     "login_failed": _l("Failed sign-in"),
     "denied": _l("Denied"),
+    "password_changed": _l("Password changed"),
+    "reset_requested": _l("Password reset requested"),
+    "reset_used": _l("Password reset used"),
+    "invited": _l("Invited"),
+    "invite_resent": _l("Invitation sent again"),
+    "invite_revoked": _l("Invitation withdrawn"),
+    "invite_accepted": _l("Invitation accepted"),
+    "2fa_enabled": _l("Two-factor sign-in turned on"),
+    "2fa_disabled": _l("Two-factor sign-in turned off"),
+    "2fa_reset": _l("Two-factor sign-in reset"),
+    "recovery_used": _l("Recovery code used"),
+    "recovery_renewed": _l("New recovery codes"),
+    "session_ended": _l("Session signed out"),
+    "sessions_ended": _l("Sessions ended"),
 }
 
 # audit_log.model (a table name), shown translated.

@@ -21,6 +21,7 @@ from portal.services.accounts import sync_permissions
 from portal.services.pricing import seed_ticket_types
 
 from . import factories
+from .mailbox import start_smtp_server
 
 
 def pytest_report_header(config):
@@ -114,10 +115,10 @@ def _hand_over_test_session():
 
 
 TABLES_IN_DELETE_ORDER = (
-    "audit_log", "user_session", "login_failure", "schedule_price", "schedule", "seat",
-    "seat_layout", "price_card_rule", "price_card", "ticket_type", "screening_right",
-    "user_cinema", "user_role", "hall", "cinema", "city", "movie", '"user"', "role_permission",
-    "role", "permission",
+    "audit_log", "user_session", "login_failure", "account_token", "recovery_code",
+    "schedule_price", "schedule", "seat", "seat_layout", "price_card_rule", "price_card",
+    "ticket_type", "screening_right", "user_cinema", "user_role", "hall", "cinema", "city",
+    "movie", '"user"', "role_permission", "role", "permission",
 )
 
 
@@ -192,12 +193,32 @@ def login_as(client, make):
     return sign_in
 
 
+@pytest.fixture(scope="session")
+def smtp_server():
+    mailbox, controller = start_smtp_server()
+    yield mailbox, controller
+    controller.stop()
+
+
+@pytest.fixture()
+def mailbox(app, smtp_server, monkeypatch):
+    """The portal sends its mail to a real SMTP server on a loopback port; the mailbox
+    holds what arrived during this test."""
+    box, controller = smtp_server
+    box.clear()
+    for key, value in (("MAIL_BACKEND", "smtp"), ("MAIL_SERVER", controller.hostname),
+                       ("MAIL_PORT", controller.port)):
+        monkeypatch.setitem(app.config, key, value)
+    return box
+
+
 def page_messages(html):
     """Flashed messages and field errors on a page, as plain text (for assertions)."""
     alerts = re.findall(r'class="alert alert-[a-z]+[^"]*"[^>]*>(.*?)</div>', html, re.S)
     errors = re.findall(r'<li>(.*?)</li>', "".join(
         re.findall(r'class="form-text text-danger[^"]*">(.*?)</ul>', html, re.S)), re.S)
-    clean = [re.sub(r"<[^>]+>|&times;", "", m).strip() for m in alerts + errors]
+    feedback = re.findall(r'class="invalid-feedback">(.*?)</div>', html, re.S)
+    clean = [re.sub(r"<[^>]+>|&times;", "", m).strip() for m in alerts + errors + feedback]
     return [m for m in clean if m]
 
 

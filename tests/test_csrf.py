@@ -9,6 +9,7 @@ is a GET and changes nothing. Each request below would change data if its token 
 import io
 from pathlib import Path
 
+import pyotp
 import pytest
 from PIL import Image
 from sqlalchemy import select
@@ -197,8 +198,77 @@ def test_language_switch_without_a_valid_token_changes_nothing(app, client, admi
     assert ">Sign out<" in client.get("/admin/").text
 
 
+# Account pages (profile, mailed links, second sign-in step, invitations): rule -> request.
+ACCOUNT_POSTS = {
+    "/password/forgot": lambda w: ("/password/forgot", {"email": w["target"].email}),
+    "/password/reset/<token>": lambda w: (f"/password/reset/{w['reset']}", {
+        "password": "a-new-password-1", "confirm": "a-new-password-1"}),
+    "/invitation/<token>": lambda w: (f"/invitation/{w['invitation']}", {
+        "password": "a-new-password-1", "confirm": "a-new-password-1"}),
+    "/login/two-factor": lambda w: ("/login/two-factor", {"code": "123456"}),
+    "/login/two-factor/setup": lambda w: ("/login/two-factor/setup", {"code": "123456"}),
+    "/admin/profile/account": lambda w: ("/admin/profile/account", {
+        "email": "new@example.com", "locale": "en", "current_password": "correct-horse-42"}),
+    "/admin/profile/password": lambda w: ("/admin/profile/password", {
+        "current_password": "correct-horse-42", "new_password": "a-new-password-1",
+        "confirm": "a-new-password-1"}),
+    "/admin/profile/two-factor": lambda w: ("/admin/profile/two-factor", {"code": "123456"}),
+    "/admin/profile/two-factor/off": lambda w: ("/admin/profile/two-factor/off", {
+        "password": "correct-horse-42"}),
+    "/admin/profile/two-factor/recovery-codes": lambda w: (
+        "/admin/profile/two-factor/recovery-codes", {"password": "correct-horse-42"}),
+    "/admin/profile/sessions/end": lambda w: ("/admin/profile/sessions/end", {
+        "session_id": str(w["session_id"])}),
+    "/admin/profile/sessions/end-others": lambda w: ("/admin/profile/sessions/end-others", {}),
+    "/admin/user/invite/": lambda w: ("/admin/user/invite/", {
+        "username": "bugai", "email": "bugai@example.com", "roles": str(w["role"].id)}),
+    "/admin/user/invitation/resend/": lambda w: (
+        f"/admin/user/invitation/resend/?id={w['invited'].id}", {}),
+    "/admin/user/invitation/revoke/": lambda w: (
+        f"/admin/user/invitation/revoke/?id={w['invited'].id}", {}),
+    "/admin/user/two-factor/reset/": lambda w: (
+        f"/admin/user/two-factor/reset/?id={w['target'].id}", {}),
+}
+
+
+@pytest.fixture()
+def account_world(admin, make, mailbox):
+    """A user with an e-mail address, a reset link and a second factor; an invited user
+    with an open invitation; the admin's own session."""
+    from portal.models import UserSession
+    from portal.services import account_tokens, two_factor
+    target = make.user("auditor", email="target@example.com")
+    invited = make.user("auditor", email="invited@example.com")
+    invited.password_hash = None
+    secret = two_factor.new_secret()
+    assert two_factor.enable(db.session, target, secret, pyotp.TOTP(secret).now())
+    world = {"target": target, "invited": invited,
+             "role": db.session.scalars(select(Role).where(Role.code == "auditor")).one(),
+             "reset": account_tokens.issue(db.session, target, account_tokens.RESET),
+             "invitation": account_tokens.issue(db.session, invited,
+                                                account_tokens.INVITATION),
+             "session_id": db.session.scalars(select(UserSession.id).where(
+                 UserSession.user_id == admin.id)).first()}
+    db.session.commit()
+    return world
+
+
+@pytest.mark.parametrize("token", TOKENS)
+@pytest.mark.parametrize("rule", sorted(ACCOUNT_POSTS))
+def test_account_post_without_a_valid_token_is_refused_and_changes_nothing(
+        app, client, account_world, rule, token):
+    url, data = ACCOUNT_POSTS[rule](account_world)
+    before = snapshot(app)
+
+    response = client.post(url, data={**data, **bad_token(app, token)})
+
+    assert_refused_by_csrf(response)
+    assert snapshot(app) == before
+
+
 def test_every_post_route_is_in_the_tables_above(app):
-    covered = set(SIGN_IN_ROUTES) | {f"/admin/{view}/{route}" for view, route in ADMIN_POSTS}
+    covered = set(SIGN_IN_ROUTES) | {f"/admin/{view}/{route}" for view, route in ADMIN_POSTS} \
+        | set(ACCOUNT_POSTS)
     posts = {rule.rule for rule in app.url_map.iter_rules() if "POST" in rule.methods}
     assert posts - covered == set(), "add these POST routes to the CSRF tables"
 

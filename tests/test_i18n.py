@@ -449,14 +449,23 @@ PAGES = [(e, kind) for e in ENDPOINTS for kind in ("list", "details", "create", 
          if e not in READ_ONLY or kind in ("list", "details")]
 PAGES += [("schedule", "bulk"), ("schedule", "day"), ("schedule", "seats"),
           ("seatlayout", "hall")]
-PAGES += [("dashboard", None), ("login", None), ("forbidden", None), ("not_found", None)]
+PAGES += [("user", "invite"), ("profile", "index"), ("profile", "two_factor")]
+PAGES += [("dashboard", None), ("login", None), ("forbidden", None), ("not_found", None),
+          ("forgot_password", None)]
 # Pages of our own beyond Flask-Admin's: English texts expected on them.
 OWN_PAGES = {("schedule", "bulk"): {"Bulk scheduling", "First day", "Start times"},
              ("schedule", "day"): {"Day view", "Previous day", "Next day"},
              ("schedule", "seats"): {"Seat map", "Screen", "Standard", "Blocked"},
              ("seatlayout", "hall"): {"Seat layout", "Screen", "Layout (text form)",
                                       "Seat numbering", "Left to right", "Preview",
-                                      "Save as a new version", "Versions"}}
+                                      "Save as a new version", "Versions"},
+             ("user", "invite"): {"Invite a user", "E-mail address", "Send the invitation"},
+             ("profile", "index"): {"Your account", "Change password", "Two-factor sign-in",
+                                    "Where you are signed in", "Sign out everywhere else"},
+             ("profile", "two_factor"): {"Set up two-factor sign-in",
+                                         "Turn on two-factor sign-in"}}
+OWN_URLS = {("user", "invite"): "/admin/user/invite/", ("profile", "index"): "/admin/profile/",
+            ("profile", "two_factor"): "/admin/profile/two-factor"}
 
 
 def admin_view(app, endpoint):
@@ -482,6 +491,8 @@ def every_kind_of_row(make):
 
 
 def page_url(endpoint, kind):
+    if (endpoint, kind) in OWN_URLS:
+        return OWN_URLS[endpoint, kind]
     if kind == "bulk":
         return "/admin/schedule/bulk/"
     if kind == "seats":
@@ -503,6 +514,9 @@ def test_every_page_is_in_one_language(client, app, make, login_as, every_kind_o
                                        endpoint, kind):
     if endpoint == "login":
         response, expected = client.get(f"/login?lang={lang}"), {"Sign in", "Username"}
+    elif endpoint == "forgot_password":
+        response = client.get(f"/password/forgot?lang={lang}")
+        expected = {"Forgot your password?", "E-mail address", "Send the link"}
     elif endpoint == "forbidden":
         login_as("auditor")
         response, expected = client.get(f"/admin/movie/new/?lang={lang}"), {"Forbidden"}
@@ -519,7 +533,7 @@ def test_every_page_is_in_one_language(client, app, make, login_as, every_kind_o
             expected = OWN_PAGES.get((endpoint, kind)) or expected_labels(app, endpoint, kind,
                                                                           lang)
     assert response.status_code == {"forbidden": 403, "not_found": 404}.get(endpoint, 200)
-    if endpoint in ("login", "forbidden", "not_found", "dashboard") or \
+    if endpoint in ("login", "forbidden", "not_found", "dashboard", "forgot_password") or \
             (endpoint, kind) in OWN_PAGES:
         with app.test_request_context(), force_locale(lang):
             from flask_babel import gettext

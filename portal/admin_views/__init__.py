@@ -24,6 +24,7 @@ from .base import PortalIndexView
 from .catalogue import CityView, MovieView
 from .chrome import init_chrome
 from .pricing import PriceCardView, TicketTypeView
+from .profile import ProfileView
 from .rights import ScreeningRightView
 from .scheduling import ScheduleView
 from .seating import SeatLayoutView
@@ -61,4 +62,6 @@ def init_admin(app):
                                   endpoint="permission"))
     admin.add_view(AuditLogView(AuditLog, name=_l("Audit log"), category=access,
                                 endpoint="auditlog"))
+    admin.add_view(ProfileView(name=_l("Your account"), endpoint="profile",
+                               url="/admin/profile"))
     return admin

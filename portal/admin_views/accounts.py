@@ -25,8 +25,10 @@ from ..i18n import (
 from ..models import Permission, User
 from ..models.accounts import MIN_PASSWORD_LENGTH
 from ..services.accounts import username_problem
+from ..services.invitations import may_grant
 from ..services.rules import RuleViolation
 from .base import SecuredModelView
+from .user_accounts import AccountActions
 
 
 class PermissionMatrixWidget:
@@ -88,7 +90,7 @@ def validate_username_is_distinct(form, field):
         raise ValidationError(str(problem))  # Flask-Admin shows only `str` errors
 
 
-class UserView(SecuredModelView):
+class UserView(AccountActions, SecuredModelView):
     resource = "user"
     column_list = ("username", "email", "roles", "cinemas", "is_active", "last_login_at")
     column_labels = {"username": _l("Username"), "email": _l("Email"), "roles": _l("Roles"),
@@ -128,6 +130,9 @@ class UserView(SecuredModelView):
             model.set_password(form.new_password.data)
         elif is_created:
             raise RuleViolation(_("A new user needs a password of at least 10 characters."))
+        refused = may_grant(current_user, model.roles, model.cinemas)
+        if refused:
+            raise RuleViolation(refused)
         if model.id == current_user.id:
             if access.PLATFORM_ADMIN not in model.role_codes and \
                     access.PLATFORM_ADMIN in self._roles_before(model):

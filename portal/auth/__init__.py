@@ -10,7 +10,7 @@ def init_auth(app):
     from flask_babel import lazy_gettext as _l
 
     from ..services.sessions import install_session_listener
-    from . import views  # noqa: F401  (routes on bp)
+    from . import recovery, second_step, views  # noqa: F401  (routes on bp)
     from .session import (
         load_user,
         rotate_changed_session,

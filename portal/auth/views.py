@@ -12,9 +12,10 @@ from ..extensions import db
 from ..models import User
 from ..models.accounts import USERNAME_KEY_LENGTH, username_key
 from ..models.base import utcnow
-from ..services import audit
+from ..services import audit, two_factor
 from . import bp, throttle
 from .forms import LoginForm
+from .second_step import start_second_step
 from .session import begin_session, end_session
 
 
@@ -66,14 +67,24 @@ def login():
                          changes=account)
             flash(_("Invalid username or password."), "danger")
             return render_template("auth/login.html", form=form), 200
-        throttle.forgive(db.session, key)
-        login_user(user)
-        begin_session(user)
-        user.last_login_at = utcnow()
-        db.session.commit()
-        audit.record("login", "user", object_id=user.id, user_id=user.id)
-        return redirect(safe_next(form.next.data))
+        if user.has_two_factor or two_factor.is_required(user):
+            # The password was right, but the account is not signed in before the second
+            # step, and this attempt keeps counting until a right code forgives it.
+            return start_second_step(user, key, form.next.data)
+        return finish_sign_in(user, key, form.next.data)
     return render_template("auth/login.html", form=form)
+
+
+def finish_sign_in(user, key, next_url, details=None):
+    """Sign `user` in (every factor checked), forgive the attempts counted against the
+    account (`key`), and go where they were heading."""
+    throttle.forgive(db.session, key)
+    login_user(user)
+    begin_session(user)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    audit.record("login", "user", object_id=user.id, user_id=user.id, changes=details)
+    return redirect(safe_next(next_url))
 
 
 @bp.route("/logout", methods=["POST"])

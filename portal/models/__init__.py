@@ -5,8 +5,10 @@ Datetimes are stored timezone-naive. `audit_log.at`, `cinema.created_at` and
 time (China Standard Time), which is what staff type and what tickets print.
 """
 from .accounts import (
+    AccountToken,
     LoginFailure,
     Permission,
+    RecoveryCode,
     Role,
     User,
     UserSession,
@@ -23,7 +25,8 @@ from .seating import Seat, SeatLayout
 from .venues import Cinema, City, Hall
 
 __all__ = [
-    "AuditLog", "Cinema", "City", "Hall", "LoginFailure", "Movie", "Permission", "PriceCard",
-    "PriceCardRule", "Role", "Schedule", "SchedulePrice", "ScreeningRight", "Seat", "SeatLayout",
-    "TicketType", "User", "UserSession", "role_permission", "user_cinema", "user_role",
+    "AccountToken", "AuditLog", "Cinema", "City", "Hall", "LoginFailure", "Movie", "Permission",
+    "PriceCard", "PriceCardRule", "RecoveryCode", "Role", "Schedule", "SchedulePrice",
+    "ScreeningRight", "Seat", "SeatLayout", "TicketType", "User", "UserSession",
+    "role_permission", "user_cinema", "user_role",
 ]

@@ -89,10 +89,16 @@ class User(UserMixin, db.Model):
     # no two users share one, so one account has one name however it is typed.
     username_key = sa.Column(KeyString(USERNAME_KEY_LENGTH), nullable=False, unique=True)
     email = sa.Column(sa.String(255), nullable=True)
-    password_hash = sa.Column(sa.String(255), nullable=False)
+    # Empty for an invited user until they choose a password through their link.
+    password_hash = sa.Column(sa.String(255), nullable=True)
     is_active = sa.Column(sa.Boolean, nullable=False, default=True, server_default=sa.true())
     last_login_at = sa.Column(sa.DateTime, nullable=True)
     locale = sa.Column(sa.String(16), nullable=True)
+    # Two-factor sign-in (services/two_factor.py): the TOTP secret, encrypted; when it was
+    # confirmed; the last time step accepted, so that no code is accepted twice.
+    totp_secret = sa.Column(sa.String(255), nullable=True)
+    totp_enabled_at = sa.Column(sa.DateTime, nullable=True)
+    totp_last_step = sa.Column(sa.Integer, nullable=True)
 
     # Loaded when asked for (the user list asks in its own query): the signed-in user is
     # loaded on every request, and access.py reads their permissions and cinemas directly.
@@ -114,6 +120,14 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def has_password(self):
+        return bool(self.password_hash)
+
+    @property
+    def has_two_factor(self):
+        return self.totp_enabled_at is not None
 
     @property
     def role_codes(self):
@@ -163,3 +177,37 @@ class LoginFailure(db.Model):
     at = sa.Column(sa.DateTime, nullable=False, default=utcnow, index=True)
     username_key = sa.Column(KeyString(USERNAME_KEY_LENGTH), nullable=False)
     ip = sa.Column(sa.String(45), nullable=True)
+
+
+def cascade_fk(target, **kwargs):
+    """A user's own credentials (links, recovery codes) go with the user."""
+    return sa.ForeignKey(target, ondelete="CASCADE", **kwargs)
+
+
+class AccountToken(db.Model):
+    """A one-time link sent by mail: a password reset or an invitation. Only the SHA-256 of
+    the token is stored; the link itself exists only in the mail."""
+
+    __tablename__ = "account_token"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    user_id = sa.Column(sa.Integer, cascade_fk("user.id"), nullable=False, index=True)
+    purpose = sa.Column(sa.String(16), nullable=False)
+    token_hash = sa.Column(sa.String(64), nullable=False, unique=True)
+    created_at = sa.Column(sa.DateTime, nullable=False)
+    expires_at = sa.Column(sa.DateTime, nullable=False)
+    used_at = sa.Column(sa.DateTime, nullable=True)
+    revoked_at = sa.Column(sa.DateTime, nullable=True)
+
+    user = relationship(User)
+
+
+class RecoveryCode(db.Model):
+    """One of a user's single-use second-factor recovery codes, stored hashed."""
+
+    __tablename__ = "recovery_code"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    user_id = sa.Column(sa.Integer, cascade_fk("user.id"), nullable=False, index=True)
+    code_hash = sa.Column(sa.String(64), nullable=False)
+    used_at = sa.Column(sa.DateTime, nullable=True)

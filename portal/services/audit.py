@@ -36,7 +36,9 @@ log = logging.getLogger("portal.audit")
 
 AUDITED = (City, Cinema, Hall, Movie, Schedule, User, Role, Permission, ScreeningRight,
            TicketType, PriceCard, PriceCardRule, SchedulePrice)
-NEVER_LOGGED = {"password_hash", "version", "last_login_at", "locale", "username_key"}
+# Secrets never reach the log; the second factor's changes have their own entries.
+NEVER_LOGGED = {"password_hash", "version", "last_login_at", "locale", "username_key",
+                "totp_secret", "totp_enabled_at", "totp_last_step"}
 
 
 def _plain(value):

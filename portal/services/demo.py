@@ -157,7 +157,8 @@ def seed_demo(session, password=DEMO_PASSWORD, today=None, days=7):
     for username, role, cinema_names in DEMO_USERS:
         if session.scalar(select(User).where(User.username == username)) is None:
             create_user(session, username, password, [role],
-                        [cinemas[n].id for n in cinema_names])
+                        [cinemas[n].id for n in cinema_names],
+                        email=f"{username}@example.com")  # reset mails print in `make run`
         logins.append((username, password, role))
     session.flush()
     return logins

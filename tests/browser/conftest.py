@@ -89,7 +89,23 @@ def _browser_database(tmp_dir):
 
 
 @pytest.fixture(scope="session")
-def portal_server(tmp_path_factory):
+def outbox():
+    """The real SMTP server (loopback) the portal under test sends its mail to."""
+    from ..mailbox import start_smtp_server
+    mailbox, controller = start_smtp_server()
+    yield mailbox, controller
+    controller.stop()
+
+
+@pytest.fixture()
+def browser_mailbox(outbox):
+    """The mail received by the portal's SMTP server since this test began."""
+    outbox[0].clear()
+    return outbox[0]
+
+
+@pytest.fixture(scope="session")
+def portal_server(tmp_path_factory, outbox):
     """The portal, demo-seeded, served on 127.0.0.1; yields its base URL."""
     reason = _missing_browser()
     if reason:
@@ -100,8 +116,10 @@ def portal_server(tmp_path_factory):
         stale.unlink()
     base = tmp_path_factory.mktemp("browser")
     url, drop_database = _browser_database(base)
+    _mailbox, smtp = outbox
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, UPLOADS_DEST=str(base / "uploads"),
-                     RATELIMIT_STORAGE_URI="memory://", WTF_CSRF_ENABLED=True)
+                     RATELIMIT_STORAGE_URI="memory://", WTF_CSRF_ENABLED=True,
+                     MAIL_BACKEND="smtp", MAIL_SERVER=smtp.hostname, MAIL_PORT=smtp.port)
     with app.app_context():
         upgrade()
         seed_demo(db.session)
