@@ -60,9 +60,12 @@ class RequestClient(FlaskClient):
 
     Around a request the test's own session hands over: what the test set up is committed
     (the request must see it), and what it had read is expired (the request may change it).
+    A streamed response is read to its end inside the request's context (`buffered`), as
+    the server would before the request ends.
     """
 
     def open(self, *args, **kwargs):
+        kwargs["buffered"] = True
         _hand_over_test_session()
         try:
             return contextvars.Context().run(super().open, *args, **kwargs)
