@@ -12,7 +12,8 @@ import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import create_app, memo
@@ -46,9 +47,11 @@ def app(tmp_path_factory):
     if url.startswith("mysql"):
         _reset_mysql_schema(app)
     app.test_client_class = RequestClient
+    event.listen(Session, "deleted_to_detached", _remember_deleted_row)
     with app.app_context():
         upgrade()
     yield app
+    event.remove(Session, "deleted_to_detached", _remember_deleted_row)
     with app.app_context():
         db.engine.dispose()
 
@@ -59,11 +62,11 @@ class RequestClient(FlaskClient):
 
     Around a request the test's own session hands over: what the test set up is committed
     (the request must see it), and what it had read is expired (the request may change it).
+    A streamed response (exports) is read inside the request's context, as a server reads
+    it before the request ends: whole (`buffered`), unless the test reads it itself.
     """
 
     def open(self, *args, **kwargs):
-        # A streamed body (exports) is read in the request's own context, as a server reads
-        # it before the request ends: whole, unless the test reads it itself (buffered=False).
         kwargs.setdefault("buffered", True)
         _hand_over_test_session()
         context = contextvars.Context()
@@ -94,24 +97,27 @@ class _ReadInContext:
 
 
 def _hand_over_test_session():
-    """Commit the test's session, then expire what it read, keeping each row's id readable
-    (a test may ask `movie.id` of a row the request deleted, as a caller would of a
-    detached object)."""
+    """Commit the test's session (which expires what it read). A row a request deleted
+    leaves the test's session, its id still readable, as a caller's detached object."""
     if not has_app_context():
         return
     session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
-    for obj in list(session.identity_map.values()):
-        state = inspect(obj)
-        keys = [state.mapper.get_property_by_column(column).key
-                for column in state.mapper.primary_key]
-        session.expire(obj)
-        for key, value in zip(keys, state.identity, strict=True):
-            set_committed_value(obj, key, value)
+    session.commit()
+    while _deleted_by_requests:
+        key = _deleted_by_requests.pop()
+        row = session.identity_map.get(key)
+        if row is not None:
+            state = inspect(row)
+            for column, value in zip(state.mapper.primary_key, key[1], strict=True):
+                set_committed_value(row, state.mapper.get_property_by_column(column).key, value)
+            session.expunge(row)
+
+
+_deleted_by_requests = set()
+
+
+def _remember_deleted_row(_session, instance):
+    _deleted_by_requests.add(inspect(instance).key)
 
 
 TABLES_IN_DELETE_ORDER = (
