@@ -15,6 +15,8 @@ import hashlib
 from babel import support
 from flask import current_app
 from flask_admin import translations as flask_admin_translations
+from flask_admin.model.fields import InlineFieldList
+from wtforms.fields.core import UnboundField
 
 from .i18n import admin_translations_path, current_locale
 from .memo import remember
@@ -53,6 +55,22 @@ def _action_names(app):
     return sorted(names)
 
 
+def _inline_list_ids(app):
+    """Every inline list of every admin form (Flask-Admin writes an "Add" handler per list,
+    e.g. a price card's rules)."""
+    ids = set()
+    for admin in app.extensions.get("admin", ()):
+        for view in admin._views:
+            for form_class in (getattr(view, "_create_form_class", None),
+                               getattr(view, "_edit_form_class", None)):
+                for name in dir(form_class) if form_class is not None else ():
+                    unbound = getattr(form_class, name, None)
+                    if isinstance(unbound, UnboundField) and \
+                            issubclass(unbound.field_class, InlineFieldList):
+                        ids.add(name)
+    return sorted(ids)
+
+
 def _admin_text(text, locale):
     """Flask-Admin's translation of `text`, from the catalogs its views read, in their order.
 
@@ -70,7 +88,9 @@ def inline_handlers(locale):
     return (*FIXED_HANDLERS,
             f"return faHelpers.safeConfirm('{confirm}');",
             *(f"return modelActions.execute('{name}');"
-              for name in _action_names(current_app)))
+              for name in _action_names(current_app)),
+            *(f"faForm.addInlineField(this, '{field_id}');"
+              for field_id in _inline_list_ids(current_app)))
 
 
 def source_hash(text):
