@@ -50,6 +50,11 @@ def test_admin_creates_city_cinema_hall_movie_and_schedule(client, admin, make):
                                           "rating": "", "synopsis": ""})
     movie = db.session.query(Movie).filter_by(title="流浪地球3").one()
 
+    r = submit(client, "/admin/screeningright/new/", {  # the cinema may show the film
+        "movie": movie.id, "cinema": cinema.id, "starts_on": "2027-01-01",
+        "ends_on": "2027-03-31", "distributor_share": "43.00"})
+    assert r.status_code == 302, page_messages(r.text)
+
     r = submit(client, "/admin/schedule/new/", {
         "movie": movie.id, "hall": hall.id, "starts_at": "2027-02-01 19:30:00",
         "price": "59.90", "language_version": "国语", "status": "scheduled"})

@@ -4,7 +4,19 @@ import re
 import pytest
 
 from portal.extensions import db
-from portal.models import AuditLog, Cinema, City, Hall, Movie, Role, Schedule, User
+from portal.models import (
+    AuditLog,
+    Cinema,
+    City,
+    Hall,
+    Movie,
+    PriceCard,
+    Role,
+    Schedule,
+    ScreeningRight,
+    TicketType,
+    User,
+)
 
 from .conftest import csrf_from
 
@@ -13,9 +25,11 @@ HOSTILE = [
     "2024-02-30", "2024-13-01 25:61:00", "abc", "'; DROP TABLE movie; --", "<script>x</script>",
     "🎬🍿 影院", "\x00", "../../etc/passwd", "%s%s%n", "None", "[]", "{}",
 ]
-FORMS = ["movie", "cinema", "hall", "schedule", "city", "user", "role"]
+FORMS = ["movie", "cinema", "hall", "schedule", "city", "user", "role", "screeningright",
+         "pricecard", "tickettype"]
 MODELS = {"movie": Movie, "cinema": Cinema, "hall": Hall, "schedule": Schedule, "city": City,
-          "user": User, "role": Role}
+          "user": User, "role": Role, "screeningright": ScreeningRight, "pricecard": PriceCard,
+          "tickettype": TicketType}
 
 
 def field_names(html):
@@ -26,7 +40,9 @@ def field_names(html):
 
 @pytest.fixture()
 def world(make):
-    return make.schedule()
+    show = make.schedule()  # with the screening right it needs
+    make.price_card(show.hall.cinema, rules=[{"price": "50.00"}])
+    return show
 
 
 def version_of(html):
