@@ -185,7 +185,7 @@ def _scope_clause(model, cinema_ids):
 
 
 CINEMA_OWNED = (Cinema, Hall, Schedule, SeatLayout, ScreeningRight, PriceCard, PriceCardRule,
-                SchedulePrice)
+                SchedulePrice, User)
 
 
 def is_cinema_owned(model):

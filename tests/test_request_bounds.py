@@ -95,6 +95,7 @@ LAST_DAY_MESSAGE = "The show would end after the last day the calendar holds (99
 def test_bulk_scheduling_on_the_last_day_of_the_calendar_is_refused_with_a_message(
         client, admin, make):
     movie, hall = make.movie(), make.hall()
+    make.right(movie, hall.cinema, ends_on=dt.date(9999, 12, 31))  # held to the last day
     page = client.get("/admin/schedule/bulk/")
     response = client.post("/admin/schedule/bulk/", data={
         "csrf_token": csrf_from(page.text), "movie": movie.id, "hall": hall.id,
@@ -108,6 +109,7 @@ def test_bulk_scheduling_on_the_last_day_of_the_calendar_is_refused_with_a_messa
 def test_a_show_ending_after_the_last_day_of_the_calendar_is_refused_with_a_message(
         client, admin, make):
     movie, hall = make.movie(), make.hall()
+    make.right(movie, hall.cinema, ends_on=dt.date(9999, 12, 31))  # held to the last day
     page = client.get("/admin/schedule/new/")
     response = client.post("/admin/schedule/new/", data={
         "csrf_token": csrf_from(page.text), "movie": movie.id, "hall": hall.id,
@@ -120,6 +122,7 @@ def test_a_show_ending_after_the_last_day_of_the_calendar_is_refused_with_a_mess
 
 def test_a_show_on_the_last_day_that_ends_in_time_is_stored(client, admin, make):
     movie, hall = make.movie(), make.hall()
+    make.right(movie, hall.cinema, ends_on=dt.date(9999, 12, 31))  # held to the last day
     page = client.get("/admin/schedule/new/")
     response = client.post("/admin/schedule/new/", data={
         "csrf_token": csrf_from(page.text), "movie": movie.id, "hall": hall.id,

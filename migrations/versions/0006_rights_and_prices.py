@@ -192,23 +192,7 @@ def downgrade():
     with op.batch_alter_table('movie', schema=None) as batch_op:
         batch_op.drop_column('min_price')
 
-    with op.batch_alter_table('schedule_price', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_schedule_price_ticket_type_id'))
-
-    op.drop_table('schedule_price')
-    with op.batch_alter_table('price_card_rule', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_price_card_rule_ticket_type_id'))
-        batch_op.drop_index(batch_op.f('ix_price_card_rule_price_card_id'))
-
-    op.drop_table('price_card_rule')
-    with op.batch_alter_table('screening_right', schema=None) as batch_op:
-        batch_op.drop_index('ix_screening_right_movie_id_cinema_id_starts_on')
-        batch_op.drop_index('ix_screening_right_ends_on')
-        batch_op.drop_index(batch_op.f('ix_screening_right_cinema_id'))
-
-    op.drop_table('screening_right')
-    with op.batch_alter_table('price_card', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_price_card_cinema_id'))
-
-    op.drop_table('price_card')
+    # Dropping a table drops its indexes (MySQL refuses to drop an index a foreign key needs).
+    for table in ('schedule_price', 'price_card_rule', 'screening_right', 'price_card'):
+        op.drop_table(table)
     op.drop_table('ticket_type')

@@ -66,9 +66,6 @@ def downgrade():
         batch_op.drop_column('totp_last_step')
         batch_op.drop_column('totp_enabled_at')
         batch_op.drop_column('totp_secret')
-    with op.batch_alter_table('recovery_code', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_recovery_code_user_id'))
+    # Dropping a table drops its indexes (MySQL refuses to drop an index a foreign key needs).
     op.drop_table('recovery_code')
-    with op.batch_alter_table('account_token', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_account_token_user_id'))
     op.drop_table('account_token')
