@@ -35,10 +35,10 @@ class RssSampler(threading.Thread):
     def __init__(self, pid, every=0.05):
         super().__init__(daemon=True)
         self.pid, self.every, self.peak = pid, every, 0.0
-        self._stop = threading.Event()
+        self._done = threading.Event()
 
     def run(self):
-        while not self._stop.is_set():
+        while not self._done.is_set():
             try:
                 self.peak = max(self.peak, rss_mb(self.pid) or 0.0)
             except OSError:  # the worker is gone
@@ -46,7 +46,7 @@ class RssSampler(threading.Thread):
             time.sleep(self.every)
 
     def stop(self):
-        self._stop.set()
+        self._done.set()
         self.join()
         return self.peak
 
@@ -61,7 +61,7 @@ def download(opener, url, chunk=256 * 1024):
             if not data:
                 break
             size += len(data)
-            before, lines = lines, lines + data.count(b"\r\n")
+            before, lines = lines, lines + data.count(b"\n")  # \r\n may straddle reads
             if lines // 100_000 != before // 100_000:
                 print(f"  {lines:,} lines", file=sys.stderr, flush=True)
     return size, lines
