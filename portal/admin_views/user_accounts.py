@@ -17,7 +17,7 @@ from ..models import Cinema, Role
 from ..services import account_tokens, audit, invitations, two_factor
 from ..services.mail import MailError
 from ..services.rules import RuleViolation
-from .base import PortalForm, parse_row_id
+from .base import PortalForm, deny, parse_row_id
 
 
 def _grantable_roles():
@@ -84,14 +84,13 @@ class AccountActions:
                         "it). Nothing was created; try again later."), "error")
             else:
                 flash(_("Invitation sent to %(email)s.", email=user.email), "success")
-                return redirect(self.get_url(".details_view", id=user.id))
+                return self._back(user)
         return self.render("admin/user_invite.html", form=form)
 
     def _managed_user(self):
         """The user named by ?id=, in scope, whom the signed-in user may manage (else 403)."""
         user = self.get_one(request.args.get("id"))
         if not invitations.may_manage(current_user, user):
-            from .base import deny
             deny(self.resource, "account of a user outside the manager's rights")
         return user
 
