@@ -8,14 +8,19 @@ from .models import (
     Cinema,
     Hall,
     Permission,
+    PriceCard,
+    PriceCardRule,
     Schedule,
+    SchedulePrice,
+    ScreeningRight,
     SeatLayout,
     role_permission,
     user_cinema,
     user_role,
 )
 
-RESOURCES = ("movie", "cinema", "hall", "schedule", "city", "user", "role", "audit")
+RESOURCES = ("movie", "cinema", "hall", "schedule", "city", "user", "role", "audit", "right",
+             "pricecard", "tickettype")
 ACTIONS = ("view", "create", "edit", "delete", "export")
 SCOPE_ALL_CINEMAS = "scope.all_cinemas"
 
@@ -38,13 +43,13 @@ DEFAULT_ROLES = {
         "影院经理",
         "A cinema's manager: their cinemas, halls and schedules",
         {"cinema.view", "cinema.edit", "cinema.export"}
-        | _codes(["hall", "schedule"], ACTIONS)
-        | {"movie.view", "city.view"},
+        | _codes(["hall", "schedule", "pricecard"], ACTIONS)
+        | {"movie.view", "city.view", "right.view", "tickettype.view"},
     ),
     CONTENT_EDITOR: (
         "内容编辑",
         "Catalogue editor: movies and posters",
-        _codes(["movie"], ACTIONS) | {"cinema.view", "city.view", SCOPE_ALL_CINEMAS},
+        _codes(["movie", "right"], ACTIONS) | {"cinema.view", "city.view", SCOPE_ALL_CINEMAS},
     ),
     AUDITOR: (
         "审计员",
@@ -160,11 +165,24 @@ def _scope_clause(model, cinema_ids):
         return Schedule.hall_id.in_(select(Hall.id).where(Hall.cinema_id.in_(cinema_ids)))
     if model is SeatLayout:
         return SeatLayout.hall_id.in_(select(Hall.id).where(Hall.cinema_id.in_(cinema_ids)))
+    if model in (ScreeningRight, PriceCard):
+        return model.cinema_id.in_(cinema_ids)
+    if model is PriceCardRule:
+        return PriceCardRule.price_card_id.in_(
+            select(PriceCard.id).where(PriceCard.cinema_id.in_(cinema_ids)))
+    if model is SchedulePrice:
+        return SchedulePrice.schedule_id.in_(
+            select(Schedule.id).join(Hall, Hall.id == Schedule.hall_id)
+            .where(Hall.cinema_id.in_(cinema_ids)))
     return None
 
 
+CINEMA_OWNED = (Cinema, Hall, Schedule, SeatLayout, ScreeningRight, PriceCard, PriceCardRule,
+                SchedulePrice)
+
+
 def is_cinema_owned(model):
-    return model in (Cinema, Hall, Schedule, SeatLayout)
+    return model in CINEMA_OWNED
 
 
 def scope_query(query, model, user=None):

@@ -79,6 +79,11 @@ MODEL_LABELS = {
     "permission": _l("Permission"),
     "audit": _l("Audit log"),
     "seat_layout": _l("Seat layout"),
+    "screening_right": _l("Screening right"),
+    "ticket_type": _l("Ticket type"),
+    "price_card": _l("Price card"),
+    "price_card_rule": _l("Price card rule"),
+    "schedule_price": _l("Show price"),
 }
 
 ROLE_LABELS = {
@@ -106,6 +111,9 @@ RESOURCE_LABELS = {
     "role": _l("Roles and permissions"),
     "audit": _l("Audit log"),
     "seat_layout": _l("Seat layout"),
+    "right": _l("Screening rights"),
+    "pricecard": _l("Price cards"),
+    "tickettype": _l("Ticket types"),
 }
 
 ACTION_LABELS = {

@@ -13,6 +13,7 @@ from sqlalchemy import inspect, text
 from portal import create_app
 from portal.extensions import db
 from portal.services.accounts import sync_permissions
+from portal.services.pricing import seed_ticket_types
 
 from . import factories
 
@@ -54,7 +55,8 @@ def _forget_user_between_requests():
 
 
 TABLES_IN_DELETE_ORDER = (
-    "audit_log", "schedule", "seat", "seat_layout", "user_cinema", "user_role", "hall", "cinema",
+    "audit_log", "schedule_price", "schedule", "seat", "seat_layout", "price_card_rule",
+    "price_card", "ticket_type", "screening_right", "user_cinema", "user_role", "hall", "cinema",
     "city", "movie",
     '"user"', "role_permission", "role", "permission",
 )
@@ -68,6 +70,7 @@ def empty_database():
                 table = table.replace('"', "`")
             conn.execute(text(f"DELETE FROM {table}"))
     sync_permissions(db.session)
+    seed_ticket_types(db.session)
     db.session.commit()
 
 

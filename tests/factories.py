@@ -3,10 +3,39 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
-from portal.models import Cinema, City, Hall, Movie, Role, Schedule, User
+from portal.models import (
+    Cinema,
+    City,
+    Hall,
+    Movie,
+    PriceCard,
+    PriceCardRule,
+    Role,
+    Schedule,
+    SchedulePrice,
+    ScreeningRight,
+    TicketType,
+    User,
+)
 
 PASSWORD = "correct-horse-42"
 _seq = itertools.count(1)
+# A right wide enough for any show a test schedules, for tests about other rules.
+ALWAYS = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
+
+
+def grant_covering_right(session, movie, cinema):
+    """Let `cinema` show `movie` on any day a test uses, unless a right of it exists already
+    (tests of other rules schedule films their cinemas hold the rights to)."""
+    held = session.query(ScreeningRight).filter_by(movie_id=movie.id, cinema_id=cinema.id)
+    if held.first() is None:
+        session.add(ScreeningRight(movie_id=movie.id, cinema_id=cinema.id, starts_on=ALWAYS[0],
+                                   ends_on=ALWAYS[1], distributor_share=Decimal("43.00")))
+        session.commit()
+
+
+def ticket_type(session, code):
+    return session.query(TicketType).filter_by(code=code).one()
 
 
 class Factory:
@@ -52,7 +81,9 @@ class Factory:
         kw.setdefault("release_date", dt.date(2020, 1, 1))
         return self._save(Movie(**kw))
 
-    def schedule(self, **kw):
+    def schedule(self, right=True, **kw):
+        """A show as stored (no rule applied), with its one price as the adult standard
+        price and, unless `right=False`, a screening right covering it."""
         from portal.services.scheduling import compute_ends_at
         if "hall" not in kw:
             kw["hall"] = self.hall()
@@ -63,7 +94,30 @@ class Factory:
         kw.setdefault("price", Decimal("45.00"))
         kw.setdefault("status", "scheduled")
         kw.setdefault("ends_at", compute_ends_at(kw["movie"], kw["starts_at"]))
+        if right:
+            grant_covering_right(self.session, kw["movie"], kw["hall"].cinema)
+        kw.setdefault("prices", [SchedulePrice(ticket_type=ticket_type(self.session, "adult"),
+                                               seat_kind="standard", price=kw["price"])])
         return self._save(Schedule(**kw))
+
+    def right(self, movie, cinema, starts_on=ALWAYS[0], ends_on=ALWAYS[1], **kw):
+        kw.setdefault("distributor_share", Decimal("43.00"))
+        return self._save(ScreeningRight(movie=movie, cinema=cinema, starts_on=starts_on,
+                                         ends_on=ends_on, **kw))
+
+    def price_card(self, cinema, rules=(), **kw):
+        """A card of `cinema`; rules as dicts, ticket types by code: {"ticket_type": "adult",
+        "price": "50.00", "seat_kind": "vip", ...}."""
+        n = next(_seq)
+        kw.setdefault("name", f"价目表{n}")
+        kw.setdefault("is_active", True)
+        card = PriceCard(cinema=cinema, **kw)
+        for rule in rules:
+            rule = dict(rule)
+            rule["ticket_type"] = ticket_type(self.session, rule.get("ticket_type", "adult"))
+            rule["price"] = Decimal(rule["price"])
+            card.rules.append(PriceCardRule(**rule))
+        return self._save(card)
 
     def user(self, role=None, cinemas=(), password=PASSWORD, **kw):
         n = next(_seq)

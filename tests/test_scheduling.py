@@ -13,7 +13,7 @@ from portal.models import Cinema, Hall, Movie, Schedule
 from portal.services.scheduling import compute_ends_at
 
 from .conftest import csrf_from, page_messages
-from .factories import PASSWORD
+from .factories import PASSWORD, grant_covering_right
 
 DAY = dt.date(2030, 3, 4)
 TEN = dt.datetime.combine(DAY, dt.time(10, 0))
@@ -45,6 +45,8 @@ def submit(client, url, data):
 
 
 def schedule_form(movie, hall, starts_at, price="45.00", status="scheduled"):
+    """The form's fields; the hall's cinema holds the movie's rights (see test_rights.py)."""
+    grant_covering_right(db.session, movie, hall.cinema)
     return {"movie": movie.id, "hall": hall.id, "starts_at": stamp(starts_at), "price": price,
             "language_version": "国语", "status": status}
 
@@ -449,6 +451,7 @@ def test_auditor_cannot_run_status_actions(client, login_as, make):
 # -- bulk scheduling ---------------------------------------------------------------------------
 def bulk_form(movie, hall, first_day=DAY, last_day=DAY + dt.timedelta(days=2),
               times="10:00, 13:30, 19:00", price="50.00", status="scheduled"):
+    grant_covering_right(db.session, movie, hall.cinema)
     return {"movie": movie.id, "hall": hall.id, "first_day": first_day.isoformat(),
             "last_day": last_day.isoformat(), "start_times": times, "price": price,
             "language_version": "国语", "status": status}

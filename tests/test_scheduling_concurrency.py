@@ -90,6 +90,7 @@ def outcomes(responses):
 def test_concurrent_overlapping_creates_store_exactly_one(app_ctx, make, clients):
     hall, signed_in = clients
     movie = make.movie()
+    make.right(movie, hall.cinema)  # the cinema may show it (tests/test_rights.py)
     url = "/admin/schedule/new/"
     posts = []
     for minute, client in enumerate(signed_in):
@@ -145,6 +146,7 @@ def test_concurrent_edits_moving_shows_into_one_slot_let_exactly_one_in(app_ctx,
                                                                        clients):
     hall, signed_in = clients
     movie = make.movie()
+    make.right(movie, hall.cinema)  # the cinema may show it (tests/test_rights.py)
     shows = [make.schedule(hall=hall, movie=movie, starts_at=TEN + dt.timedelta(days=n + 1))
              for n in range(REQUESTS)]
     posts = []
@@ -168,6 +170,7 @@ def test_concurrent_edits_moving_shows_into_one_slot_let_exactly_one_in(app_ctx,
 def test_concurrent_bulk_scheduling_stores_exactly_one_batch(app_ctx, make, clients):
     hall, signed_in = clients
     movie = make.movie()
+    make.right(movie, hall.cinema)  # the cinema may show it (tests/test_rights.py)
     url = "/admin/schedule/bulk/"
     posts = []
     for n, client in enumerate(signed_in):

@@ -11,15 +11,20 @@ from ..models import (
     Hall,
     Movie,
     Permission,
+    PriceCard,
     Role,
     Schedule,
+    ScreeningRight,
     SeatLayout,
+    TicketType,
     User,
 )
 from .accounts import AuditLogView, PermissionView, RoleView, UserView
 from .base import PortalIndexView
 from .catalogue import CityView, MovieView
 from .chrome import init_chrome
+from .pricing import PriceCardView, TicketTypeView
+from .rights import ScreeningRightView
 from .scheduling import ScheduleView
 from .seating import SeatLayoutView
 from .venues import CinemaView, HallView
@@ -35,6 +40,7 @@ def init_admin(app):
         translations_path=admin_translations_path(),
     )
     catalogue, venues, access = _l("Catalogue"), _l("Cinemas"), _l("Access")
+    selling = _l("Rights and prices")
     admin.add_view(MovieView(Movie, name=_l("Movies"), category=catalogue, endpoint="movie"))
     admin.add_view(CityView(City, name=_l("Cities"), category=catalogue, endpoint="city"))
     admin.add_view(CinemaView(Cinema, name=_l("Cinemas"), category=venues, endpoint="cinema"))
@@ -43,6 +49,12 @@ def init_admin(app):
                                 endpoint="schedule"))
     admin.add_view(SeatLayoutView(SeatLayout, name=_l("Seat layouts"), category=venues,
                                   endpoint="seatlayout"))
+    admin.add_view(ScreeningRightView(ScreeningRight, name=_l("Screening rights"),
+                                      category=selling, endpoint="screeningright"))
+    admin.add_view(PriceCardView(PriceCard, name=_l("Price cards"), category=selling,
+                                 endpoint="pricecard"))
+    admin.add_view(TicketTypeView(TicketType, name=_l("Ticket types"), category=selling,
+                                  endpoint="tickettype"))
     admin.add_view(UserView(User, name=_l("Users"), category=access, endpoint="user"))
     admin.add_view(RoleView(Role, name=_l("Roles"), category=access, endpoint="role"))
     admin.add_view(PermissionView(Permission, name=_l("Permissions"), category=access,

@@ -7,10 +7,11 @@ from werkzeug.datastructures import FileStorage
 from wtforms import SelectField
 from wtforms.validators import NumberRange, Optional, StopValidation
 
-from ..extensions import POSTER_EXTENSIONS
+from ..extensions import POSTER_EXTENSIONS, db
 from ..i18n import enum_choices, enum_label
 from ..models.catalogue import MOVIE_STATUSES
 from ..services import posters
+from ..services.pricing import MAX_PRICE, MIN_PRICE, check_floor_of_coming_shows
 from .base import SecuredModelView
 
 
@@ -90,7 +91,7 @@ class MovieView(SecuredModelView):
         "language": _l("Language"), "country": _l("Country"),
         "duration_minutes": _l("Duration (minutes)"), "release_date": _l("Release date"),
         "status": _l("Status"), "rating": _l("Rating"), "synopsis": _l("Synopsis"),
-        "poster": _l("Poster"),
+        "poster": _l("Poster"), "min_price": _l("Floor price"),
     }
     column_searchable_list = ("title", "original_title", "director")
     column_filters = ("status", "release_date", "genres", "language")
@@ -102,7 +103,7 @@ class MovieView(SecuredModelView):
     column_formatters_export = {"status": lambda v, c, m, n: m.status}
     form_columns = ("title", "original_title", "director", "cast", "genres", "language",
                     "country", "duration_minutes", "release_date", "status", "rating",
-                    "synopsis", "poster_file")
+                    "min_price", "synopsis", "poster_file")
     form_extra_fields = {
         "poster_file": PosterField(
             _l("Poster"),
@@ -115,6 +116,10 @@ class MovieView(SecuredModelView):
         "status": {"choices": enum_choices(MOVIE_STATUSES), "default": "coming_soon"},
         "duration_minutes": {"validators": [NumberRange(min=1, max=600)]},
         "rating": {"validators": [Optional(), NumberRange(min=0, max=10)], "places": 1},
+        "min_price": {"validators": [Optional(), NumberRange(min=MIN_PRICE, max=MAX_PRICE)],
+                      "places": 2, "description": _l(
+                          "The distributor's floor price (最低票价): no show's price, for "
+                          "any ticket type, may be lower.")},
     }
     form_widget_args = {"synopsis": {"rows": 5}}
 
@@ -129,6 +134,7 @@ class MovieView(SecuredModelView):
     # -- poster files follow the transaction: stored before commit, cleaned up after it ----
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
+        check_floor_of_coming_shows(db.session, model)
         decoded = form.poster_file.decoded
         if decoded is not None:
             g.poster_change = (model.poster, posters.store_poster(decoded))

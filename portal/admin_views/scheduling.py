@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.model.fields import AjaxSelectField
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _
@@ -15,12 +16,11 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from .. import access
 from ..extensions import db
 from ..i18n import enum_choices, enum_label, format_price, format_showtime
-from ..models import Cinema
+from ..models import Cinema, PriceCard
 from ..models.scheduling import SCHEDULE_STATUSES
+from ..services.pricing import MAX_PRICE, MIN_PRICE, reprice
 from ..services.rules import RuleViolation
 from ..services.scheduling import (
-    MAX_PRICE,
-    MIN_PRICE,
     ShowtimeConflicts,
     create_showtimes,
     day_plan,
@@ -53,6 +53,24 @@ class StartTimesField(StringField):
                                value=str(exc))) from None
 
 
+class PriceCardChoice(QuerySelectField):
+    """The card a new show takes its prices from; blank: the cinema's active card, if any."""
+
+    def __init__(self, label=None, **kwargs):
+        super().__init__(label, allow_blank=True, blank_text=_l("The cinema's active card"),
+                         query_factory=lambda: access.scoped(PriceCard).filter(
+                             PriceCard.is_active.is_(True)).order_by(PriceCard.name),
+                         description=_l("Without a price card, the price typed below is "
+                                        "the show's one (adult standard) price."), **kwargs)
+
+    def populate_obj(self, obj, name):
+        pass
+
+
+HAND_PRICE_HELP = _l("Only when no price card applies; a card's adult standard price "
+                     "otherwise.")
+
+
 def bulk_schedule_form(view):
     """The bulk form, with the view's scoped movie and hall look-ups."""
 
@@ -64,8 +82,9 @@ def bulk_schedule_form(view):
         start_times = StartTimesField(
             _l("Start times"), validators=[InputRequired()],
             description=_l("Every day, for example: 10:00, 13:30, 19:00"))
-        price = DecimalField(_l("Price"), places=2, validators=[
-            InputRequired(), NumberRange(min=MIN_PRICE, max=MAX_PRICE)])
+        price_card = PriceCardChoice(_l("Price card"))
+        price = DecimalField(_l("Price"), places=2, description=HAND_PRICE_HELP, validators=[
+            Optional(), NumberRange(min=MIN_PRICE, max=MAX_PRICE)])
         language_version = StringField(_l("Language version"), validators=[
             Optional(), Length(max=32)])
         status = SelectField(_l("Status"), default="scheduled",
@@ -76,7 +95,10 @@ def bulk_schedule_form(view):
 
 class ScheduleView(SecuredModelView):
     resource = "schedule"
-    action_permissions = {"delete": "delete", "cancel": "edit", "put_on_sale": "edit"}
+    action_permissions = {"delete": "delete", "cancel": "edit", "put_on_sale": "edit",
+                          "reprice": "edit"}
+    edit_template = "admin/schedule_edit.html"
+    details_template = "admin/schedule_details.html"
     view_actions = {"bulk_view": "create", "day_view": "view", "seats_view": "view"}
     column_extra_row_actions = [EndpointLinkRowAction("fa fa-th", "schedule.seats_view",
                                                       title=_l("Seat map"))]
@@ -107,18 +129,19 @@ class ScheduleView(SecuredModelView):
                                 "price": lambda v, c, m, n: str(m.price),
                                 "hall": lambda v, c, m, n: m.hall.name,
                                 "hall.cinema": lambda v, c, m, n: m.hall.cinema.name}
-    form_columns = ("movie", "hall", "starts_at", "ends_at", "price", "language_version",
-                    "status")
+    form_columns = ("movie", "hall", "starts_at", "ends_at", "price_card", "price",
+                    "language_version", "status")
     form_overrides = {"status": SelectField}
     form_args = {
         "status": {"choices": enum_choices(SCHEDULE_STATUSES), "default": "scheduled"},
-        "price": {"validators": [InputRequired(),
-                                 NumberRange(min=MIN_PRICE, max=MAX_PRICE)], "places": 2},
+        "price": {"validators": [Optional(), NumberRange(min=MIN_PRICE, max=MAX_PRICE)],
+                  "places": 2, "description": HAND_PRICE_HELP},
     }
     # An extra field, not a scaffolded one: the column is NOT NULL, but nobody types it.
     form_extra_fields = {"ends_at": ReadOnlyField(
         _l("Ends at"), validators=[Optional()],
-        description=_l("Computed: start + movie duration + clean-up time"))}
+        description=_l("Computed: start + movie duration + clean-up time")),
+        "price_card": PriceCardChoice(_l("Price card"))}
     form_widget_args = {"ends_at": {"readonly": True}}
     form_ajax_refs = {
         "movie": {"fields": ("title",), "page_size": 20, "placeholder": _l("Type a title")},
@@ -126,10 +149,12 @@ class ScheduleView(SecuredModelView):
     }
 
     def on_model_change(self, form, model, is_created):
-        prepare_schedule(db.session, model)
+        card = form.price_card.data if is_created and hasattr(form, "price_card") else None
+        prepare_schedule(db.session, model, card)
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
+        del form.price_card  # an existing show keeps its prices: re-price from the list
         if obj is not None and obj.ends_at is not None:
             form.ends_at.data = obj.ends_at.strftime("%Y-%m-%d %H:%M")
         return form
@@ -167,6 +192,22 @@ class ScheduleView(SecuredModelView):
     def action_put_on_sale(self, ids):
         self._set_status(ids, "on_sale", check_rules=True)
 
+    @action("reprice", _l("Re-price"), _l("Give the selected shows the prices of their "
+                                          "cinema's active price card now? Shows with sold "
+                                          "tickets keep theirs."))
+    def action_reprice(self, ids):
+        """All or none; cancelled shows and shows with sold tickets are left as they are."""
+        try:
+            repriced, left = reprice(db.session, self.scoped_rows(ids))
+            db.session.flush()
+        except RuleViolation as exc:
+            db.session.rollback()
+            flash(_("Nothing was re-priced. %(reasons)s", reasons=str(exc)), "error")
+            return
+        db.session.commit()
+        flash(_("%(count)s shows re-priced; %(left)s left as they were (cancelled, or with "
+                "sold tickets).", count=len(repriced), left=len(left)), "success")
+
     @expose("/bulk/", methods=("GET", "POST"))
     def bulk_view(self):
         """A movie's shows in one hall for a range of days and start times, all or none."""
@@ -177,7 +218,8 @@ class ScheduleView(SecuredModelView):
                                         form.start_times.times)
                 created = create_showtimes(
                     db.session, form.movie.data.id, form.hall.data.id, starts,
-                    form.price.data, form.language_version.data, form.status.data)
+                    form.price.data, form.language_version.data, form.status.data,
+                    price_card=form.price_card.data)
                 db.session.commit()
             except ShowtimeConflicts as exc:
                 problems = exc.problems

@@ -7,12 +7,15 @@ time (China Standard Time), which is what staff type and what tickets print.
 from .accounts import Permission, Role, User, role_permission, user_cinema, user_role
 from .audit import AuditLog
 from .catalogue import Movie
+from .pricing import PriceCard, PriceCardRule, SchedulePrice, TicketType
+from .rights import ScreeningRight
 from .scheduling import Schedule
 from .seating import Seat, SeatLayout
 from .venues import Cinema, City, Hall
 
 __all__ = [
-    "AuditLog", "Cinema", "City", "Hall", "Movie", "Permission", "Role", "Schedule", "Seat",
-    "SeatLayout", "User",
+    "AuditLog", "Cinema", "City", "Hall", "Movie", "Permission", "PriceCard", "PriceCardRule",
+    "Role", "Schedule", "SchedulePrice", "ScreeningRight", "Seat", "SeatLayout", "TicketType",
+    "User",
     "role_permission", "user_cinema", "user_role",
 ]

@@ -25,6 +25,8 @@ class Movie(Versioned, db.Model):
     rating = sa.Column(sa.Numeric(3, 1), nullable=True)
     synopsis = sa.Column(sa.Text, nullable=True)
     poster = sa.Column(sa.String(255), nullable=True)
+    # The distributor's floor price (最低票价): no show of the film is priced below it.
+    min_price = sa.Column(sa.Numeric(8, 2), nullable=True)
 
     schedules = relationship("Schedule", back_populates="movie", passive_deletes="all")
 

@@ -14,12 +14,28 @@ from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models import AuditLog, Cinema, City, Hall, Movie, Permission, Role, Schedule, User
+from ..models import (
+    AuditLog,
+    Cinema,
+    City,
+    Hall,
+    Movie,
+    Permission,
+    PriceCard,
+    PriceCardRule,
+    Role,
+    Schedule,
+    SchedulePrice,
+    ScreeningRight,
+    TicketType,
+    User,
+)
 from ..models.base import utcnow
 
 log = logging.getLogger("portal.audit")
 
-AUDITED = (City, Cinema, Hall, Movie, Schedule, User, Role, Permission)
+AUDITED = (City, Cinema, Hall, Movie, Schedule, User, Role, Permission, ScreeningRight,
+           TicketType, PriceCard, PriceCardRule, SchedulePrice)
 NEVER_LOGGED = {"password_hash", "version", "last_login_at", "locale"}
 
 

@@ -6,8 +6,9 @@ from sqlalchemy import func, select
 
 from .. import access
 from ..extensions import db
-from ..models import Cinema, Hall, Movie, Schedule
+from ..models import Cinema, Hall, Movie, Schedule, ScreeningRight
 from ..models.scheduling import SCHEDULE_STATUSES
+from .rights import ending_with_later_shows
 
 # "Not cancelled" as an IN list: a range of the (status, starts_at) index per status, where
 # `status != 'cancelled'` made MariaDB read every one of millions of rows.
@@ -38,5 +39,8 @@ def dashboard_figures(now=None):
         figures["schedules_next_week"] = _scoped_count(
             Schedule, Schedule.starts_at >= now, Schedule.starts_at < now + timedelta(days=7),
             Schedule.status.in_(SHOWING_STATUSES))
+    if access.has_permission("right.view"):
+        figures["rights_ending"] = _scoped_count(ScreeningRight,
+                                                 ending_with_later_shows(now.date()))
     figures["user"] = current_user
     return figures

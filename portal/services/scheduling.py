@@ -1,7 +1,6 @@
 """Scheduling rules: end times, what may be scheduled, and no two shows in one hall at once."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
 from math import ceil, floor
 
 from flask import current_app
@@ -11,10 +10,18 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import lazyload
 
 from ..models import Cinema, Hall, Movie, Schedule
+from .pricing import (
+    PricingRefused,
+    check_edited_show_prices,
+    check_price_value,
+    pick_card,
+    price_new_show,
+    set_show_prices,
+    show_prices,
+)
+from .rights import RightRefused, check_screening_right
 from .rules import RuleViolation
 
-MIN_PRICE = Decimal("0.01")
-MAX_PRICE = Decimal("9999.99")
 # A bulk request beyond these is a typo, not a plan: refuse it rather than lock a hall for long.
 MAX_BULK_DAYS = 31
 MAX_BULK_SHOWS = 200
@@ -60,16 +67,16 @@ def overlaps(starts_a, ends_a, starts_b, ends_b):
 
 
 def check_price(price):
-    try:
-        in_range = price is not None and MIN_PRICE <= Decimal(price) <= MAX_PRICE
-    except (InvalidOperation, TypeError, ValueError):
-        in_range = False
-    if not in_range:
+    if not check_price_value(price):
         raise SchedulingError(_l("Price must be between 0.01 and 9999.99."))
 
 
-def check_schedule_rules(movie, hall, starts_at, price):
-    """Raise SchedulingError for the first rule a schedule breaks (overlap aside)."""
+def check_schedule_rules(session, movie, hall, starts_at):
+    """Raise a RuleViolation for the first rule a show breaks (overlap and prices aside).
+
+    Every path that creates or moves a show comes through here (the form, bulk scheduling,
+    the status actions, seeding), so the screening right is checked here and only here.
+    """
     if hall is None or movie is None or starts_at is None:
         raise SchedulingError(_l("A schedule needs a movie, a hall and a start time."))
     if not hall.is_active:
@@ -82,7 +89,7 @@ def check_schedule_rules(movie, hall, starts_at, price):
         raise SchedulingError(_l("Movie %(movie)s is released on %(date)s; a schedule may not "
                                  "start before that.", movie=movie.title,
                                  date=movie.release_date.isoformat()))
-    check_price(price)
+    check_screening_right(session, movie, hall.cinema, starts_at.date())
 
 
 def lock_hall(session, hall_id):
@@ -154,10 +161,13 @@ def collision_message(collisions):
     return " ".join(describe_collision(c) for c in collisions)
 
 
-def prepare_schedule(session, schedule):
+def prepare_schedule(session, schedule, price_card=None):
     """Apply every rule to `schedule` inside the caller's transaction, before it is written.
 
-    Computes `ends_at`, locks the hall row, and refuses a collision with any other show.
+    Computes `ends_at`, locks the hall row, and refuses a collision with any other show. A
+    new show gets its prices (from `price_card`, else its cinema's active card, else the
+    price typed by hand); an existing one keeps its price list, and no price of either may
+    fall below the film's floor.
     Autoflush is off so that the hall lock is the transaction's first write lock: an
     INSERT first would take a shared lock on the hall and two requests would deadlock.
     """
@@ -174,7 +184,11 @@ def prepare_schedule(session, schedule):
             check_price(schedule.price)
             schedule.ends_at = compute_ends_at(movie, schedule.starts_at)
             return schedule
-        check_schedule_rules(movie, hall, schedule.starts_at, schedule.price)
+        check_schedule_rules(session, movie, hall, schedule.starts_at)
+        if schedule.id is None:
+            price_new_show(session, schedule, movie, hall, price_card)
+        else:
+            check_edited_show_prices(session, schedule, movie)
         schedule.ends_at = compute_ends_at(movie, schedule.starts_at)
         exclude = [schedule.id] if schedule.id else []
         collisions = find_collisions(session, hall.id, schedule.starts_at, schedule.ends_at,
@@ -216,22 +230,29 @@ def _when(starts_at):
 
 
 def create_showtimes(session, movie_id, hall_id, starts, price, language_version="",
-                     status="scheduled"):
+                     status="scheduled", price_card=None):
     """Create one show per start in `starts`, all or none, in the caller's transaction.
 
-    Raises ShowtimeConflicts listing every rule broken and every collision, with existing
-    shows and among the new ones; otherwise adds the shows to the session and returns them.
+    Each show is priced like a single one (prepare_schedule): from `price_card`, else the
+    cinema's active card, else `price`. Raises ShowtimeConflicts listing every rule broken
+    and every collision, with existing shows and among the new ones; otherwise adds the
+    shows to the session and returns them.
     """
     with session.no_autoflush:
         hall = lock_hall(session, hall_id)
         movie = read_movie(session, movie_id)
         problems, planned = [], []
+        try:
+            card = pick_card(session, hall.cinema, price_card) if hall is not None else None
+        except RuleViolation as exc:
+            raise ShowtimeConflicts([str(exc)]) from None
         for starts_at in sorted(starts):
             try:
-                check_schedule_rules(movie, hall, starts_at, price)
-            except SchedulingError as exc:
-                message = f"{_when(starts_at)}: {exc}" if _depends_on_day(movie, starts_at) \
-                    else str(exc)
+                check_schedule_rules(session, movie, hall, starts_at)
+                prices = show_prices(session, card, movie, hall, starts_at, price)
+            except RuleViolation as exc:
+                message = f"{_when(starts_at)}: {exc}" if _depends_on_day(
+                    exc, movie, card, starts_at) else str(exc)
                 if message not in problems:
                     problems.append(message)
                 continue
@@ -244,18 +265,23 @@ def create_showtimes(session, movie_id, hall_id, starts, price, language_version
                                       "%(end)s).", when=_when(starts_at),
                                       other=_when(other.starts_at),
                                       end=other.ends_at.strftime("%H:%M")))
-            planned.append(Schedule(movie_id=movie.id, hall_id=hall.id, starts_at=starts_at,
-                                    ends_at=ends_at, price=price,
-                                    language_version=language_version or "", status=status))
+            show = Schedule(movie_id=movie.id, hall_id=hall.id, starts_at=starts_at,
+                            ends_at=ends_at, language_version=language_version or "",
+                            status=status)
+            set_show_prices(show, prices)
+            planned.append(show)
     if problems:
         raise ShowtimeConflicts(problems)
     session.add_all(planned)
     return planned
 
 
-def _depends_on_day(movie, starts_at):
-    """Only the release-date rule differs from day to day; others are said once."""
-    return bool(movie and movie.release_date and starts_at.date() < movie.release_date)
+def _depends_on_day(refusal, movie, card, starts_at):
+    """The release date, the screening right and a card's prices differ from show to show;
+    other rules are said once."""
+    return isinstance(refusal, RightRefused) \
+        or (isinstance(refusal, PricingRefused) and card is not None) \
+        or bool(movie and movie.release_date and starts_at.date() < movie.release_date)
 
 
 # -- the day view ---------------------------------------------------------------------------
