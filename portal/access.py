@@ -7,6 +7,7 @@ from .extensions import db
 from .models import (
     Cinema,
     Hall,
+    Order,
     Permission,
     PriceCard,
     PriceCardRule,
@@ -14,17 +15,21 @@ from .models import (
     SchedulePrice,
     ScreeningRight,
     SeatLayout,
+    Ticket,
     role_permission,
     user_cinema,
     user_role,
 )
 
 RESOURCES = ("movie", "cinema", "hall", "schedule", "city", "user", "role", "audit", "right",
-             "pricecard", "tickettype")
+             "pricecard", "tickettype", "order", "customer")
 ACTIONS = ("view", "create", "edit", "delete", "export")
 SCOPE_ALL_CINEMAS = "scope.all_cinemas"
+ORDER_SELL, ORDER_REFUND, CUSTOMER_BLOCK = "order.sell", "order.refund", "customer.block"
+EXTRA_CODES = (ORDER_SELL, ORDER_REFUND, CUSTOMER_BLOCK)
 
-ALL_PERMISSIONS = tuple(f"{r}.{a}" for r in RESOURCES for a in ACTIONS) + (SCOPE_ALL_CINEMAS,)
+ALL_PERMISSIONS = tuple(f"{r}.{a}" for r in RESOURCES for a in ACTIONS) + EXTRA_CODES + (
+    SCOPE_ALL_CINEMAS,)
 
 
 def _codes(resources, actions):
@@ -35,6 +40,7 @@ PLATFORM_ADMIN = "platform_admin"
 CINEMA_MANAGER = "cinema_manager"
 CONTENT_EDITOR = "content_editor"
 AUDITOR = "auditor"
+BOX_OFFICE = "box_office"
 
 # role code -> (name, description, permission codes)
 DEFAULT_ROLES = {
@@ -44,7 +50,8 @@ DEFAULT_ROLES = {
         "A cinema's manager: their cinemas, halls and schedules",
         {"cinema.view", "cinema.edit", "cinema.export"}
         | _codes(["hall", "schedule", "pricecard"], ACTIONS)
-        | {"movie.view", "city.view", "right.view", "tickettype.view"},
+        | {"movie.view", "city.view", "right.view", "tickettype.view"}
+        | {"order.view", "order.export", ORDER_SELL, ORDER_REFUND},
     ),
     CONTENT_EDITOR: (
         "内容编辑",
@@ -56,12 +63,20 @@ DEFAULT_ROLES = {
         "Compliance: view and export everything, read the audit log",
         _codes(RESOURCES, ["view", "export"]) | {SCOPE_ALL_CINEMAS},
     ),
+    BOX_OFFICE: (
+        "售票员",
+        "A cinema's ticket seller: its schedules and seat maps, counter sales, its orders",
+        {"schedule.view", "order.view", ORDER_SELL},
+    ),
 }
 
 
 def describe_permission(code):
     if code == SCOPE_ALL_CINEMAS:
         return "See rows of every cinema"
+    if code in EXTRA_CODES:
+        return {ORDER_SELL: "Sell tickets at the counter", ORDER_REFUND: "Refund tickets",
+                CUSTOMER_BLOCK: "Block and unblock customers"}[code]
     resource, action = code.split(".")
     return f"{action} {resource}"
 
@@ -174,11 +189,15 @@ def _scope_clause(model, cinema_ids):
         return SchedulePrice.schedule_id.in_(
             select(Schedule.id).join(Hall, Hall.id == Schedule.hall_id)
             .where(Hall.cinema_id.in_(cinema_ids)))
+    if model is Order:
+        return Order.cinema_id.in_(cinema_ids)
+    if model is Ticket:
+        return Ticket.order_id.in_(select(Order.id).where(Order.cinema_id.in_(cinema_ids)))
     return None
 
 
 CINEMA_OWNED = (Cinema, Hall, Schedule, SeatLayout, ScreeningRight, PriceCard, PriceCardRule,
-                SchedulePrice)
+                SchedulePrice, Order, Ticket)
 
 
 def is_cinema_owned(model):
@@ -200,3 +219,9 @@ def scope_query(query, model, user=None):
 def scoped(model, user=None):
     """A session query of `model`, already restricted to the user's scope."""
     return scope_query(db.session.query(model), model, user)
+
+
+def sees_full_phone(user=None):
+    """Platform admins and auditors (every cinema, and customers) read phone numbers whole;
+    everyone else reads them masked, in pages and exports alike."""
+    return has_permission(SCOPE_ALL_CINEMAS, user) and has_permission("customer.view", user)

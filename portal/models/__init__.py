@@ -11,11 +11,12 @@ from .pricing import PriceCard, PriceCardRule, SchedulePrice, TicketType
 from .rights import ScreeningRight
 from .scheduling import Schedule
 from .seating import Seat, SeatLayout
+from .selling import Customer, Order, Ticket
 from .venues import Cinema, City, Hall
 
 __all__ = [
-    "AuditLog", "Cinema", "City", "Hall", "Movie", "Permission", "PriceCard", "PriceCardRule",
-    "Role", "Schedule", "SchedulePrice", "ScreeningRight", "Seat", "SeatLayout", "TicketType",
-    "User",
+    "AuditLog", "Cinema", "City", "Customer", "Hall", "Movie", "Order", "Permission",
+    "PriceCard", "PriceCardRule", "Role", "Schedule", "SchedulePrice", "ScreeningRight", "Seat",
+    "SeatLayout", "Ticket", "TicketType", "User",
     "role_permission", "user_cinema", "user_role",
 ]

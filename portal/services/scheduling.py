@@ -21,6 +21,7 @@ from .pricing import (
 )
 from .rights import RightRefused, check_screening_right
 from .rules import RuleViolation
+from .selling import check_show_change
 
 # A bulk request beyond these is a typo, not a plan: refuse it rather than lock a hall for long.
 MAX_BULK_DAYS = 31
@@ -185,6 +186,7 @@ def prepare_schedule(session, schedule, price_card=None):
             schedule.ends_at = compute_ends_at(movie, schedule.starts_at)
             return schedule
         check_schedule_rules(session, movie, hall, schedule.starts_at)
+        check_show_change(session, schedule)
         if schedule.id is None:
             price_new_show(session, schedule, movie, hall, price_card)
         else:

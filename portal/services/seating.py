@@ -10,10 +10,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, event, func, inspect, select, update
+from sqlalchemy import delete, event, exists, func, inspect, select, update
 from sqlalchemy.orm import Session
 
-from ..models import Hall, Schedule, Seat, SeatLayout
+from ..models import Hall, Schedule, Seat, SeatLayout, Ticket
 from ..models.seating import (
     BLOCKED,
     COUPLE,
@@ -35,8 +35,8 @@ MAX_ROWS, MAX_COLS = 60, 80
 MAX_LABEL_LENGTH = 8
 MAX_PROBLEMS = 20  # a pasted page of nonsense gets a readable list, not thousands of lines
 
-# A show's seat states; "sold" arrives with tickets (seat_states is where it will be read).
-FREE, UNAVAILABLE = "free", "blocked"
+# A show's seat states (seat_states reads "sold" from the show's live tickets).
+FREE, UNAVAILABLE, SOLD = "free", "blocked", "sold"
 
 
 class LayoutError(RuleViolation):
@@ -353,7 +353,8 @@ def change_layout(session, hall_id, plan, based_on_version=None):
     session.flush()
     moved = session.execute(
         update(Schedule).where(Schedule.hall_id == hall_id, Schedule.status == "scheduled",
-                               Schedule.seat_layout_id != layout.id)
+                               Schedule.seat_layout_id != layout.id,
+                               ~exists().where(Ticket.schedule_id == Schedule.id))
         .values(seat_layout_id=layout.id).execution_options(synchronize_session=False)
     ).rowcount
     kept = session.scalar(select(func.count()).select_from(Schedule).where(
@@ -454,9 +455,11 @@ def default_state(seat):
 
 
 def seat_states(session, schedule, seats):
-    """{seat id: state} of a show, `seats` being its layout's: free or blocked (and sold,
-    read here from the show's tickets once tickets exist)."""
-    return {seat.id: default_state(seat) for seat in seats}
+    """{seat id: state} of a show, `seats` being its layout's: free, blocked or sold (read
+    from the show's live tickets, services/selling.py)."""
+    from .selling import sold_seat_ids
+    sold = sold_seat_ids(session, schedule.id)
+    return {seat.id: SOLD if seat.id in sold else default_state(seat) for seat in seats}
 
 
 @dataclass(frozen=True)
