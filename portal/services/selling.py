@@ -389,6 +389,10 @@ def awaiting_too_long(now=None):
 KEPT_WITH_TICKETS = ("movie", "movie_id", "hall", "hall_id", "starts_at")
 
 
+def status_changed(schedule):
+    return inspect(schedule).attrs.status.history.has_changes()
+
+
 def check_show_change(session, schedule):
     """A show with sold tickets keeps its movie, hall and start time."""
     if schedule.id is None:
