@@ -55,7 +55,8 @@ def _forget_user_between_requests():
 
 
 TABLES_IN_DELETE_ORDER = (
-    "audit_log", "ticket", "ticket_order", "customer", "schedule_price", "schedule", "seat", "seat_layout", "price_card_rule",
+    "audit_log", "ticket", "ticket_order", "customer", "schedule_price", "schedule", "seat",
+    "seat_layout", "price_card_rule",
     "price_card", "ticket_type", "screening_right", "user_cinema", "user_role", "hall", "cinema",
     "city", "movie",
     '"user"', "role_permission", "role", "permission",
