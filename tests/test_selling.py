@@ -255,7 +255,7 @@ def test_a_ticket_already_refunded_is_not_refunded_again(ctx, make):
 
 
 def test_refunds_close_at_the_cutoff_before_the_show(ctx, make):
-    starts = selling.local_now() + dt.timedelta(minutes=60)
+    starts = (selling.local_now() + dt.timedelta(minutes=60)).replace(microsecond=0)
     show = make.show_on_sale(starts_at=starts)
     order = sell(show, ["1排1座"])
     just_before = starts - dt.timedelta(minutes=30)

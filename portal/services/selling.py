@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, inspect, select
+from sqlalchemy import exists, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..models import Order, Schedule, Seat, Ticket, TicketType
@@ -206,7 +206,13 @@ def lock_show(session, schedule_id, exclusive=False):
     (which waits for them, and they for it); its status and start as the lock read them.
 
     Only the schedule row is locked (its movie and hall are not joined into the locking read),
-    and status and start come from that read, not from this transaction's older snapshot."""
+    and status and start come from that read, not from this transaction's older snapshot.
+    SQLite has no row locks: a no-op UPDATE takes the database's write lock instead (as
+    scheduling's lock_hall does), so a sale and a cancel cannot interleave there either."""
+    if session.get_bind().dialect.name == "sqlite":
+        table = Schedule.__table__
+        session.execute(update(table).where(table.c.id == schedule_id)
+                        .values(status=table.c.status))
     return session.execute(select(Schedule.status, Schedule.starts_at)
                            .where(Schedule.id == schedule_id)
                            .with_for_update(read=not exclusive)).one()
@@ -335,10 +341,11 @@ def cancel_show(session, schedule_id):
     """Refund every sold ticket of a show being cancelled (no cut-off: the cinema cancels)
     and cancel its unpaid orders, in the caller's transaction. Returns the tickets refunded."""
     lock_show(session, schedule_id, exclusive=True)
+    # A locking read: it sees the sales committed since this transaction's snapshot.
     orders = session.scalars(select(Order.id).where(
         Order.schedule_id == schedule_id,
         Order.status.in_((PAID, PARTIALLY_REFUNDED, PENDING, AWAITING_CONFIRMATION)))
-        .order_by(Order.id)).all()
+        .order_by(Order.id).with_for_update()).all()
     refunded = 0
     for order_id in orders:
         order = lock_order(session, order_id)
