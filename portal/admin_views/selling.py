@@ -208,9 +208,8 @@ class OrderView(SecuredModelView):
     def tickets_view(self):
         """The order's tickets, printable: seat, hall, film, time, price, QR code."""
         order = self.get_one(request.args.get("id"))
-        tickets = [(t, ticket_facts(t), qr_svg(t.code))
-                   for t in self._template_args["tickets"]]
-        return self.render("admin/order_tickets.html", order=order, tickets=tickets,
+        printed = [(t, ticket_facts(t), qr_svg(t.code)) for t in self._template_args["tickets"]]
+        return self.render("admin/order_tickets.html", order=order, printed=printed,
                            return_url=self.get_url(".details_view", id=order.id))
 
     @expose("/refund/", methods=("POST",))
