@@ -17,7 +17,18 @@ from flask_babel import force_locale
 from portal.config import load_config
 from portal.extensions import db
 from portal.i18n import format_price, format_showtime, format_utc
-from portal.models import AuditLog, Cinema, City, Hall, Movie, Permission, Role, Schedule, User
+from portal.models import (
+    AuditLog,
+    Cinema,
+    City,
+    Hall,
+    Movie,
+    Permission,
+    Role,
+    Schedule,
+    SeatLayout,
+    User,
+)
 
 from .conftest import csrf_from, page_messages
 
@@ -430,17 +441,22 @@ def untranslated_texts(texts, lang):
     return sorted({t for t in texts for p in patterns if p.fullmatch(t)})
 
 
-READ_ONLY = {"permission", "auditlog"}
+READ_ONLY = {"permission", "auditlog", "seatlayout"}
 ENDPOINTS = {"movie": Movie, "city": City, "cinema": Cinema, "hall": Hall,
              "schedule": Schedule, "user": User, "role": Role, "permission": Permission,
-             "auditlog": AuditLog}
+             "auditlog": AuditLog, "seatlayout": SeatLayout}
 PAGES = [(e, kind) for e in ENDPOINTS for kind in ("list", "details", "create", "edit")
          if e not in READ_ONLY or kind in ("list", "details")]
-PAGES += [("schedule", "bulk"), ("schedule", "day")]
+PAGES += [("schedule", "bulk"), ("schedule", "day"), ("schedule", "seats"),
+          ("seatlayout", "hall")]
 PAGES += [("dashboard", None), ("login", None), ("forbidden", None), ("not_found", None)]
 # Pages of our own beyond Flask-Admin's: English texts expected on them.
 OWN_PAGES = {("schedule", "bulk"): {"Bulk scheduling", "First day", "Start times"},
-             ("schedule", "day"): {"Day view", "Previous day", "Next day"}}
+             ("schedule", "day"): {"Day view", "Previous day", "Next day"},
+             ("schedule", "seats"): {"Seat map", "Screen", "Standard", "Blocked"},
+             ("seatlayout", "hall"): {"Seat layout", "Screen", "Layout (text form)",
+                                      "Seat numbering", "Left to right", "Preview",
+                                      "Save as a new version", "Versions"}}
 
 
 def admin_view(app, endpoint):
@@ -468,6 +484,10 @@ def every_kind_of_row(make):
 def page_url(endpoint, kind):
     if kind == "bulk":
         return "/admin/schedule/bulk/"
+    if kind == "seats":
+        return f"/admin/schedule/seats/?id={db.session.query(Schedule).first().id}"
+    if kind == "hall":
+        return f"/admin/seatlayout/hall/?hall_id={db.session.query(Hall).first().id}"
     if kind == "day":
         cinema = db.session.query(Cinema).first()
         return f"/admin/schedule/day/?cinema_id={cinema.id}&date=2030-01-01"

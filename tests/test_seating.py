@@ -7,6 +7,7 @@ layout it was created with; shows on sale keep theirs when the layout changes.
 import json
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -36,7 +37,8 @@ DRAWN = "\n".join([
 
 @pytest.fixture()
 def ctx(app_ctx):
-    with app_ctx.test_request_context():
+    """A request context in English: the messages below are the catalog's msgids."""
+    with app_ctx.test_request_context(), force_locale("en"):
         yield app_ctx
 
 
@@ -296,3 +298,11 @@ def test_seat_map_gives_each_seat_its_state_front_row_first(ctx, make):
                       ["free", "free", "free", "free"]]
     assert seat_map.counts == {"free": 6, "blocked": 1}
     assert [cell.side for cell in seat_map.rows[2].cells] == ["left", "right", "", ""]
+
+
+def test_problems_are_named_in_chinese_too(app_ctx):
+    with app_ctx.test_request_context(), force_locale("zh_Hans_CN"), \
+            pytest.raises(LayoutError) as refused:
+        plan_layout("SSSS\nSSQS")
+    assert refused.value.problems == [
+        "第2行第3列：无法识别的座位“Q”（请使用 S、V、C、W、X 或 .）。"]

@@ -175,7 +175,8 @@ def test_preview_shows_the_new_layout_and_saves_nothing(client, manager_of_a, wo
 
 
 def test_saving_makes_a_new_version_and_says_who_keeps_the_old_one(client, manager_of_a, world,
-                                                                   make, english):
+                                                                   make):
+    client.get("/admin/?lang=en")
     hall = world["hall_a"]
     make.schedule(hall=hall, status="on_sale")
     make.schedule(hall=hall, status="scheduled")
@@ -185,15 +186,20 @@ def test_saving_makes_a_new_version_and_says_who_keeps_the_old_one(client, manag
     assert (layout.version, layout.capacity) == (2, 23)
     page = client.get(response.headers["Location"])
     message = html.unescape(" ".join(page_messages(page.text)))
-    assert "Version 2 saved (rows 10 -> 3, seats 120 -> 23; vip 8; couple 1 pairs; wheelchair 1; " \
-        "blocked 1)" in message, message
+    assert "Version 2 saved: 23 seats in 3 rows." in message, message
     assert "Shows not yet on sale moved to it: 2." in message  # with the world's show
     assert "Shows on sale keeping their earlier version: 1." in message
+    summary = db.session.scalars(select(AuditLog.changes).where(
+        AuditLog.model == "seat_layout", AuditLog.object_id == str(layout.id))).one()
+    assert "rows 10 -> 3, seats 120 -> 23; vip 8; couple 1 pair; wheelchair 1; blocked 1" \
+        in summary
 
 
 def test_the_editor_is_filled_with_the_current_layout(client, manager_of_a, world):
+    client.get("/admin/?lang=en")
     page = client.get(layout_url(world["hall_a2"])).text
     assert textarea(page) == "VV.VV\nCC.CC"
+    assert "Current version: 2 · Capacity: 8 seats · Rows: 2" in " ".join(page.split())
 
 
 @pytest.mark.parametrize("layout", [
@@ -208,7 +214,8 @@ def test_bad_layouts_are_refused_and_nothing_is_saved(client, manager_of_a, worl
     assert counts() == before
 
 
-def test_duplicate_row_labels_are_refused_naming_the_row(client, manager_of_a, world, english):
+def test_duplicate_row_labels_are_refused_naming_the_row(client, manager_of_a, world):
+    client.get("/admin/?lang=en")
     response = post_layout(client, world["hall_a"], row_labels="1 1 2")
     assert "Row 2, column 1: the row label “1” is already used by row 1" in response.text
     assert current_layout(db.session, world["hall_a"].id).version == 1
@@ -291,3 +298,15 @@ def test_deleting_a_hall_without_shows_deletes_its_layouts(client, manager_of_a,
     assert db.session.get(Hall, hall.id) is None
     assert db.session.scalar(select(func.count()).select_from(SeatLayout)
                              .where(SeatLayout.hall_id == hall.id)) == 0
+
+
+def test_hall_edit_form_does_not_change_rows_and_seats(client, manager_of_a, world):
+    hall = world["hall_a2"]  # its layout: 2 rows of 5 places
+    token = csrf_from(client.get(f"/admin/hall/edit/?id={hall.id}").text)
+    response = client.post(f"/admin/hall/edit/?id={hall.id}", data={
+        "csrf_token": token, "cinema": hall.cinema_id, "name": "甲2厅改", "hall_type": "3D",
+        "seat_rows": "40", "seat_cols": "40", "is_active": "y", "form_version": hall.version})
+    assert response.status_code == 302
+    db.session.expire_all()
+    hall = db.session.get(Hall, hall.id)
+    assert (hall.name, hall.seat_rows, hall.seat_cols) == ("甲2厅改", 2, 5)

@@ -112,8 +112,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_schedule_seat_layout_id'))
         batch_op.drop_column('seat_layout_id')
 
-    with op.batch_alter_table('seat', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_seat_pair_seat_id'))
-
-    op.drop_table('seat')
+    op.drop_table('seat')  # its indexes with it (MySQL keeps one while its foreign key exists)
     op.drop_table('seat_layout')

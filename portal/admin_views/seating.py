@@ -134,10 +134,10 @@ class SeatLayoutView(SecuredModelView):
             db.session.rollback()
             return self._render(hall, layout, form, plan, preview=True, problems=[
                 _("The database was busy; nothing was saved. Please try again.")])
-        flash(_("Version %(version)s saved (%(summary)s). Shows not yet on sale moved to it: "
-                "%(moved)s. Shows on sale keeping their earlier version: %(kept)s.",
-                version=change.layout.version, summary=change.summary, moved=change.moved,
-                kept=change.kept), "success")
+        flash(_("Version %(version)s saved: %(seats)s seats in %(rows)s rows. Shows not yet "
+                "on sale moved to it: %(moved)s. Shows on sale keeping their earlier version: "
+                "%(kept)s.", version=change.layout.version, seats=change.layout.capacity,
+                rows=plan.stats["rows"], moved=change.moved, kept=change.kept), "success")
         return redirect(self.get_url(".hall_view", hall_id=hall.id))
 
     def _copy(self, hall, layout, form):
@@ -160,7 +160,7 @@ class SeatLayoutView(SecuredModelView):
             form.layout.data = plan.text  # the grid's cells and the text's characters agree
         to_move, to_keep = shows_on_layouts(db.session, hall.id)
         return self.render(
-            "admin/seat_layout.html", hall=hall, layout=layout, form=form, plan=plan,
+            "admin/seat_layout.html", hall=hall, stored=layout, form=form, plan=plan,
             preview=preview, problems=problems, to_move=to_move, to_keep=to_keep,
             grid=seat_grid(plan.seats, plan.row_count, plan.col_count) if plan else None,
             stats=plan.stats if plan else None, current=plan_of(layout).stats,

@@ -3,7 +3,7 @@ from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import undefer
 from wtforms import SelectField
-from wtforms.validators import NumberRange
+from wtforms.validators import NumberRange, Optional
 
 from .. import access
 from ..extensions import db
@@ -12,6 +12,10 @@ from ..models import City
 from ..models.venues import HALL_TYPES
 from ..services.seating import MAX_COLS, MAX_ROWS, delete_layouts
 from .base import SecuredModelView
+
+
+def _ignore(obj, name):
+    """populate_obj of a field shown read-only."""
 
 
 class CinemaView(SecuredModelView):
@@ -78,10 +82,14 @@ class HallView(SecuredModelView):
         return super().get_query().options(undefer(self.model.capacity))
 
     def edit_form(self, obj=None):
-        """Rows and seats are the layout's business once the hall exists (the editor)."""
+        """Rows and seats are shown, not changed: once the hall exists they follow its seat
+        layout (the editor); whatever a form sends for them is ignored."""
         form = super().edit_form(obj)
-        del form.seat_rows
-        del form.seat_cols
+        for field in (form.seat_rows, form.seat_cols):
+            field.render_kw = {"readonly": True}
+            field.description = _l("Follows the seat layout; change it in the layout editor.")
+            field.validators = [Optional()]
+            field.populate_obj = _ignore
         return form
 
     def on_model_delete(self, model):

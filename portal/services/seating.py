@@ -275,10 +275,11 @@ def describe_change(before, after):
         return f"{after[key]}" if old is None or old == after[key] else f"{old} -> {after[key]}"
 
     parts = [f"rows {figure('rows')}, seats {figure('seats')}"]
-    for kind, scale, unit in ((VIP, 1, ""), (COUPLE, 2, " pairs"), (WHEELCHAIR, 1, ""),
-                              (BLOCKED, 1, "")):
+    for kind in (VIP, COUPLE, WHEELCHAIR, BLOCKED):
         if after[kind] or (before and before[kind]):
-            parts.append(f"{kind} {after[kind] // scale}{unit}")
+            count = after[kind] // 2 if kind == COUPLE else after[kind]
+            unit = "" if kind != COUPLE else " pair" if count == 1 else " pairs"
+            parts.append(f"{kind} {count}{unit}")
     return "; ".join(parts)
 
 
