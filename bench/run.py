@@ -33,7 +33,7 @@ from pathlib import Path
 from sqlalchemy import event, func, select
 
 from portal.extensions import db
-from portal.models import Cinema, City, Hall, Movie, Schedule
+from portal.models import Cinema, City, Hall, Movie, Schedule, ScreeningRight
 from portal.services.scheduling import prepare_schedule
 
 from .app import LISTS, build_app
@@ -232,6 +232,12 @@ def create_probe(url, seed=7):
                                 starts_at=datetime.combine(day, dtime(7, 0)),
                                 price=Decimal("45.00"), status="scheduled",
                                 language_version="国语2D")
+            # The generator grants no screening rights: one for this show, untimed and
+            # rolled back with it, so that the timed path includes the right check.
+            cinema_id = db.session.get(Hall, schedule.hall_id).cinema_id
+            db.session.add(ScreeningRight(movie_id=schedule.movie_id, cinema_id=cinema_id,
+                                          starts_on=day, ends_on=day, distributor_share=0))
+            db.session.flush()
             t0 = time.perf_counter()
             prepare_schedule(db.session, schedule)
             db.session.add(schedule)

@@ -7,7 +7,20 @@ import pytest
 
 from portal import access
 from portal.extensions import db
-from portal.models import AuditLog, Cinema, City, Hall, Movie, Permission, Role, Schedule, User
+from portal.models import (
+    AuditLog,
+    Cinema,
+    City,
+    Hall,
+    Movie,
+    Permission,
+    PriceCard,
+    Role,
+    Schedule,
+    ScreeningRight,
+    TicketType,
+    User,
+)
 
 from .conftest import csrf_from
 
@@ -24,8 +37,11 @@ VIEWS = {
     "role": (Role, "role", False),
     "permission": (Permission, "role", True),
     "auditlog": (AuditLog, "audit", True),
+    "screeningright": (ScreeningRight, "right", False),
+    "pricecard": (PriceCard, "pricecard", False),
+    "tickettype": (TicketType, "tickettype", False),
 }
-SCOPED = ("cinema", "hall", "schedule")
+SCOPED = ("cinema", "hall", "schedule", "screeningright", "pricecard")
 ACTIONS = ("list", "details", "create", "edit", "delete", "bulk_delete", "export")
 NEEDS = {"list": "view", "details": "view", "create": "create", "edit": "edit",
          "delete": "delete", "bulk_delete": "delete", "export": "export"}
@@ -52,23 +68,29 @@ def build_world(make, role):
     a, b = make.cinema(name="影城A", city=city), make.cinema(name="影城B", city=city)
     hall_a, hall_b = make.hall(cinema=a, name="A厅"), make.hall(cinema=b, name="B厅")
     movie_a, movie_b = make.movie(title="甲片"), make.movie(title="乙片")
+    rights_movie = make.movie(title="丁片")
     user = make.user(role, cinemas=[a, make.cinema(name="影城A2", city=city)])
     rows = {
         "in": {
             "cinema": user.cinemas[1],
             "hall": make.hall(cinema=a, name="A空厅"),
             "schedule": make.schedule(hall=hall_a, movie=movie_a),
+            "screeningright": make.right(rights_movie, a),
+            "pricecard": make.price_card(a, rules=[{"price": "50.00"}]),
         },
         "out": {
             "cinema": make.cinema(name="影城B2", city=city),
             "hall": make.hall(cinema=b, name="B空厅"),
             "schedule": make.schedule(hall=hall_b, movie=movie_b),
+            "screeningright": make.right(rights_movie, b),
+            "pricecard": make.price_card(b, rules=[{"price": "50.00"}]),
         },
     }
     if role and access.SCOPE_ALL_CINEMAS in access.DEFAULT_ROLES[role][2]:
         rows["in"]["cinema"] = make.cinema(name="影城C", city=city)  # deletable: nobody assigned
     spare_role = Role(code="spare", name="备用")
-    db.session.add(spare_role)
+    spare_ticket_type = TicketType(code="spare", name="备用票")
+    db.session.add_all([spare_role, spare_ticket_type])
     db.session.commit()
     common = {
         "movie": make.movie(title="丙片"),
@@ -77,6 +99,7 @@ def build_world(make, role):
         "role": spare_role,
         "permission": db.session.query(Permission).filter_by(code="city.view").one(),
         "auditlog": _an_audit_entry(),
+        "tickettype": spare_ticket_type,
     }
     for scope in rows.values():
         scope.update(common)
@@ -189,6 +212,7 @@ def test_manager_lists_and_exports_only_their_cinemas_rows(client, make, login_a
 @pytest.mark.parametrize("endpoint,field,query,inside,outside", [
     ("hall", "cinema", "影城", "影城A", "影城B"),
     ("schedule", "hall", "厅", "A厅", "B厅"),
+    ("pricecard", "cinema", "影城", "影城A", "影城B"),
 ])
 def test_manager_ajax_lookups_offer_only_their_rows(client, make, login_as, endpoint, field,
                                                      query, inside, outside):

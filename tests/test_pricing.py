@@ -612,3 +612,27 @@ def test_used_ticket_type_cannot_be_deleted(client, admin, make):
     assert any("Price card rules use this ticket type" in m
                for m in page_messages(response.text))
     assert ticket_type(db.session, "adult") is not None
+
+
+# -- demo data -------------------------------------------------------------------------------------
+def test_demo_data_has_rights_one_ending_soon_and_cards_with_matinee_and_vip_prices(app_ctx):
+    from portal.models import ScreeningRight
+    from portal.services.demo import seed_demo
+    from portal.services.rights import ending_with_later_shows
+    seed_demo(db.session)
+    db.session.commit()
+    assert db.session.query(ScreeningRight).count() > 0
+    (ending,) = db.session.query(ScreeningRight).filter(ending_with_later_shows()).all()
+    assert (ending.movie.title, ending.cinema.name) == ("满江红", "万达影城（CBD店）")
+    card = db.session.query(PriceCard).filter(PriceCard.cinema.has(name="上海影城")).one()
+    check_card(card)
+    morning = db.session.query(Schedule).join(Schedule.hall).filter(
+        Schedule.hall.has(cinema_id=card.cinema_id)).order_by(Schedule.starts_at).first()
+    prices = prices_of(morning.id)
+    assert morning.starts_at.hour == 10
+    assert prices[("adult", "standard")] == Decimal("35.00")
+    assert prices[("adult", "vip")] == Decimal("55.00")
+    assert prices[("child", "standard")] == Decimal("30.00")
+    seed_demo(db.session)  # idempotent: no second card, no second right
+    db.session.commit()
+    assert db.session.query(PriceCard).count() == 3

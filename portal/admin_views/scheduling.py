@@ -137,14 +137,16 @@ class ScheduleView(CounterSale, SecuredModelView):
     form_overrides = {"status": SelectField}
     form_args = {
         "status": {"choices": enum_choices(SCHEDULE_STATUSES), "default": "scheduled"},
-        "price": {"validators": [Optional(), NumberRange(min=MIN_PRICE, max=MAX_PRICE)],
-                  "places": 2, "description": HAND_PRICE_HELP},
     }
     # An extra field, not a scaffolded one: the column is NOT NULL, but nobody types it.
     form_extra_fields = {"ends_at": ReadOnlyField(
         _l("Ends at"), validators=[Optional()],
         description=_l("Computed: start + movie duration + clean-up time")),
-        "price_card": PriceCardChoice(_l("Price card"))}
+        "price_card": PriceCardChoice(_l("Price card")),
+        # Not the scaffolded field, which would be required (the column is NOT NULL): with a
+        # price card the price comes from the card.
+        "price": DecimalField(_l("Price"), places=2, description=HAND_PRICE_HELP, validators=[
+            Optional(), NumberRange(min=MIN_PRICE, max=MAX_PRICE)])}
     form_widget_args = {"ends_at": {"readonly": True}}
     form_ajax_refs = {
         "movie": {"fields": ("title",), "page_size": 20, "placeholder": _l("Type a title")},

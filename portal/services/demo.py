@@ -6,9 +6,20 @@ from pathlib import Path
 from sqlalchemy import select
 
 from .. import access
-from ..models import Cinema, City, Hall, Movie, Schedule, User
+from ..models import (
+    Cinema,
+    City,
+    Hall,
+    Movie,
+    PriceCard,
+    PriceCardRule,
+    Schedule,
+    ScreeningRight,
+    User,
+)
 from .accounts import create_user, sync_permissions
 from .cities import parse_cities, upsert_cities
+from .pricing import check_card, seed_ticket_types, ticket_types
 from .scheduling import prepare_schedule
 from .seating import add_layout, plan_layout
 
@@ -65,6 +76,22 @@ MOVIES = [
      "showing", "7.0"),
 ]
 START_TIMES = (dt.time(10, 0), dt.time(13, 30), dt.time(16, 45), dt.time(20, 0))
+# Distributors' floor prices (最低票价); the demo cards price no ticket below them.
+FLOOR_PRICES = {"哪吒之魔童闹海": Decimal("30.00"), "流浪地球2": Decimal("25.00")}
+# The demo price card: a price per ticket type, cheaper before noon (matinee), dearer on VIP
+# seats; the VIP matinee rule settles the tie between the matinee and the VIP rule.
+NOON = dt.time(12, 0)
+PRICE_RULES = [
+    # ticket type, seat kind, starts before, price
+    ("adult", "", None, "50.00"), ("student", "", None, "35.00"), ("child", "", None, "30.00"),
+    ("senior", "", None, "30.00"), ("member", "", None, "45.00"),
+    ("adult", "", NOON, "35.00"), ("adult", "vip", None, "70.00"),
+    ("adult", "vip", NOON, "55.00"),
+]
+PRICED_CINEMAS = ("万达影城（CBD店）", "百老汇电影中心", "上海影城")  # the fourth: hand prices
+# Rights run from a month ago for three months; this one ends in three days, with shows
+# already scheduled after that (the dashboard flags it).
+RIGHT_ENDING_SOON = ("满江红", "万达影城（CBD店）")
 
 DEMO_USERS = [
     # username, role, cinema names
@@ -114,13 +141,18 @@ def seed_demo(session, password=DEMO_PASSWORD, today=None, days=7):
                           genres=genres, language="汉语普通话" if original != "Dune: Part Three"
                           else "English", country="中国大陆" if director != "Denis Villeneuve"
                           else "美国", duration_minutes=minutes, release_date=released,
-                          status=status, rating=Decimal(rating) if rating else None)
+                          status=status, rating=Decimal(rating) if rating else None,
+                          min_price=FLOOR_PRICES.get(title))
             session.add(movie)
         movies.append(movie)
     session.flush()
+    today = today or dt.date.today()
+    seed_ticket_types(session)
+    _seed_price_cards(session, [cinemas[name] for name in PRICED_CINEMAS])
+    _seed_rights(session, cinemas.values(), [m for m in movies if m.status == "showing"], today)
     if session.scalar(select(Schedule.id).limit(1)) is None:
-        _seed_schedules(session, [m for m in movies if m.status == "showing"],
-                        today or dt.date.today(), days)
+        _seed_schedules(session, [m for m in movies if m.status == "showing"], today, days)
+        _shorten_one_right(session, cinemas, today)
     logins = []
     for username, role, cinema_names in DEMO_USERS:
         if session.scalar(select(User).where(User.username == username)) is None:
@@ -129,6 +161,40 @@ def seed_demo(session, password=DEMO_PASSWORD, today=None, days=7):
         logins.append((username, password, role))
     session.flush()
     return logins
+
+
+def _seed_price_cards(session, cinemas):
+    types = ticket_types(session)
+    for cinema in cinemas:
+        if session.scalar(select(PriceCard.id).where(PriceCard.cinema_id == cinema.id)):
+            continue
+        card = PriceCard(cinema=cinema, name="标准价目", is_active=True, rules=[
+            PriceCardRule(ticket_type=types[code], seat_kind=kind, starts_before=before,
+                          price=Decimal(price)) for code, kind, before, price in PRICE_RULES])
+        check_card(card)
+        session.add(card)
+    session.flush()
+
+
+def _seed_rights(session, cinemas, movies, today):
+    for cinema in cinemas:
+        for movie in movies:
+            held = select(ScreeningRight.id).where(ScreeningRight.movie_id == movie.id,
+                                                   ScreeningRight.cinema_id == cinema.id)
+            if session.scalar(held.limit(1)) is None:
+                session.add(ScreeningRight(
+                    movie=movie, cinema=cinema, starts_on=today - dt.timedelta(days=30),
+                    ends_on=today + dt.timedelta(days=90),
+                    distributor_share=Decimal("43.00")))
+    session.flush()
+
+
+def _shorten_one_right(session, cinemas, today):
+    title, cinema_name = RIGHT_ENDING_SOON
+    right = session.scalar(select(ScreeningRight).join(Movie).where(
+        Movie.title == title, ScreeningRight.cinema_id == cinemas[cinema_name].id))
+    right.ends_on = today + dt.timedelta(days=3)
+    session.flush()
 
 
 def _seed_schedules(session, movies, today, days):

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import object_session
@@ -161,34 +160,34 @@ def describe_combination(ticket_type, seat_kind):
 
 
 def describe_context(context):
-    return _("%(weekday)s %(time)s in %(hall_type)s halls",
+    return _l("%(weekday)s %(time)s in %(hall_type)s halls",
              weekday=WEEKDAY_NAMES[context.weekday - 1], time=context.at.strftime("%H:%M"),
              hall_type=enum_label(context.hall_type))
 
 
 def rule_label(rules, rule):
     """'rule 3': the rule's row number on the card (new rules have no id yet)."""
-    return _("rule %(number)s", number=rules.index(rule) + 1)
+    return _l("rule %(number)s", number=rules.index(rule) + 1)
 
 
 def describe_tie(rules, combination, tied, context=None):
-    names = ", ".join(rule_label(rules, r) for r in tied)
+    names = ", ".join(str(rule_label(rules, r)) for r in tied)
     where = f" ({describe_context(context)})" if context is not None else ""
-    return _("%(combination)s%(where)s is priced by equally specific rules: %(rules)s.",
+    return _l("%(combination)s%(where)s is priced by equally specific rules: %(rules)s.",
              combination=describe_combination(*combination), where=where, rules=names)
 
 
 def describe_unpriced(combination, context=None):
     where = f" ({describe_context(context)})" if context is not None else ""
-    return _("%(combination)s%(where)s has no price.",
+    return _l("%(combination)s%(where)s has no price.",
              combination=describe_combination(*combination), where=where)
 
 
 def _named(problems):
     shown = problems[:NAMED_PROBLEMS]
     if len(problems) > NAMED_PROBLEMS:
-        shown.append(_("and %(count)s more.", count=len(problems) - NAMED_PROBLEMS))
-    return " ".join(shown)
+        shown.append(_l("and %(count)s more.", count=len(problems) - NAMED_PROBLEMS))
+    return " ".join(map(str, shown))
 
 
 # -- checking a card ----------------------------------------------------------------------------
@@ -212,27 +211,29 @@ def rule_problems(rules, rule):
     """What is wrong with one rule on its own, each message naming the rule."""
     name = rule_label(rules, rule)
     problems = []
+    if rule.weekdays is None:
+        rule.weekdays = ALL_WEEKDAYS  # the column default, not applied before the flush
     if rule.ticket_type is None and rule.ticket_type_id is None:
-        problems.append(_("%(rule)s: choose a ticket type.", rule=name))
+        problems.append(_l("%(rule)s: choose a ticket type.", rule=name))
     weekdays = normalized_weekdays(rule.weekdays)
     if weekdays is None:
-        problems.append(_("%(rule)s: weekdays “%(value)s” may only hold the digits 1 (Monday) "
+        problems.append(_l("%(rule)s: weekdays “%(value)s” may only hold the digits 1 (Monday) "
                           "to 7 (Sunday).", rule=name, value=rule.weekdays or ""))
     else:
         rule.weekdays = weekdays
     if rule.starts_from is not None and rule.starts_before is not None \
             and rule.starts_before <= rule.starts_from:
-        problems.append(_("%(rule)s: the time band ends (%(end)s) before it starts "
+        problems.append(_l("%(rule)s: the time band ends (%(end)s) before it starts "
                           "(%(start)s).", rule=name, end=rule.starts_before.strftime("%H:%M"),
                           start=rule.starts_from.strftime("%H:%M")))
     if not check_price_value(rule.price):
-        problems.append(_("%(rule)s: the price must be between 0.01 and 9999.99.", rule=name))
+        problems.append(_l("%(rule)s: the price must be between 0.01 and 9999.99.", rule=name))
     rule.seat_kind, rule.hall_type = rule.seat_kind or "", rule.hall_type or ""
     if rule.seat_kind not in ("",) + SELLABLE_SEAT_KINDS:
-        problems.append(_("%(rule)s: unknown seat kind %(value)s.", rule=name,
+        problems.append(_l("%(rule)s: unknown seat kind %(value)s.", rule=name,
                           value=rule.seat_kind))
     if rule.hall_type not in ("",) + HALL_TYPES:
-        problems.append(_("%(rule)s: unknown hall type %(value)s.", rule=name,
+        problems.append(_l("%(rule)s: unknown hall type %(value)s.", rule=name,
                           value=rule.hall_type))
     return problems
 
@@ -254,17 +255,19 @@ def check_card(card):
     rules = list(card.rules)
     problems = [p for rule in rules for p in rule_problems(rules, rule)]
     if problems:
-        raise PricingRefused(" ".join(problems))
+        raise PricingRefused(" ".join(map(str, problems)))
     ties, unpriced = {}, {}
     for context in every_context(rules):
         table = price_table(rules, SELLABLE_SEAT_KINDS, context)
         for combination, tied in table.ties:
             key = (combination, tuple(id(r) for r in tied))
-            ties.setdefault(key, describe_tie(rules, combination, tied, context))
+            if key not in ties:
+                ties[key] = describe_tie(rules, combination, tied, context)
         for combination in table.unpriced:
-            unpriced.setdefault(combination, describe_unpriced(combination, context))
+            if combination not in unpriced:
+                unpriced[combination] = describe_unpriced(combination, context)
     if ties:
-        raise PricingRefused(_("Ties: %(ties)s Make one of the rules more specific, or keep "
+        raise PricingRefused(_l("Ties: %(ties)s Make one of the rules more specific, or keep "
                                "their bands apart.", ties=_named(list(ties.values()))))
     if card.is_active:
         if not rules:
@@ -273,7 +276,7 @@ def check_card(card):
             raise PricingRefused(_l("An active price card must price adult tickets: a show's "
                                     "price is its adult standard price."))
         if unpriced:
-            raise PricingRefused(_("An active price card must price every ticket type it "
+            raise PricingRefused(_l("An active price card must price every ticket type it "
                                    "offers for every show: %(gaps)s",
                                    gaps=_named(list(unpriced.values()))))
 
@@ -374,7 +377,7 @@ def show_prices(session, card, movie, hall, starts_at, hand_price):
         problems = [describe_tie(list(card.rules), c, r) for c, r in table.ties] + \
             [describe_unpriced(c) for c in table.unpriced]
         if problems:
-            raise PricingRefused(_("Price card %(card)s cannot price this show: %(problems)s",
+            raise PricingRefused(_l("Price card %(card)s cannot price this show: %(problems)s",
                                    card=card.name, problems=_named(problems)))
         if table.price_of(ADULT, STANDARD_SEAT) is None:
             raise PricingRefused(_l("Price card %(card)s has no adult price for standard "
