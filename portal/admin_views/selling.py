@@ -302,7 +302,7 @@ class CustomerView(SecuredModelView):
     details_template = "admin/customer_details.html"
     column_list = ("phone", "nickname", "is_blocked", "created_at")
     column_labels = {"phone": _l("Phone"), "nickname": _l("Nickname"),
-                     "is_blocked": _l("Blocked"), "created_at": _l("Signed up")}
+                     "is_blocked": _l("On the blacklist"), "created_at": _l("Signed up")}
     column_searchable_list = ("nickname",)
     column_filters = ("is_blocked",)
     column_default_sort = [("id", True)]
