@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AuditLog, Customer, Order, Permission, Role, Seat, Ticket
+from portal.models import AuditLog, Customer, Order, Permission, Role, Schedule, Seat, Ticket
 from portal.models.base import utcnow
 
 from .conftest import csrf_from, page_messages
@@ -361,3 +361,41 @@ def test_tickets_total_what_orders_were_paid(client, seller, show):
             {"1排1座": "student"})
     order = db.session.scalars(select(Order)).one()
     assert order.amount == db.session.scalar(select(func.sum(Ticket.price)))
+
+
+# -- queries per page (bench/ measures the same at 5M tickets) -----------------------------------
+SESSION_QUERIES = 2  # the signed-in user; their permission codes and cinemas (access.py)
+
+
+def statements(client, url):
+    """The SQL statements one request runs, in a fresh session as a new request has."""
+    from sqlalchemy import event
+    seen = []
+
+    def record(*args):
+        seen.append(args[2])
+
+    db.session.expunge_all()
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    return len(seen) - SESSION_QUERIES
+
+
+def test_the_seat_map_and_the_order_list_run_at_most_three_queries_whatever_is_sold(
+        client, english, login_as, make, show):
+    login_as("cinema_manager", cinemas=[show.hall.cinema])
+    show_id, layout_id = show.id, show.seat_layout_id
+    seat_ids = db.session.scalars(select(Seat.id).where(Seat.layout_id == layout_id)
+                                  .order_by(Seat.id)).all()
+    make.online_order(show, [db.session.get(Seat, seat_ids[0])])
+    few = (statements(client, f"/admin/schedule/seats/?id={show_id}"),
+           statements(client, "/admin/order/"), statements(client, "/admin/ticket/"))
+    for seat in seat_ids[1:8]:
+        make.online_order(db.session.get(Schedule, show_id), [db.session.get(Seat, seat)])
+    many = (statements(client, f"/admin/schedule/seats/?id={show_id}"),
+            statements(client, "/admin/order/"), statements(client, "/admin/ticket/"))
+    assert few == many and max(many) <= 3, (few, many)

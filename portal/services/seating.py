@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, event, exists, func, inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased, contains_eager
 
 from ..models import Hall, Schedule, Seat, SeatLayout, Ticket
 from ..models.seating import (
@@ -35,7 +35,7 @@ MAX_ROWS, MAX_COLS = 60, 80
 MAX_LABEL_LENGTH = 8
 MAX_PROBLEMS = 20  # a pasted page of nonsense gets a readable list, not thousands of lines
 
-# A show's seat states (seat_states reads "sold" from the show's live tickets).
+# A show's seat states (show_seat_map reads "sold" from the show's live tickets).
 FREE, UNAVAILABLE, SOLD = "free", "blocked", "sold"
 
 
@@ -455,14 +455,6 @@ def default_state(seat):
     return UNAVAILABLE if seat.kind == BLOCKED else FREE
 
 
-def seat_states(session, schedule, seats):
-    """{seat id: state} of a show, `seats` being its layout's: free, blocked or sold (read
-    from the show's live tickets, services/selling.py)."""
-    from .selling import sold_seat_ids
-    sold = sold_seat_ids(session, schedule.id)
-    return {seat.id: SOLD if seat.id in sold else default_state(seat) for seat in seats}
-
-
 @dataclass(frozen=True)
 class SeatMap:
     layout: SeatLayout
@@ -471,9 +463,19 @@ class SeatMap:
 
 
 def show_seat_map(session, schedule):
-    """A show's seats with their states, as rows of the grid, front row first."""
-    layout = session.get(SeatLayout, schedule.seat_layout_id)
-    states = seat_states(session, schedule, layout.seats)
-    return SeatMap(layout, seat_grid(layout.seats, layout.row_count, layout.col_count, states),
+    """A show's seats with their states, as rows of the grid, front row first.
+
+    One query: the layout's seats, each with its layout joined and its live ticket of this
+    show outer-joined (the sold ones), however many tickets the show and the others have."""
+    live = aliased(Ticket)
+    rows = session.execute(
+        select(Seat, live.id).join(Seat.layout).options(contains_eager(Seat.layout))
+        .outerjoin(live, (live.schedule_id == schedule.id) & (live.live_seat_id == Seat.id))
+        .where(Seat.layout_id == schedule.seat_layout_id)
+        .order_by(Seat.row_no, Seat.col_no)).all()
+    seats = [seat for seat, _ticket in rows]
+    layout = seats[0].layout if seats else session.get(SeatLayout, schedule.seat_layout_id)
+    states = {seat.id: SOLD if ticket else default_state(seat) for seat, ticket in rows}
+    return SeatMap(layout, seat_grid(seats, layout.row_count, layout.col_count, states),
                    dict(Counter(states.values())))
 
