@@ -9,7 +9,7 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import or_, select
 from sqlalchemy.exc import OperationalError
 from wtforms import HiddenField, StringField
@@ -19,6 +19,7 @@ from .. import access
 from ..extensions import db
 from ..i18n import enum_choices, enum_label, format_price, format_showtime
 from ..models import Customer, Order, Seat, SeatLayout, Ticket
+from ..models.seating import SEAT_KINDS
 from ..models.selling import CHANNELS, ORDER_STATUSES, SOLD, TICKET_STATUSES
 from ..services import selling
 from ..services.rules import RuleViolation
@@ -54,6 +55,45 @@ def qr_svg(text):
 
 
 # -- the counter sale, on a show's seat map (mixed into ScheduleView) --------------------------
+def sale_grid(rows):
+    """The seat map to sell from: every free seat a checkbox in a label (a form without
+    JavaScript; static/counter_sale.js makes seats clickable and pairs couple seats).
+
+    Written here rather than by Jinja macros: a 600-seat hall is 600 cells, each with a
+    translated title, and the page must stay near a hand-written one (bench/README.md)."""
+    seat_title, row_title = _("Row %(row)s, seat %(seat)s"), _("Row %(row)s")
+    kinds = {kind: enum_label(kind) for kind in SEAT_KINDS}
+    states = {"free": _("Free"), "sold": enum_label("sold"), "blocked": enum_label("blocked")}
+    html = ['<div class="seat-map-scroll"><div class="seat-map seat-map-sale" id="seat-grid">'
+            f'<div class="seat-screen">{escape(_("Screen"))}</div>']
+    for row in rows:
+        label = escape(row_title % {"row": row.label}) if row.label else ""
+        html.append(f'<div class="seat-row" data-row="{row.row_no}">'
+                    f'<span class="seat-row-label">{label}</span>')
+        for cell in row.cells:
+            html.append(_sale_cell(cell, seat_title, kinds, states))
+        html.append(f'<span class="seat-row-label">{label}</span></div>')
+    html.append("</div></div>")
+    return Markup("".join(html))
+
+
+def _sale_cell(cell, seat_title, kinds, states):
+    seat = cell.seat
+    if seat is None:
+        return '<span class="seat seat-aisle"></span>'
+    classes = f"seat seat-{seat.kind} state-{cell.state}" + (
+        f" couple-{cell.side}" if cell.side else "")
+    title = escape(f"{seat_title % {'row': seat.row_label, 'seat': seat.seat_label}} · "
+                   f"{kinds[seat.kind]} · {states[cell.state]}")
+    text = escape(seat.seat_label)
+    if cell.state != "free":
+        return f'<span class="{classes}" data-state="{cell.state}" title="{title}">{text}</span>'
+    pair = f' data-pair="{seat.pair_seat_id}"' if seat.pair_seat_id else ""
+    return (f'<label class="{classes} seat-pick" title="{title}" data-seat="{seat.id}"{pair}>'
+            f'<input type="checkbox" name="seat" value="{seat.id}" aria-label="{title}">'
+            f'{text}</label>')
+
+
 class CounterSale:
     """Pick seats on the map (checkboxes; static/counter_sale.js makes them clickable and
     pairs couple seats), choose a ticket type per seat and see the total, confirm."""
@@ -70,7 +110,7 @@ class CounterSale:
             selling.check_on_sale(schedule)
         except RuleViolation as exc:
             return {"sale_form": None, "sale_closed": str(exc)}
-        return {"sale_form": SaleForm(), "sale_closed": None}
+        return {"sale_form": SaleForm(), "sale_closed": None, "sale_grid": sale_grid}
 
     def _sale_input(self):
         seats = request.form.getlist("seat")
