@@ -121,8 +121,10 @@ class Loader:
             self.flush()
 
     def flush(self):
+        """Write the batch and commit it: an interrupted load keeps what it wrote."""
         bulk_insert(self.cur, "ticket_order", ORDER_COLUMNS, self.orders)
         bulk_insert(self.cur, "ticket", TICKET_COLUMNS, self.tickets)
+        self.cur.connection.commit()
         self.orders, self.tickets = [], []
 
 

@@ -204,10 +204,15 @@ def measure_sales(reps):
             "p50_ms_small": p50["small"], "ratio": round(p50["big"] / p50["small"], 2)}
 
 
-def seller_loop(base, show, seats, stop, results):
+def seller(base, show):
+    """A signed-in seller at a show's seat map: (opener, the sale form's CSRF token)."""
     opener = http_sign_in(base)
     page = opener.open(f"{base}/admin/schedule/seats/?id={show}").read().decode()
-    token = CSRF_RE.search(page).group(1)
+    return opener, CSRF_RE.search(page).group(1)
+
+
+def seller_loop(base, show, seats, signed_in, stop, results):
+    opener, token = signed_in
     sold = refused = errors = 0
     for seat in seats:
         if time.time() >= stop:
@@ -248,11 +253,12 @@ def measure_gunicorn(seconds):
         env=env, cwd=Path(__file__).resolve().parent.parent)
     try:
         wait_for(base)
+        sellers = {show: seller(base, show) for show in shows}
         results = []
-        stop = time.time() + seconds
-        threads = [threading.Thread(target=seller_loop, args=(base, show, seats[show], stop,
-                                                              results)) for show in shows]
         started = time.time()
+        stop = started + seconds
+        threads = [threading.Thread(target=seller_loop, args=(
+            base, show, seats[show], sellers[show], stop, results)) for show in shows]
         for thread in threads:
             thread.start()
         for thread in threads:
