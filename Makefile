@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations update-translations lint bench clean
+.PHONY: run test install translations update-translations lint format bench clean
 
 $(BIN)/activate: setup.cfg setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ test: install
 
 lint: install
 	$(BIN)/ruff check portal tests bench
+
+# Rewrites files in place with ruff.toml's [format] settings.
+format: install
+	$(BIN)/ruff format portal tests bench
+	$(BIN)/ruff check --fix portal tests bench
 
 bench: install
 	$(BIN)/pip install --quiet -e ".[bench]"

@@ -1,6 +1,7 @@
 """The app the benchmark measures: the real portal, plus a stock Flask-Admin and a floor page.
 
-- `/admin/...`: the portal as shipped (SecuredModelView: scope, capped count, deferred join).
+- `/admin/...`: the portal as shipped (SecuredModelView, FastListMixin: scope, capped count,
+  deferred join).
 - `/stock/...`: stock Flask-Admin `ModelView`s over the same tables with the same columns,
   filters, search and sorts (scoped with a plain filter for a manager): the baseline.
 - `/floor/<list>`: a hand-written Flask + Jinja page with one joined query: the floor.

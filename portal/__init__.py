@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask, redirect, url_for
 
-from .config import load_config
+from .config import instance_secret_key, load_config
 from .extensions import csrf, db, enforce_sqlite_foreign_keys, limiter, migrate, posters
 
 
@@ -14,7 +14,12 @@ def create_app(env=None, **overrides):
     app.config.update(load_config(env, overrides=overrides))
     app.config["UPLOADED_POSTERS_DEST"] = str(Path(app.config["UPLOADS_DEST"]) / "posters")
     _init_database_url(app)
+    _init_secret_key(app)
+    _init_proxies(app)
     logging.getLogger("portal").setLevel(logging.INFO)
+
+    from .memo import init_memo
+    init_memo(app)
 
     db.init_app(app)
     with app.app_context():
@@ -45,6 +50,11 @@ def create_app(env=None, **overrides):
     from .errors import init_errors
     init_errors(app)
 
+    from .headers import init_security_headers
+    init_security_headers(app)
+    from .static_files import init_static_files
+    init_static_files(app)
+
     from .uploads import bp as uploads_bp
     app.register_blueprint(uploads_bp)
 
@@ -55,11 +65,33 @@ def create_app(env=None, **overrides):
     def root():
         return redirect(url_for("admin.index"))
 
+    @app.route("/favicon.ico")
+    def favicon():
+        """No icon: browsers ask on every page, and a 404 each time is noise in their logs."""
+        return "", 204
+
     return app
 
 
 def _migrations_dir():
     return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _init_secret_key(app):
+    """Development without SECRET_KEY: a random key of this instance, kept under instance/
+    (staging and production refuse to start without one, see config.py)."""
+    if not app.config.get("SECRET_KEY"):
+        path = app.config.get("SECRET_KEY_FILE") or Path(app.instance_path) / "secret_key"
+        app.config["SECRET_KEY"] = instance_secret_key(path)
+
+
+def _init_proxies(app):
+    """Believe X-Forwarded-For/-Proto only from the PORTAL_PROXY_COUNT proxies configured in
+    front of the portal; by default the client's address is the connection's."""
+    hops = app.config["PORTAL_PROXY_COUNT"]
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _init_database_url(app):

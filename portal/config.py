@@ -4,6 +4,7 @@ Values are read from the environment when the app is built (`load_config`), not 
 so tests and the CLI can change them per process.
 """
 import os
+import secrets
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -28,8 +29,19 @@ class Config:
     REFUND_CUTOFF_MINUTES = 30
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
-    LOGIN_FAILURE_LIMIT = "5 per 15 minutes"  # per username
-    LOGIN_IP_LIMIT = "60 per minute"  # sign-in POSTs per client address (password spraying)
+    # Failed sign-ins, counted in the database (auth/throttle.py): per account, however its
+    # name is typed, and per client address (password spraying).
+    LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
+    LOGIN_IP_LIMIT = "60 per minute"
+    # A signed-in session's last_seen_at is written at most this often (one UPDATE).
+    SESSION_TOUCH_SECONDS = 300
+    # Proxies in front of the portal whose X-Forwarded-For/-Proto are believed (0: none, the
+    # client's address is the connection's).
+    PORTAL_PROXY_COUNT = 0
+    # Where development keeps its generated secret key (default: instance/secret_key).
+    SECRET_KEY_FILE = None
+    # Strict-Transport-Security on every response (staging and production, behind HTTPS).
+    PORTAL_HSTS = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -41,21 +53,23 @@ class Config:
     PORTAL_COUNT_CAP = 1000
     # ...and remember such a "more than N" this many seconds (0: count on every page).
     PORTAL_COUNT_CACHE_SECONDS = 30
+    # List pages' speed-ups (admin_views/listing.py FastListMixin and the portal's cache,
+    # portal/memo.py); False: stock Flask-Admin list pages, nothing kept between requests.
+    PORTAL_FAST_LISTS = True
+    PORTAL_MEMO_SIZE = 20000  # entries in the portal's cache (oldest dropped first)
     SEED_DEMO = True
     REQUIRED = ()
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
-    # Only for a developer's machine; staging and production refuse to run without their own.
-    SECRET_KEY = "dev-only-not-secret"
+    # SECRET_KEY unset: a random one generated per instance (see instance_secret_key).
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{BASE_DIR / 'instance' / 'portal.db'}"
 
 
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-only-not-secret"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     # Cheap hashes keep hundreds of sign-ins fast; other environments use Werkzeug's default.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
@@ -68,6 +82,7 @@ class StagingConfig(Config):
     ENV_NAME = "staging"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    PORTAL_HSTS = True
     SEED_DEMO = False
     REQUIRED = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI")
 
@@ -83,6 +98,14 @@ CONFIGS = {
     "production": ProductionConfig,
 }
 
+def flag(raw):
+    """An on/off setting from the environment: 1/0, true/false, on/off, yes/no."""
+    value = raw.strip().lower()
+    if value not in ("1", "true", "on", "yes", "0", "false", "off", "no"):
+        raise ValueError(raw)
+    return value in ("1", "true", "on", "yes")
+
+
 # setting name -> (environment variable, type)
 FROM_ENVIRONMENT = {
     "SECRET_KEY": ("SECRET_KEY", str),
@@ -95,6 +118,9 @@ FROM_ENVIRONMENT = {
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
     "PORTAL_COUNT_CAP": ("PORTAL_COUNT_CAP", int),
     "PORTAL_COUNT_CACHE_SECONDS": ("PORTAL_COUNT_CACHE_SECONDS", float),
+    "PORTAL_FAST_LISTS": ("PORTAL_FAST_LISTS", flag),
+    "PORTAL_PROXY_COUNT": ("PORTAL_PROXY_COUNT", int),
+    "SECRET_KEY_FILE": ("SECRET_KEY_FILE", str),
 }
 
 
@@ -116,9 +142,36 @@ def load_config(env=None, environ=None, overrides=None):
                 raise ConfigError(f"{variable} must be a {kind.__name__}, got {raw!r}") from None
     if name == "testing" and environ.get("PORTAL_TEST_DATABASE_URL"):
         values["SQLALCHEMY_DATABASE_URI"] = environ["PORTAL_TEST_DATABASE_URL"]
+    if name == "testing" and not values.get("SECRET_KEY"):
+        values["SECRET_KEY"] = secrets.token_hex(32)  # per app: nothing to keep
     values.update(overrides or {})
     missing = [setting for setting in cls.REQUIRED if not values.get(setting)]
     if missing:
         names = ", ".join(FROM_ENVIRONMENT[m][0] for m in missing)
         raise ConfigError(f"PORTAL_ENV={name} refuses to start without {names}")
     return values
+
+
+def instance_secret_key(path):
+    """The development secret key kept in `path` (created with a random key, mode 0600, on
+    first use), so that restarts and several workers share it and no two checkouts do."""
+    path = Path(path)
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        key = ""
+    if key:
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker was first: use theirs
+        return path.read_text().strip() or _refuse_empty(path)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key + "\n")
+    return key
+
+
+def _refuse_empty(path):
+    raise ConfigError(f"{path} is empty: delete it to have a new secret key generated")

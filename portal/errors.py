@@ -1,11 +1,15 @@
 """Error pages in the portal's look, translated."""
+import contextlib
 import logging
 
-from flask import flash, redirect, render_template, request
+from flask import flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.wsgi import get_input_stream
 
+from .extensions import db, login_manager
 from .services.posters import readable_size
 
 log = logging.getLogger("portal.errors")
@@ -14,6 +18,10 @@ log = logging.getLogger("portal.errors")
 RESUBMITTABLE = (".create_view", ".edit_view")
 # An over-size body up to this many bytes is read and dropped before answering (see below).
 DRAIN_LIMIT = 64 * 1024 * 1024
+# Errors that mean the database cannot be reached or cannot answer now (down, restarting, a
+# lost connection, a full pool, a lock wait): the request may succeed later, so 503.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER_SECONDS = 30
 
 
 def _page(code, title, message):
@@ -72,7 +80,29 @@ def init_errors(app):
                      _("The form was open too long or came from elsewhere. Go back, reload "
                        "the page and submit it again."))
 
+    def database_unavailable(exc):
+        log.error("database unavailable on %s %s: %s", request.method, request.path,
+                  str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        _forget_failed_session()
+        response = app.make_response(_page(
+            503, _("The portal is unavailable"),
+            _("The database cannot be reached right now. Nothing was saved; please try again "
+              "in a minute.")))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    for error in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error, database_unavailable)
+
     @app.errorhandler(500)
     def server_error(_exc):
         return _page(500, _("Something went wrong"),
                      _("The error was logged. Nothing was saved; please try again."))
+
+
+def _forget_failed_session():
+    """Drop the failed transaction, and render the page as nobody in particular: loading the
+    signed-in user (for the menu and the language) would ask the database again."""
+    with contextlib.suppress(DATABASE_UNAVAILABLE):
+        db.session.rollback()
+    g._login_user = login_manager.anonymous_user()

@@ -7,11 +7,9 @@ when a user signs in after choosing a language on the sign-in page; a GET never 
 the database.
 """
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
 
-import flask_babel
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_currency as babel_format_currency
@@ -23,9 +21,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 from jinja2 import pass_context
 from markupsafe import Markup, escape
+from wtforms import SelectChoice
 from wtforms.i18n import messages_path as wtforms_messages_path
 
 from .extensions import babel, db
+from .memo import remember
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 
@@ -157,33 +157,27 @@ def current_locale():
         return get_locale()
 
 
-# Lists format the same few values on every row and every page: a showtime, a price, a
-# label. Formatting is pure given the value and the locale, and the catalogs do not change
-# while the process runs, so each result is kept (bounded) instead of asking Babel again.
-_TRANSLATED = {}
-
-
-def translated(lazy):
-    """str(lazy) in the request's locale, remembered per (string, locale). For the
-    module-level lazy strings above (ENUM_LABELS, YES/NO...): the key is the object's id."""
-    key = (id(lazy), current_locale())
-    text = _TRANSLATED.get(key)
-    if text is None:
-        if len(_TRANSLATED) > 10000:
-            _TRANSLATED.clear()
-        text = _TRANSLATED[key] = str(lazy)
-    return text
+def translated(name, lazy):
+    """str(lazy) in the request's locale, kept per (name, locale) in the portal's cache:
+    lists show the same few labels (statuses, yes/no) on every row of every page."""
+    return remember(("label", name, current_locale()), lambda: str(lazy))
 
 
 def enum_label(code):
     """The translated label of a stored enum code."""
     label = ENUM_LABELS.get(code)
-    return code if label is None else translated(label)
+    return code if label is None else translated(("enum", code), label)
 
 
 def enum_choices(codes):
-    """Select choices for enum codes: the code is stored, the label shown."""
+    """(code, label) pairs for enum codes, as Flask-Admin's `column_choices` (list filters)
+    take them: the code is stored, the label shown."""
     return [(code, ENUM_LABELS.get(code, code)) for code in codes]
+
+
+def enum_select_choices(codes):
+    """A form's SelectField choices for enum codes: the code is stored, the label shown."""
+    return [SelectChoice(code, ENUM_LABELS.get(code, code)) for code in codes]
 
 
 def audit_action_label(code):
@@ -250,27 +244,26 @@ def select_locale():
 
 def format_price(value):
     """A CNY price for the locale: ¥59.90 in Chinese, CN¥59.90 in English."""
-    return "" if value is None else _price(value, current_locale())
-
-
-@lru_cache(maxsize=4096)
-def _price(value, locale):
-    return babel_format_currency(value, "CNY", locale=locale)
+    if value is None:
+        return ""
+    locale = current_locale()
+    return remember(("price", value, locale),
+                    lambda: babel_format_currency(value, "CNY", locale=locale))
 
 
 def format_showtime(value, style="medium"):
     """A cinema wall-clock time (stored naive, not UTC), formatted without conversion."""
-    return "" if value is None else _showtime(value, style, current_locale())
+    if value is None:
+        return ""
+    locale = current_locale()
+    return remember(("showtime", value, style, locale),
+                    lambda: babel_format_datetime(value, style, locale=locale))
 
 
-@lru_cache(maxsize=8192)
-def _showtime(value, style, locale):
-    return babel_format_datetime(value, style, locale=locale)
-
-
-@lru_cache(maxsize=8192)
-def _date(value, style, locale):
-    return babel_format_date(value, style, locale=locale)
+def format_date(value, style="medium"):
+    locale = current_locale()
+    return remember(("date", value, style, locale),
+                    lambda: babel_format_date(value, style, locale=locale))
 
 
 def format_utc(value, style="medium"):
@@ -283,14 +276,14 @@ def _utc_type_formatter(view, value, name):
 
 
 def _date_type_formatter(view, value, name):
-    return _date(value, "medium", current_locale())
+    return format_date(value)
 
 
 YES, NO = _l("Yes"), _l("No")
 
 
 def _yes_no(value):
-    return translated(YES if value else NO)
+    return translated(("yes_no", bool(value)), YES if value else NO)
 
 
 def _bool_icon_formatter(view, value, name):
@@ -323,15 +316,16 @@ class WTFormsTranslations:
     """
 
     def gettext(self, string):
-        return _wtforms_catalog(get_locale()).ugettext(string)
+        return _wtforms_catalog().ugettext(string)
 
     def ngettext(self, singular, plural, n):
-        return _wtforms_catalog(get_locale()).ungettext(singular, plural, n)
+        return _wtforms_catalog().ungettext(singular, plural, n)
 
 
-@lru_cache(maxsize=8)
-def _wtforms_catalog(locale):
-    return Translations.load(wtforms_messages_path(), [locale], domain="wtforms")
+def _wtforms_catalog():
+    locale = get_locale()
+    return remember(("wtforms_catalog", str(locale)), lambda: Translations.load(
+        wtforms_messages_path(), [locale], domain="wtforms"))
 
 
 wtforms_translations = WTFormsTranslations()
@@ -387,9 +381,6 @@ def _per_request_filter(function):
 def init_i18n(app):
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     babel.init_app(app, locale_selector=select_locale)
-    # Flask-Babel caches the locale on `g`: choose afresh on every request, also when one
-    # app context spans several requests (the test client inside an app context).
-    app.before_request(flask_babel.refresh)
     app.register_blueprint(bp)
     user_logged_in.connect(_keep_choice_on_sign_in, app)
     for name, function in (("price", format_price), ("showtime", format_showtime),

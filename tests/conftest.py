@@ -1,16 +1,21 @@
 """Fixtures: one app and one migrated database per test session, emptied after each test.
 
 SQLite (a temporary file) by default; MySQL/MariaDB when PORTAL_TEST_DATABASE_URL is set.
+A test's app context (`app_ctx`) is for its setup and assertions; every request of the test
+client runs in a context of its own, as on a server (RequestClient).
 """
+import contextvars
 import os
 import re
 
 import pytest
-from flask import g
+from flask import has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import inspect, text
+from sqlalchemy.orm.attributes import set_committed_value
 
-from portal import create_app
+from portal import create_app, memo
 from portal.extensions import db
 from portal.services.accounts import sync_permissions
 from portal.services.pricing import seed_ticket_types
@@ -39,8 +44,7 @@ def app(tmp_path_factory):
                      RATELIMIT_STORAGE_URI="memory://")
     if url.startswith("mysql"):
         _reset_mysql_schema(app)
-    # First of all before_request hooks: sign_out_inactive must not see the last request's user.
-    app.before_request_funcs.setdefault(None, []).insert(0, _forget_user_between_requests)
+    app.test_client_class = RequestClient
     with app.app_context():
         upgrade()
     yield app
@@ -48,18 +52,48 @@ def app(tmp_path_factory):
         db.engine.dispose()
 
 
-def _forget_user_between_requests():
-    """Tests keep one app context open across requests, and Flask-Login caches the user in
-    it; a real server starts every request afresh, so make the test client do the same."""
-    g.pop("_login_user", None)
+class RequestClient(FlaskClient):
+    """Runs each request as a server does: in its own app context and database session,
+    never in the test's (`g`, the signed-in user and the locale start afresh every time).
+
+    Around a request the test's own session hands over: what the test set up is committed
+    (the request must see it), and what it had read is expired (the request may change it).
+    """
+
+    def open(self, *args, **kwargs):
+        _hand_over_test_session()
+        try:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            _hand_over_test_session()
+
+
+def _hand_over_test_session():
+    """Commit the test's session, then expire what it read, keeping each row's id readable
+    (a test may ask `movie.id` of a row the request deleted, as a caller would of a
+    detached object)."""
+    if not has_app_context():
+        return
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    for obj in list(session.identity_map.values()):
+        state = inspect(obj)
+        keys = [state.mapper.get_property_by_column(column).key
+                for column in state.mapper.primary_key]
+        session.expire(obj)
+        for key, value in zip(keys, state.identity, strict=True):
+            set_committed_value(obj, key, value)
 
 
 TABLES_IN_DELETE_ORDER = (
-    "audit_log", "ticket", "ticket_order", "customer", "schedule_price", "schedule", "seat",
-    "seat_layout", "price_card_rule",
-    "price_card", "ticket_type", "screening_right", "user_cinema", "user_role", "hall", "cinema",
-    "city", "movie",
-    '"user"', "role_permission", "role", "permission",
+    "audit_log", "user_session", "login_failure", "ticket", "ticket_order", "customer",
+    "schedule_price", "schedule", "seat", "seat_layout", "price_card_rule", "price_card",
+    "ticket_type", "screening_right", "user_cinema", "user_role", "hall", "cinema", "city",
+    "movie", '"user"', "role_permission", "role", "permission",
 )
 
 
@@ -77,8 +111,10 @@ def empty_database():
 
 @pytest.fixture()
 def app_ctx(app):
+    """An app context around the test's setup and assertions (requests get their own)."""
     with app.app_context():
         empty_database()
+        memo.clear(app)
         yield app
         db.session.remove()
 

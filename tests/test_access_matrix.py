@@ -1,7 +1,7 @@
 """Every view x every action x every default role x a row inside and outside the user's scope.
 
-Expected outcomes are derived from the permission table the roles are seeded with, so the
-test checks the gate against the contract (PRODUCT.md), not against itself row by row.
+Expected outcomes come from the contract's role table as written out by hand in
+test_role_table.py (PRODUCT.md), never from portal/access.py.
 """
 import pytest
 
@@ -23,6 +23,7 @@ from portal.models import (
 )
 
 from .conftest import csrf_from
+from .test_role_table import contract_permissions
 
 ROLES = (access.PLATFORM_ADMIN, access.CINEMA_MANAGER, access.CONTENT_EDITOR, access.AUDITOR,
          None)
@@ -49,7 +50,7 @@ NEEDS = {"list": "view", "details": "view", "create": "create", "edit": "edit",
 
 def expected(role, endpoint, action, scope):
     """'ok', 403 or 404 for this combination, from the seeded permissions."""
-    perms = access.DEFAULT_ROLES[role][2] if role else set()
+    perms = contract_permissions(role)
     _, resource, read_only = VIEWS[endpoint]
     need = NEEDS[action]
     if read_only and need in ("create", "edit", "delete"):
@@ -86,7 +87,7 @@ def build_world(make, role):
             "pricecard": make.price_card(b, rules=[{"price": "50.00"}]),
         },
     }
-    if role and access.SCOPE_ALL_CINEMAS in access.DEFAULT_ROLES[role][2]:
+    if access.SCOPE_ALL_CINEMAS in contract_permissions(role):
         rows["in"]["cinema"] = make.cinema(name="影城C", city=city)  # deletable: nobody assigned
     spare_role = Role(code="spare", name="备用")
     spare_ticket_type = TicketType(code="spare", name="备用票")
@@ -174,7 +175,7 @@ def test_access_matrix(client, make, login_as, case):
     if want == "ok":
         assert response.status_code in (200, 302), (case, response.status_code)
         if action in ("delete", "bulk_delete"):
-            in_scope = scope == "in" or access.SCOPE_ALL_CINEMAS in access.DEFAULT_ROLES[role][2]
+            in_scope = scope == "in" or access.SCOPE_ALL_CINEMAS in contract_permissions(role)
             assert row_exists(model, row_id) is not in_scope
     else:
         assert response.status_code == want, (case, response.status_code)
@@ -198,13 +199,26 @@ def _snapshot(model, row_id):
     return {c.key: getattr(row, c.key) for c in db.inspect(model).column_attrs}
 
 
-def test_manager_lists_and_exports_only_their_cinemas_rows(client, make, login_as):
+def test_manager_lists_only_their_cinemas_rows(client, make, login_as):
     user, rows = build_world(make, access.CINEMA_MANAGER)
     login_as(user)
     for endpoint, inside, outside in (("cinema", "影城A2", "影城B2"), ("hall", "A空厅", "B空厅"),
                                       ("schedule", "甲片", "乙片")):
         listing = client.get(f"/admin/{endpoint}/").text
         assert inside in listing and outside not in listing, endpoint
+
+
+def test_an_export_holds_only_the_exporters_cinemas_rows(client, make, login_as):
+    """A role with export but without every cinema exports only its cinemas' rows."""
+    user, rows = build_world(make, access.CINEMA_MANAGER)
+    exporter = Role(code="cinema_exporter", name="导出")
+    exporter.permissions = db.session.query(Permission).filter(Permission.code.in_(
+        [f"{resource}.{action}" for resource in SCOPED for action in ("view", "export")])).all()
+    user.roles.append(exporter)
+    db.session.commit()
+    login_as(user)
+    for endpoint, inside, outside in (("cinema", "影城A2", "影城B2"), ("hall", "A空厅", "B空厅"),
+                                      ("schedule", "甲片", "乙片")):
         export = client.get(f"/admin/{endpoint}/export/csv/").data.decode("utf-8-sig")
         assert inside in export and outside not in export, endpoint
 
@@ -236,7 +250,7 @@ def test_user_without_roles_sees_an_empty_dashboard_and_no_menu(client, make, lo
 def test_menu_shows_exactly_the_views_a_role_may_see(client, make, login_as, role):
     login_as(role)
     page = client.get("/admin/").text
-    perms = access.DEFAULT_ROLES[role][2]
+    perms = contract_permissions(role)
     for endpoint, (_, resource, _) in VIEWS.items():
         assert (f'href="/admin/{endpoint}/"' in page) == (f"{resource}.view" in perms), endpoint
 

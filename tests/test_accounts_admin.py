@@ -1,6 +1,8 @@
 """Platform admins manage users, roles (with the permission matrix) and see permissions."""
 import re
 
+import pytest
+
 from portal.extensions import db
 from portal.models import Permission, Role, User
 
@@ -132,3 +134,34 @@ def test_platform_admin_role_keeps_every_permission(client, english, login_as):
     assert any("always holds every permission" in m for m in page_messages(response.text))
     db.session.expire_all()
     assert len(db.session.query(Role).filter_by(code="platform_admin").one().permissions) == 41
+
+
+def test_a_user_name_that_differs_only_in_case_width_or_accents_is_refused(english, login_as,
+                                                                          make):
+    """Sign-in cannot tell such names apart (one account, however its name is typed)."""
+    make.user("content_editor", username="editor")
+    login_as("platform_admin")
+    for name in ("Édïtor", "ｅｄｉｔｏｒ", "EDİTOR"):
+        response = post_form(english, "/admin/user/new/", {
+            "username": name, "is_active": "y", "new_password": "long-enough-pw"})
+        assert response.status_code == 200
+        assert "The user name editor is taken (names that differ only in case, width or " \
+               "accents are the same name)." in page_messages(response.text)
+    assert db.session.query(User).count() == 2
+
+
+def test_renaming_a_user_to_another_spelling_of_their_own_name_is_fine(client, login_as, make):
+    login_as("platform_admin")
+    user = make.user("auditor", username="wang")
+    response = post_form(client, f"/admin/user/edit/?id={user.id}", {
+        "username": "Wáng", "roles": [role_id("auditor")], "is_active": "y"})
+    assert response.status_code == 302, page_messages(response.text)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).username == "Wáng"
+
+
+def test_create_user_refuses_another_spelling_of_an_existing_name(app_ctx, make):
+    from portal.services.accounts import create_user
+    make.user("auditor", username="editor")
+    with pytest.raises(ValueError):
+        create_user(db.session, "ＥＤＩＴＯＲ", "long-enough-pw", ["auditor"])

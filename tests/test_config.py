@@ -1,4 +1,6 @@
 """Environments: development defaults, overrides from the environment, refusals in production."""
+from pathlib import Path
+
 import pytest
 
 from portal import create_app
@@ -61,3 +63,50 @@ def test_the_factory_builds_independent_apps(app):
     second = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://")
     assert second is not app
     assert "movie.index_view" in second.view_functions and "movie.index_view" in app.view_functions
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("0", False), ("off", False), ("1", True),
+                                               ("True", True)])
+def test_fast_lists_can_be_switched_from_the_environment(raw, expected):
+    assert load_config("development", {"PORTAL_FAST_LISTS": raw})["PORTAL_FAST_LISTS"] is expected
+
+
+def test_a_malformed_switch_is_a_clear_error():
+    with pytest.raises(ConfigError, match="PORTAL_FAST_LISTS"):
+        load_config("development", {"PORTAL_FAST_LISTS": "maybe"})
+def development_app(secret_file):
+    return create_app("development", SQLALCHEMY_DATABASE_URI="sqlite://",
+                      SECRET_KEY_FILE=str(secret_file))
+
+
+def test_development_generates_its_own_secret_key_kept_private_under_instance(
+        app, tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = development_app(tmp_path / "one" / "secret_key")
+    other_checkout = development_app(tmp_path / "two" / "secret_key")
+    restarted = development_app(tmp_path / "one" / "secret_key")
+    key = first.config["SECRET_KEY"]
+    assert len(key) >= 64 and key != other_checkout.config["SECRET_KEY"]
+    assert restarted.config["SECRET_KEY"] == key
+    assert (tmp_path / "one" / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_development_keeps_its_secret_key_in_the_instance_folder(app, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("SECRET_KEY_FILE", raising=False)
+    built = create_app("development", SQLALCHEMY_DATABASE_URI="sqlite://")
+    kept = Path(built.instance_path) / "secret_key"
+    assert kept.read_text().strip() == built.config["SECRET_KEY"]
+
+
+def test_no_secret_key_is_written_in_the_code():
+    from portal.config import CONFIGS
+    assert all(config.SECRET_KEY is None for config in CONFIGS.values())
+    assert load_config("testing", {})["SECRET_KEY"] != load_config("testing", {})["SECRET_KEY"]
+
+
+@pytest.mark.parametrize("env", ["staging", "production"])
+def test_staging_and_production_send_hsts_and_development_does_not(env):
+    environ = {"SECRET_KEY": "s3cret-from-vault", "DATABASE_URL": "mysql+pymysql://u@h/db"}
+    assert load_config(env, environ)["PORTAL_HSTS"] is True
+    assert load_config("development", {})["PORTAL_HSTS"] is False

@@ -149,8 +149,7 @@ def bad_token(app, kind):
         return {}
     if kind == "forged":
         return {"csrf_token": "IjA1ZjE4YjI2MGI5ZDQ2In0.forged.signature"}
-    with app.app_context():  # its own `g`: the test's app context would carry the signed-in user
-        return {"csrf_token": csrf_from(app.test_client().get("/login").text)}
+    return {"csrf_token": csrf_from(app.test_client().get("/login").text)}
 
 
 def assert_refused_by_csrf(response):

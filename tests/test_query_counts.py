@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event
 
+from portal import memo
 from portal.extensions import db
 from portal.models import AuditLog, Cinema, City, Hall, Movie, Role, Schedule, User
 
@@ -145,9 +146,9 @@ def count_cache(app, monkeypatch):
     """The capped-count cache on, with a small cap (both undone afterwards), and empty."""
     monkeypatch.setitem(app.config, "PORTAL_COUNT_CAP", 30)
     monkeypatch.setitem(app.config, "PORTAL_COUNT_CACHE_SECONDS", 60)
-    app.extensions.pop("portal_capped_counts", None)
+    memo.clear(app)
     yield
-    app.extensions.pop("portal_capped_counts", None)
+    memo.clear(app)
 
 
 def test_a_count_past_the_cap_is_remembered(app, client, make, login_as, count_queries,

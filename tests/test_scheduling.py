@@ -360,13 +360,10 @@ def test_stale_edit_is_refused_naming_the_last_editor(app_ctx, client, admin, ma
     assert stale_version, "no version in the edit form"
 
     colleague = make.user(access.PLATFORM_ADMIN, username="colleague")
-    # A fresh app context: the test's own one would share `g` (the signed-in user) with it.
-    with app_ctx.app_context():
-        other = sign_in(app_ctx.test_client(), colleague)
-        saved = submit(other, url, {**form(row, first_value), "form_version": row.version})
+    other = sign_in(app_ctx.test_client(), colleague)
+    saved = submit(other, url, {**form(row, first_value), "form_version": row.version})
     assert saved.status_code == 302, page_messages(saved.text)
 
-    db.session.rollback()  # as a new request's session: no cached rows, no old snapshot
     response = client.post(url, data={"csrf_token": csrf_from(stale_page),
                                       "form_version": next(g for g in stale_version.groups() if g),
                                       **form(row, second_value)})

@@ -29,18 +29,15 @@ TEN = dt.datetime.combine(DAY, dt.time(10, 0))
 def signed_in_client(app, user):
     """A test client with its own cookie session, signed in as `user` (English messages)."""
     client = app.test_client()
-    with app.app_context():  # a fresh `g`: the test's own app context has a user cached
-        page = client.get("/login?lang=en")
-        response = client.post("/login", data={"csrf_token": csrf_from(page.text),
-                                               "username": user.username,
-                                               "password": PASSWORD})
+    page = client.get("/login?lang=en")
+    response = client.post("/login", data={"csrf_token": csrf_from(page.text),
+                                           "username": user.username, "password": PASSWORD})
     assert response.status_code == 302
     return client
 
 
 def form_page(app, client, url):
-    with app.app_context():
-        page = client.get(url)
+    page = client.get(url)
     assert page.status_code == 200
     return page.text
 

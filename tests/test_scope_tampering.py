@@ -81,10 +81,18 @@ def test_bulk_actions_ignore_ids_outside_the_scope(client, two_cinemas):
     assert db.session.get(Schedule, ids[1]) is not None
 
 
-@pytest.mark.parametrize("bad_id", ["abc", "-1", "1 OR 1=1", "99999999", ""])
-def test_malformed_or_unknown_ids_answer_404_not_500(client, two_cinemas, bad_id):
-    response = client.get(f"/admin/hall/edit/?id={bad_id}")
-    assert response.status_code in (302, 404)
+@pytest.mark.parametrize("bad_id", ["abc", "-1", "1 OR 1=1", "99999999", "0", "1.5"])
+@pytest.mark.parametrize("page", ["edit", "details"])
+def test_malformed_or_unknown_ids_answer_404_not_500(client, two_cinemas, page, bad_id):
+    response = client.get(f"/admin/hall/{page}/?id={bad_id}")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("query", ["", "?id="])
+def test_an_edit_page_without_an_id_sends_back_to_the_list(client, two_cinemas, query):
+    response = client.get(f"/admin/hall/edit/{query}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/hall/")
 
 
 def test_manager_dashboard_counts_only_their_cinema(client, two_cinemas):

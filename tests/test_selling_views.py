@@ -214,12 +214,16 @@ def online(make, show):
                                          ("platform_admin", "13812345678")])
 def test_phones_are_masked_except_for_admins_and_auditors_in_lists_and_exports(
         client, english, login_as, online, show, role, shown):
+    if role in ("box_office", "cinema_manager"):
+        # Neither exports orders by default: grant it, as an admin may, to see the CSV masked.
+        granted = db.session.scalars(select(Role).where(Role.code == role)).one()
+        granted.permissions.append(db.session.scalars(
+            select(Permission).where(Permission.code == "order.export")).one())
+        db.session.commit()
     login_as(role, cinemas=[show.hall.cinema])
     for url in ("/admin/order/", "/admin/order/export/csv/"):
         response = client.get(url)
-        if url.endswith("csv/") and role == "box_office":
-            assert response.status_code == 403  # no order.export
-            continue
+        assert response.status_code == 200, url
         assert shown in response.text
         if shown != "13812345678":
             assert "13812345678" not in response.text
@@ -335,7 +339,7 @@ SELLING_CODES = {
                        "order.export", "order.sell", "order.refund", "customer.view",
                        "customer.create", "customer.edit", "customer.delete",
                        "customer.export", "customer.block"},
-    "cinema_manager": {"order.view", "order.export", "order.sell", "order.refund"},
+    "cinema_manager": {"order.view", "order.sell", "order.refund"},
     "content_editor": set(),
     "auditor": {"order.view", "order.export", "customer.view", "customer.export"},
     "box_office": {"order.view", "order.sell"},

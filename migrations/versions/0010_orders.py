@@ -1,7 +1,7 @@
 """customers, orders (table ticket_order) and tickets; the box office role
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0006, 0004
 Create Date: 2026-12-02
 
 One live ticket per show and seat is a key: `ticket.live_seat_id` equals `seat_id` while the
@@ -25,7 +25,7 @@ BOX_OFFICE = ("box_office", "售票员",
               "A cinema's ticket seller: its schedules and seat maps, counter sales, its orders")
 GRANTS = {
     "platform_admin": set(NEW_CODES),
-    "cinema_manager": {"order.view", "order.export", "order.sell", "order.refund"},
+    "cinema_manager": {"order.view", "order.sell", "order.refund"},
     "auditor": {f"{r}.{a}" for r in NEW_RESOURCES for a in ("view", "export")},
     "box_office": {"schedule.view", "order.view", "order.sell"},
 }
@@ -40,7 +40,9 @@ role_permission = sa.table("role_permission", sa.column("role_id", sa.Integer),
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0006'
+# Also the merge point of main's 0004 and the seats/prices chain until the lead re-chains
+# (then: '0006').
+down_revision = ('0006', '0004')
 branch_labels = None
 depends_on = None
 

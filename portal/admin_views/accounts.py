@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
-from wtforms import PasswordField, SelectMultipleField
+from wtforms import PasswordField, SelectChoice, SelectMultipleField
 from wtforms.validators import Length, Optional, ValidationError
 
 from .. import access
@@ -24,6 +24,7 @@ from ..i18n import (
 )
 from ..models import Permission, User
 from ..models.accounts import MIN_PASSWORD_LENGTH
+from ..services.accounts import username_problem
 from ..services.rules import RuleViolation
 from .base import SecuredModelView
 
@@ -63,7 +64,7 @@ class PermissionMatrixField(SelectMultipleField):
     widget = PermissionMatrixWidget()
 
     def __init__(self, label=None, validators=None, **kwargs):
-        kwargs["choices"] = [(code, code) for code in access.ALL_PERMISSIONS]
+        kwargs["choices"] = [SelectChoice(code) for code in access.ALL_PERMISSIONS]
         super().__init__(label, validators, **kwargs)
 
     def process_data(self, value):
@@ -79,6 +80,14 @@ class PermissionMatrixField(SelectMultipleField):
         setattr(obj, name, rows)
 
 
+def validate_username_is_distinct(form, field):
+    """No two users whose names differ only in case, width or accents: sign-in could not tell
+    them apart (`username_key`)."""
+    problem = username_problem(db.session, field.data, getattr(form, "_obj", None))
+    if problem:
+        raise ValidationError(str(problem))  # Flask-Admin shows only `str` errors
+
+
 class UserView(SecuredModelView):
     resource = "user"
     column_list = ("username", "email", "roles", "cinemas", "is_active", "last_login_at")
@@ -89,8 +98,8 @@ class UserView(SecuredModelView):
     column_searchable_list = ("username", "email")
     column_filters = ("is_active", "roles.code")
     column_default_sort = [("username", False)]
-    column_details_exclude_list = ("password_hash",)
-    column_export_exclude_list = ("password_hash",)
+    column_details_exclude_list = ("password_hash", "username_key")
+    column_export_exclude_list = ("password_hash", "username_key")
     form_columns = ("username", "email", "roles", "cinemas", "is_active", "new_password")
     form_extra_fields = {
         "new_password": PasswordField(
@@ -101,7 +110,8 @@ class UserView(SecuredModelView):
     }
     form_ajax_refs = {"cinemas": {"fields": ("name",), "page_size": 20,
                                   "placeholder": _l("Type a cinema name")}}
-    form_args = {"roles": {"get_label": role_name}}
+    form_args = {"roles": {"get_label": role_name},
+                 "username": {"validators": [validate_username_is_distinct]}}
     column_formatters = {"roles": lambda v, c, m, n: ", ".join(str(role_name(r)) for r in m.roles),
                          "locale": lambda v, c, m, n: language_name(m.locale)}
     column_formatters_export = {"roles": lambda v, c, m, n: ", ".join(r.code for r in m.roles)}

@@ -4,11 +4,9 @@ Every model view asks this class, never its own code, whether the signed-in user
 view, run an action on it, or touch a row: list and count, details, edit and delete by id,
 bulk actions, CSV export, ajax lookups and the choices of related-row drop-downs.
 """
-import functools
-import itertools
 import logging
 
-from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -19,9 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
-from sqlalchemy import desc
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 
@@ -30,7 +26,8 @@ from ..extensions import db
 from ..i18n import type_formatters, wtforms_translations
 from ..services import audit
 from ..services.rules import RuleViolation, refuse_delete_in_use
-from . import chrome, listing
+from . import export, guards
+from .listing import FastListMixin
 
 log = logging.getLogger("portal.access")
 
@@ -73,6 +70,14 @@ class StaleEdit(RuleViolation):
     """Someone saved the row after this form was rendered."""
 
 
+class ConcurrentEdit(Exception):
+    """Someone saved the row between this request's read and its write."""
+
+    def __init__(self, table, row_id):
+        super().__init__(f"{table} #{row_id} changed while being saved")
+        self.table, self.row_id = table, row_id
+
+
 MAX_ROW_ID = 2**31 - 1  # INT primary keys on MySQL; larger values match no row
 
 
@@ -103,6 +108,10 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     def get_query(self):
         return access.scope_query(super().get_query(), self.model)
 
+    def get_list(self, term, offset=0, limit=None):
+        offset, limit = guards.clamp_lookup(offset, limit, self.options.get("page_size"))
+        return super().get_list(term, offset, limit)
+
     def get_one(self, pk):
         pk = parse_row_id(pk)
         if pk is None:
@@ -111,8 +120,11 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
             return self.get_query().filter(getattr(self.model, self.pk) == pk).first()
 
 
-class SecuredModelView(ModelView):
-    """A ModelView whose every route and every row goes through the permission gate."""
+class SecuredModelView(FastListMixin, ModelView):
+    """A ModelView whose every route and every row goes through the permission gate.
+
+    List speed is not its business: FastListMixin (listing.py) holds all of it, behind
+    PORTAL_FAST_LISTS."""
 
     resource = None
     read_only = False
@@ -122,20 +134,15 @@ class SecuredModelView(ModelView):
     view_actions = {}
 
     form_base_class = PortalForm
+    model_form_converter = guards.BoundedModelConverter
     list_template = "admin/portal_list.html"
     page_size = 25
     can_set_page_size = True
     page_size_options = (25, 50, 100)
     can_view_details = True
     export_types = ["csv"]
-    export_max_rows = 50000
+    export_max_rows = 0  # no cap: exports stream every selected row (export.py)
     details_modal = False
-    # The list page's related rows and the only columns it reads from them, e.g.
-    # {"hall.cinema": ("name",)} (listing.related_loads); None: Flask-Admin's joins, whole rows.
-    column_list_related = None
-    # List rows written by listing.ListRows; False: Flask-Admin's Jinja `list_row` block
-    # (same markup, several times slower), e.g. for a view that overrides that block.
-    rows_in_python = True
     # Dates and UTC datetimes in the reader's locale and time zone (CSV keeps raw values).
     column_type_formatters = type_formatters()
     column_type_formatters_detail = type_formatters(typefmt.DETAIL_FORMATTERS)
@@ -186,7 +193,7 @@ class SecuredModelView(ModelView):
         needed = self.action_needed(name)
         if not self.may("view") or needed is None or not self.may(needed):
             deny(self.resource, f"{name} needs {self.resource}.{needed}")
-        return super()._handle_view(name, **kwargs)
+        return guards.without_reserved_args() or super()._handle_view(name, **kwargs)
 
     def is_action_allowed(self, name):
         needed = self.action_permissions.get(name)
@@ -199,79 +206,11 @@ class SecuredModelView(ModelView):
     def get_count_query(self):
         return access.scope_query(super().get_count_query(), self.model)
 
-    # -- list pages at millions of rows (see listing.py and bench/README.md) ---------------
-    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
-                 page_size=None):
-        """Flask-Admin's list, scoped; a capped count and a deferred-join page: 2 queries."""
-        joins, count_joins = {}, {}
-        query, count_query = self.get_query(), self.get_count_query()
-        if self._search_supported and search:
-            query, count_query, joins, count_joins = self._apply_search(
-                query, count_query, joins, count_joins, search)
-        if filters and self._filters:
-            query, count_query, joins, count_joins = self._apply_filters(
-                query, count_query, joins, count_joins, filters)
-        page_size = self.page_size if page_size is None else page_size
-        count = listing.capped_count(count_query, listing.count_reach(page, page_size))
-        if execute and self.column_list_related is not None:
-            query = query.options(*self._related_loads)
-        else:
-            for path in self._auto_joins:
-                query = query.options(joinedload(path))
-        query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
-        if page_size:
-            query = listing.deferred_page(query, self.model, page, page_size)
-        return count, (query.all() if execute else query)
-
-    def _get_filter_groups(self):
-        return chrome.filter_groups(self, super()._get_filter_groups)
-
-    @functools.cached_property
-    def _related_loads(self):
-        return listing.related_loads(self.model, self.column_list_related)
-
-    def get_url(self, endpoint, **kwargs):
-        """url_for, remembered: a list page asks for ~25 URLs (pager, sort links, page sizes,
-        row actions), the same ones for the same list state. Keyed by everything url_for
-        reads here: the blueprint (relative endpoints), the script root, the host (external
-        URLs) and the arguments in their order."""
-        if not has_request_context():
-            return super().get_url(endpoint, **kwargs)
-        key = (request.blueprint, request.script_root,
-               request.host if kwargs.get("_external") else None, endpoint,
-               repr(tuple(kwargs.items())))
-        return chrome.remembered("urls", key, lambda: super(SecuredModelView, self).get_url(
-            endpoint, **kwargs))
-
-    def delete_form(self):
-        if request.method == "GET" and request.endpoint == f"{self.endpoint}.index_view" \
-                and self.rows_in_python and not self.column_editable_list:
-            return listing.RowsDeleteForm()  # the list's buttons need only its token
-        return super().delete_form()
-
-    def get_list_row_actions(self):
-        return [listing.fast_row_action(action) for action in super().get_list_row_actions()]
-
-    def render(self, template, **kwargs):
-        self._template_args["_gettext"] = chrome.admin_gettext
-        # List pages: rows written in Python (listing.ListRows), unless cells are editable.
-        if "list_row_actions" in kwargs and self.rows_in_python and \
-                not self.column_editable_list:
-            kwargs["list_rows_html"] = listing.ListRows(self).render
-        return super().render(template, **kwargs)
-
-    def _order_by(self, query, joins, sort_joins, sort_field, sort_desc):
-        """Sort by a related column through an INNER JOIN when the relation is required."""
-        if sort_field is None or not listing.join_is_required(sort_joins):
-            return super()._order_by(query, joins, sort_joins, sort_field, sort_desc)
-        query, joins, alias = self._apply_path_joins(query, joins, sort_joins, inner_join=True)
-        column = sort_field if alias is None else getattr(alias, sort_field.key)
-        return query.order_by(desc(column) if sort_desc else column), joins
-
     def _get_list_extra_args(self):
         """The list's URL arguments, with a page number that cannot go below the first page."""
         view_args = super()._get_list_extra_args()
-        view_args.page = max(0, view_args.page or 0)
+        view_args.page = guards.clamp_page(view_args.page,
+                                           self.get_safe_page_size(view_args.page_size))
         return view_args
 
     def get_one(self, id):
@@ -358,19 +297,31 @@ class SecuredModelView(ModelView):
         except RuleViolation as exc:
             flash(str(exc), "error")
             return False
-        g.portal_saving = model.id
         return super().update_model(form, model)
+
+    def _on_model_change(self, form, model, is_created):
+        """Write an edit before the commit, so that a row someone saved in between is
+        refused here, naming the row (handle_view_exception gets only the exception)."""
+        row_id = model.id  # read now: a failed flush leaves the session unreadable
+        try:
+            super()._on_model_change(form, model, is_created)  # the rules may flush too
+            if not is_created and self.is_versioned:
+                db.session.flush()
+        except StaleDataError as exc:
+            raise ConcurrentEdit(model.__tablename__, row_id) from exc
 
     def handle_view_exception(self, exc):
         if isinstance(exc, RuleViolation):
             flash(str(exc), "error")
             return True
-        if isinstance(exc, StaleDataError):
+        if isinstance(exc, ConcurrentEdit):
             # Another request saved the row between our read and our write: name them, read
             # from a fresh transaction (this one failed and cannot be queried any more).
             db.session.rollback()
-            who = audit.last_editor(self.model.__tablename__, g.get("portal_saving"))
-            flash(self.stale_message_for(who), "error")
+            flash(self.stale_message_for(audit.last_editor(exc.table, exc.row_id)), "error")
+            return True
+        if isinstance(exc, StaleDataError):  # a write after ours, at commit: nobody to name
+            flash(self.stale_message_for(None), "error")
             return True
         if isinstance(exc, IntegrityError):
             flash(_("This change conflicts with existing data (a duplicate name, or a "
@@ -381,13 +332,10 @@ class SecuredModelView(ModelView):
             return True
         return super().handle_view_exception(exc)
 
+    # -- export: the hook CSV export goes through ---------------------------------------------
     def _export_csv(self, return_url):
-        """Flask-Admin's CSV, with a UTF-8 BOM so that Excel shows Chinese text correctly."""
-        response = super()._export_csv(return_url)
-        response.response = itertools.chain(["\ufeff"], response.response)
-        response.mimetype = "text/csv"
-        response.charset = "utf-8"
-        return response
+        """Every row the list selects, streamed, cells safe for spreadsheets (export.py)."""
+        return export.csv_response(self)
 
     def on_model_delete(self, model):
         refuse_delete_in_use(model)

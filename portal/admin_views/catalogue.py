@@ -1,5 +1,5 @@
 """Cities and movies: the catalogue every cinema shares."""
-from flask import current_app, g, url_for
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField
 from markupsafe import Markup
@@ -8,7 +8,7 @@ from wtforms import SelectField
 from wtforms.validators import NumberRange, Optional, StopValidation
 
 from ..extensions import POSTER_EXTENSIONS, db
-from ..i18n import enum_choices, enum_label
+from ..i18n import enum_choices, enum_label, enum_select_choices
 from ..models.catalogue import MOVIE_STATUSES
 from ..services import posters
 from ..services.pricing import MAX_PRICE, MIN_PRICE, check_floor_of_coming_shows
@@ -23,6 +23,8 @@ class PosterField(FileField):
     """The poster upload; the view stores it, so it never writes to the model itself."""
 
     decoded = None
+    # (replaced file, stored file) once the view has stored the upload
+    change = (None, None)
 
     def populate_obj(self, obj, name):
         pass
@@ -113,7 +115,7 @@ class MovieView(SecuredModelView):
     }
     form_overrides = {"status": SelectField}
     form_args = {
-        "status": {"choices": enum_choices(MOVIE_STATUSES), "default": "coming_soon"},
+        "status": {"choices": enum_select_choices(MOVIE_STATUSES), "default": "coming_soon"},
         "duration_minutes": {"validators": [NumberRange(min=1, max=600)]},
         "rating": {"validators": [Optional(), NumberRange(min=0, max=10)], "places": 1},
         "min_price": {"validators": [Optional(), NumberRange(min=MIN_PRICE, max=MAX_PRICE)],
@@ -137,18 +139,19 @@ class MovieView(SecuredModelView):
         check_floor_of_coming_shows(db.session, model)
         decoded = form.poster_file.decoded
         if decoded is not None:
-            g.poster_change = (model.poster, posters.store_poster(decoded))
-            model.poster = g.poster_change[1]
+            form.poster_file.change = (model.poster, posters.store_poster(decoded))
+            model.poster = form.poster_file.change[1]
 
     def create_model(self, form):
-        return self._settle_poster_files(super().create_model(form))
+        return self._settle_poster_files(form, super().create_model(form))
 
     def update_model(self, form, model):
-        return self._settle_poster_files(super().update_model(form, model))
+        return self._settle_poster_files(form, super().update_model(form, model))
 
-    def _settle_poster_files(self, saved):
+    @staticmethod
+    def _settle_poster_files(form, saved):
         """A saved change drops the replaced files; a failed one drops the files it stored."""
-        replaced, stored = g.pop("poster_change", (None, None))
+        replaced, stored = form.poster_file.change
         posters.delete_poster(replaced if saved else stored)
         return saved
 

@@ -1,22 +1,56 @@
-"""List pages that stay fast at millions of rows: a capped count and a deferred-join page.
+"""List pages that stay fast at millions of rows, behind one seam: FastListMixin.
 
-`SecuredModelView.get_list` builds the scoped, filtered, sorted query as Flask-Admin does,
-then asks this module for two statements: how many rows (counting no further than needed)
-and which rows (ids picked on an index first, the rows and the related names shown after);
-ListRows then writes the rows' HTML without a Jinja block per row.
+With PORTAL_FAST_LISTS on (the default) a list page costs two statements: how many rows
+(a capped count) and which rows (ids picked on an index first, then the rows with only the
+related names shown); ListRows writes the rows' HTML without a Jinja block per row, and
+URLs, filter definitions and Flask-Admin's template texts come from the portal's cache.
+Off, every list page is stock Flask-Admin (its get_list, row actions, delete form and
+templates, nothing cached): tests/test_list_parity.py renders every list both ways and
+requires the same rows, cells, row actions, pager and counts.
+
+The seam leans on Flask-Admin internals; every one is listed in FLASK_ADMIN_INTERNALS with
+why, and setup.cfg pins the minor version (2.2) the parity test has proven them on.
 """
-import time
+import functools
 from types import SimpleNamespace
 
-from flask import current_app
-from flask_admin.babel import gettext as admin_gettext
+from flask import current_app, has_request_context, request
 from flask_admin.model import template
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from markupsafe import Markup, escape
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import desc, func, literal_column, select
 from sqlalchemy.orm import joinedload
+
+from ..i18n import current_locale
+from ..memo import current_memo, remember
+from .chrome import admin_gettext
+
+# Flask-Admin 2.2 members the seam uses that are not its documented API, and why. Keys:
+# "ModelView.<member>" (of a model view), "<module>.<name>" (under flask_admin) or
+# "<template>#<block>". tests/test_list_parity.py checks every one still exists.
+FLASK_ADMIN_INTERNALS = {
+    "ModelView._search_supported": "get_list: whether the view has a search box",
+    "ModelView._apply_search": "get_list: the search clause, as stock builds it",
+    "ModelView._filters": "get_list: the view's filter objects",
+    "ModelView._apply_filters": "get_list: the filter clauses, as stock builds them",
+    "ModelView._auto_joins": "get_list: stock's eager joins when no column_list_related",
+    "ModelView._apply_sorting": "get_list: the ORDER BY, as stock builds it",
+    "ModelView._order_by": "an INNER JOIN for sorts on required relations",
+    "ModelView._apply_path_joins": "_order_by: the join path of a related sort column",
+    "ModelView._get_filter_groups": "filter definitions kept per view and language",
+    "ModelView._column_choices_map": "ListRows: a column's choice labels",
+    "ModelView._get_field_value": "ListRows: a cell's raw value (dotted paths included)",
+    "ModelView._template_args": "render: Flask-Admin's _gettext swapped for a kept one",
+    "model.template.ViewRowAction": "the stock eye icon, written in Python",
+    "model.template.EditRowAction": "the stock pencil icon, written in Python",
+    "model.template.DeleteRowAction": "the stock delete form, written in Python",
+    "model.template.EndpointLinkRowAction": "a stock link action, written in Python",
+    "admin/model/list.html#model_list_table": "portal_list.html swaps the rows in it",
+    "admin/model/list.html#list_header": "portal_list.html keeps the stock header",
+    "admin/model/list.html#list_pager": "portal_list.html keeps the stock pager",
+}
 
 
 class CappedCount(int):
@@ -50,39 +84,29 @@ def capped_count(count_query, reach):
     """
     limited = count_query.with_entities(literal_column("1")).limit(reach + 1).subquery()
     statement = select(func.count()).select_from(limited)
-    cache = _count_cache()
-    key = _statement_key(statement) if cache is not None else None
-    if key is not None and cache.get(key, (0, None))[0] > time.monotonic():
-        return cache[key][1]
+    memo, seconds = current_memo(), _count_cache_seconds()
+    key = _statement_key(statement) if memo is not None and seconds > 0 else None
+    kept = memo.get(key) if key is not None else None
+    if kept is not None:
+        return kept
     count = count_query.session.execute(statement).scalar_one()
     if count <= reach:
         return count
     if key is not None:
-        if len(cache) >= COUNT_CACHE_SIZE:
-            cache.clear()
-        cache[key] = (time.monotonic() + _count_cache_seconds(), CappedCount(count))
+        memo.put(key, CappedCount(count), seconds)
     return CappedCount(count)
-
-
-COUNT_CACHE_SIZE = 1000
 
 
 def _count_cache_seconds():
     return float(current_app.config.get("PORTAL_COUNT_CACHE_SECONDS", 0) or 0)
 
 
-def _count_cache():
-    if _count_cache_seconds() <= 0:
-        return None
-    return current_app.extensions.setdefault("portal_capped_counts", {})
-
-
 def _statement_key(statement):
-    """SQLAlchemy's own cache key of the statement plus its bound values, or None."""
+    """("count", SQLAlchemy's own cache key of the statement, its bound values), or None."""
     cache_key = statement._generate_cache_key()
     if cache_key is None:
         return None
-    return cache_key.key, repr([bind.effective_value for bind in cache_key.bindparams])
+    return "count", cache_key.key, repr([bind.effective_value for bind in cache_key.bindparams])
 
 
 def deferred_page(query, model, page, page_size):
@@ -338,3 +362,100 @@ class ListRows:
                     value = fmt(view, value, name)
             return f"{opening}{escape(value)}</td>"
         return cell
+
+
+class FastListMixin:
+    """Everything a list page does only for speed, behind PORTAL_FAST_LISTS (default on).
+
+    Put it before Flask-Admin's ModelView in the bases: each method either does the fast
+    thing or, with the setting off, hands over to stock Flask-Admin unchanged.
+    """
+
+    # The list page's related rows and the only columns it reads from them, e.g.
+    # {"hall.cinema": ("name",)} (related_loads); None: Flask-Admin's joins, whole rows.
+    column_list_related = None
+    # False: Flask-Admin's Jinja `list_row` block even with the seam on (a view that
+    # overrides that block).
+    rows_in_python = True
+
+    @property
+    def fast_lists(self):
+        return bool(current_app.config.get("PORTAL_FAST_LISTS", True))
+
+    def _writes_rows(self):
+        return self.fast_lists and self.rows_in_python and not self.column_editable_list
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
+                 page_size=None):
+        """Flask-Admin's list (scoped by get_query): a capped count and a deferred-join
+        page, 2 statements."""
+        if not self.fast_lists:
+            return super().get_list(page, sort_column, sort_desc, search, filters,
+                                    execute=execute, page_size=page_size)
+        joins, count_joins = {}, {}
+        query, count_query = self.get_query(), self.get_count_query()
+        if self._search_supported and search:
+            query, count_query, joins, count_joins = self._apply_search(
+                query, count_query, joins, count_joins, search)
+        if filters and self._filters:
+            query, count_query, joins, count_joins = self._apply_filters(
+                query, count_query, joins, count_joins, filters)
+        page_size = self.page_size if page_size is None else page_size
+        count = capped_count(count_query, count_reach(page, page_size))
+        if execute and self.column_list_related is not None:
+            query = query.options(*self._related_loads)
+        else:
+            for path in self._auto_joins:
+                query = query.options(joinedload(path))
+        query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
+        if page_size:
+            query = deferred_page(query, self.model, page, page_size)
+        return count, (query.all() if execute else query)
+
+    @functools.cached_property
+    def _related_loads(self):
+        return related_loads(self.model, self.column_list_related)
+
+    def _order_by(self, query, joins, sort_joins, sort_field, sort_desc):
+        """Sort by a related column through an INNER JOIN when the relation is required."""
+        if not self.fast_lists or sort_field is None or not join_is_required(sort_joins):
+            return super()._order_by(query, joins, sort_joins, sort_field, sort_desc)
+        query, joins, alias = self._apply_path_joins(query, joins, sort_joins, inner_join=True)
+        column = sort_field if alias is None else getattr(alias, sort_field.key)
+        return query.order_by(desc(column) if sort_desc else column), joins
+
+    def _get_filter_groups(self):
+        """The filter definitions (names, operations, options) in the reader's language:
+        fixed per view and language once the view is set up."""
+        return remember(("filter_groups", self.endpoint, current_locale()),
+                        super()._get_filter_groups)
+
+    def get_url(self, endpoint, **kwargs):
+        """url_for, kept: a list page asks for ~25 URLs (pager, sort links, page sizes, row
+        actions, static files), the same ones for the same list state. Keyed by everything
+        url_for reads here: the blueprint (relative endpoints), the script root, the host
+        (external URLs) and the arguments in their order."""
+        if not has_request_context():
+            return super().get_url(endpoint, **kwargs)
+        key = ("url", request.blueprint, request.script_root,
+               request.host if kwargs.get("_external") else None, endpoint,
+               repr(tuple(kwargs.items())))
+        return remember(key, lambda: super(FastListMixin, self).get_url(endpoint, **kwargs))
+
+    def delete_form(self):
+        if request.method == "GET" and request.endpoint == f"{self.endpoint}.index_view" \
+                and self._writes_rows():
+            return RowsDeleteForm()  # the list's buttons need only its token
+        return super().delete_form()
+
+    def get_list_row_actions(self):
+        actions = super().get_list_row_actions()
+        return [fast_row_action(action) for action in actions] if self.fast_lists else actions
+
+    def render(self, template, **kwargs):
+        if self.fast_lists:
+            self._template_args["_gettext"] = admin_gettext
+            # List pages: rows written in Python (ListRows), unless cells are editable.
+            if "list_row_actions" in kwargs and self._writes_rows():
+                kwargs["list_rows_html"] = ListRows(self).render
+        return super().render(template, **kwargs)

@@ -15,7 +15,13 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from .. import access
 from ..extensions import db
-from ..i18n import enum_choices, enum_label, format_price, format_showtime
+from ..i18n import (
+    enum_choices,
+    enum_label,
+    enum_select_choices,
+    format_price,
+    format_showtime,
+)
 from ..models import Cinema, PriceCard
 from ..models.scheduling import SCHEDULE_STATUSES
 from ..services.pricing import MAX_PRICE, MIN_PRICE, reprice
@@ -90,7 +96,7 @@ def bulk_schedule_form(view):
         language_version = StringField(_l("Language version"), validators=[
             Optional(), Length(max=32)])
         status = SelectField(_l("Status"), default="scheduled",
-                             choices=enum_choices(("scheduled", "on_sale")))
+                             choices=enum_select_choices(("scheduled", "on_sale")))
 
     return BulkScheduleForm()
 
@@ -136,7 +142,7 @@ class ScheduleView(CounterSale, SecuredModelView):
                     "language_version", "status")
     form_overrides = {"status": SelectField}
     form_args = {
-        "status": {"choices": enum_choices(SCHEDULE_STATUSES), "default": "scheduled"},
+        "status": {"choices": enum_select_choices(SCHEDULE_STATUSES), "default": "scheduled"},
     }
     # An extra field, not a scaffolded one: the column is NOT NULL, but nobody types it.
     form_extra_fields = {"ends_at": ReadOnlyField(

@@ -7,7 +7,7 @@ from wtforms.validators import NumberRange, Optional
 
 from .. import access
 from ..extensions import db
-from ..i18n import enum_choices, enum_label
+from ..i18n import enum_choices, enum_label, enum_select_choices
 from ..models import City
 from ..models.venues import HALL_TYPES
 from ..services.seating import MAX_COLS, MAX_ROWS, delete_layouts
@@ -63,7 +63,7 @@ class HallView(SecuredModelView):
     form_columns = ("cinema", "name", "hall_type", "seat_rows", "seat_cols", "is_active")
     form_overrides = {"hall_type": SelectField}
     form_args = {
-        "hall_type": {"choices": enum_choices(HALL_TYPES), "default": "2D"},
+        "hall_type": {"choices": enum_select_choices(HALL_TYPES), "default": "2D"},
         "seat_rows": {"validators": [NumberRange(min=1, max=MAX_ROWS)],
                       "description": _l("A new hall starts as rows x seats of standard seats; "
                                         "draw the real layout in its seat layout editor.")},

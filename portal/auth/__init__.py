@@ -1,4 +1,4 @@
-"""Who is this: sign-in, sign-out, the user loader and the sign-in throttle."""
+"""Who is this: sign-in, sign-out, the user loader with its session, the sign-in throttle."""
 from flask import Blueprint
 
 from ..extensions import login_manager
@@ -9,9 +9,14 @@ bp = Blueprint("auth", __name__)
 def init_auth(app):
     from flask_babel import lazy_gettext as _l
 
+    from ..services.sessions import install_session_listener
     from . import views  # noqa: F401  (routes on bp)
-    from .session import load_user, sign_out_inactive
-    from .throttle import init_throttle
+    from .session import (
+        load_user,
+        rotate_changed_session,
+        session_identifier,
+        sign_out_ended_sessions,
+    )
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -19,6 +24,9 @@ def init_auth(app):
     login_manager.login_message_category = "info"
     login_manager.session_protection = app.config.get("SESSION_PROTECTION", "strong")
     login_manager.user_loader(load_user)
-    app.before_request(sign_out_inactive)
-    init_throttle(app)
+    # Flask-Login 0.6 (pinned) has no public hook for this; its own trusts X-Forwarded-For.
+    login_manager._session_identifier_generator = session_identifier
+    app.before_request(sign_out_ended_sessions)
+    app.after_request(rotate_changed_session)
+    install_session_listener()
     app.register_blueprint(bp)

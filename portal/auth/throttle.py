@@ -1,43 +1,67 @@
-"""The sign-in throttle: failed sign-ins counted per username in shared storage.
+"""The sign-in throttle: attempts counted per account and per client address, in the database.
 
-Storage comes from RATELIMIT_STORAGE_URI (in-memory by default, `redis://...` when several
-processes serve), through `limits`, the engine under Flask-Limiter. It is kept per app rather
-than on the module-level Flask-Limiter object so that two apps never share a counter by
-accident (tests build several).
+An attempt is written (and committed) before its password is checked and removed when the
+password was right, so the rows left are failures, and two workers (or hosts) sharing the
+database count the same attempts: `gunicorn -w N` allows 5 failures per account, not 5 x N.
+Accounts are counted by `username_key`, so every spelling of a name shares one budget.
+
+Limits are `limits` strings from the settings (LOGIN_FAILURE_LIMIT per account,
+LOGIN_IP_LIMIT per address), e.g. "5 per 15 minutes".
 """
+import datetime as dt
+
 from flask import current_app
 from limits import parse
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import delete, func, select
 
-NAMESPACE = "portal-login-failure"
+from ..models import LoginFailure
+from ..models.base import utcnow
 
-
-class LoginThrottle:
-    def __init__(self, storage_uri, limit):
-        self.storage = storage_from_string(storage_uri)
-        self.limiter = MovingWindowRateLimiter(self.storage)
-        self.item = parse(limit)
-
-    @staticmethod
-    def _key(username):
-        return (username or "").strip().lower()
-
-    def is_blocked(self, username):
-        """Whether `username` used up its failed sign-ins in the current window."""
-        return not self.limiter.test(self.item, NAMESPACE, self._key(username))
-
-    def record_failure(self, username):
-        self.limiter.hit(self.item, NAMESPACE, self._key(username))
-
-    def clear(self, username):
-        self.limiter.clear(self.item, NAMESPACE, self._key(username))
+ACCOUNT = "account"
+ADDRESS = "address"
 
 
-def init_throttle(app):
-    app.extensions["login_throttle"] = LoginThrottle(app.config["RATELIMIT_STORAGE_URI"],
-                                                     app.config["LOGIN_FAILURE_LIMIT"])
+def _limit(setting):
+    """(attempts, window) of a limit setting."""
+    item = parse(current_app.config[setting])
+    return item.amount, dt.timedelta(seconds=item.get_expiry())
 
 
-def login_throttle():
-    return current_app.extensions["login_throttle"]
+def _count(session, column, value, since):
+    return session.scalar(select(func.count()).select_from(LoginFailure)
+                          .where(column == value, LoginFailure.at > since))
+
+
+def address_column(ip):
+    """`ip` as stored: a forwarded address is whatever the proxy passed on."""
+    return (ip or "")[:LoginFailure.ip.type.length] or None
+
+
+def refusal(session, key, ip, now=None):
+    """ACCOUNT or ADDRESS when that one used up its failed sign-ins, else None."""
+    now = now or utcnow()
+    attempts, window = _limit("LOGIN_FAILURE_LIMIT")
+    if _count(session, LoginFailure.username_key, key, now - window) >= attempts:
+        return ACCOUNT
+    attempts, window = _limit("LOGIN_IP_LIMIT")
+    if ip and _count(session, LoginFailure.ip, address_column(ip), now - window) >= attempts:
+        return ADDRESS
+    return None
+
+
+def record_attempt(session, key, ip):
+    """Count an attempt for account `key` from `ip` (committed at once, so that the other
+    workers see it while this one checks the password); forgets attempts past every window."""
+    session.add(LoginFailure(username_key=key, ip=address_column(ip)))
+    session.commit()
+    # Its own transaction: a range delete and an insert in one would let two workers'
+    # gap locks deadlock on MySQL.
+    longest = max(_limit("LOGIN_FAILURE_LIMIT")[1], _limit("LOGIN_IP_LIMIT")[1])
+    session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - longest))
+    session.commit()
+
+
+def forgive(session, key):
+    """The account signed in: its counted attempts were not an attack (committed by the
+    caller with the sign-in)."""
+    session.execute(delete(LoginFailure).where(LoginFailure.username_key == key))

@@ -1,18 +1,21 @@
 """Sign-in and sign-out routes."""
 from urllib.parse import urljoin, urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db, limiter
+from ..extensions import db
 from ..models import User
+from ..models.accounts import USERNAME_KEY_LENGTH, username_key
 from ..models.base import utcnow
 from ..services import audit
-from . import bp
+from . import bp, throttle
 from .forms import LoginForm
-from .throttle import login_throttle
+from .session import begin_session, end_session
 
 
 def safe_next(target):
@@ -30,14 +33,13 @@ def safe_next(target):
 
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
-
-
-def _ip_limit():
-    return current_app.config["LOGIN_IP_LIMIT"]
+THROTTLED = {
+    throttle.ACCOUNT: _l("Too many failed sign-ins. Try again in 15 minutes."),
+    throttle.ADDRESS: _l("Too many failed sign-ins from your address. Try again in a minute."),
+}
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_ip_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
@@ -45,24 +47,28 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        username = form.username.data.strip()
-        throttle = login_throttle()
-        if throttle.is_blocked(username):
-            audit.record("login_failed", "user", changes={"username": username,
-                                                          "reason": "throttled"})
-            flash(_("Too many failed sign-ins. Try again in 15 minutes."), "danger")
+        typed = form.username.data
+        key = username_key(typed)[:USERNAME_KEY_LENGTH]  # 64 characters may fold to more
+        user = db.session.scalar(select(User).where(User.username_key == key)) if key else None
+        # The account, whichever way its name was typed (unknown names: their key).
+        account = {"username": user.username if user else key, "typed": typed}
+        refused = throttle.refusal(db.session, key, request.remote_addr)
+        if refused:
+            audit.record("login_failed", "user", object_id=user.id if user else None,
+                         changes={**account, "reason": f"throttled ({refused})"})
+            flash(str(THROTTLED[refused]), "danger")
             return render_template("auth/login.html", form=form), 429
-        user = db.session.query(User).filter_by(username=username).first()
+        throttle.record_attempt(db.session, key, request.remote_addr)
         if user is None:
             check_password_hash(_DUMMY_HASH, form.password.data)  # same time as a real check
         if user is None or not user.check_password(form.password.data) or not user.is_active:
-            throttle.record_failure(username)
             audit.record("login_failed", "user", object_id=user.id if user else None,
-                         changes={"username": username})
+                         changes=account)
             flash(_("Invalid username or password."), "danger")
             return render_template("auth/login.html", form=form), 200
-        throttle.clear(username)
+        throttle.forgive(db.session, key)
         login_user(user)
+        begin_session(user)
         user.last_login_at = utcnow()
         db.session.commit()
         audit.record("login", "user", object_id=user.id, user_id=user.id)
@@ -72,6 +78,6 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    end_session()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))

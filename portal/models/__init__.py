@@ -4,7 +4,16 @@ Datetimes are stored timezone-naive. `audit_log.at`, `cinema.created_at` and
 `user.last_login_at` are UTC; a schedule's `starts_at`/`ends_at` are the cinema's wall-clock
 time (China Standard Time), which is what staff type and what tickets print.
 """
-from .accounts import Permission, Role, User, role_permission, user_cinema, user_role
+from .accounts import (
+    LoginFailure,
+    Permission,
+    Role,
+    User,
+    UserSession,
+    role_permission,
+    user_cinema,
+    user_role,
+)
 from .audit import AuditLog
 from .catalogue import Movie
 from .pricing import PriceCard, PriceCardRule, SchedulePrice, TicketType
@@ -15,8 +24,8 @@ from .selling import Customer, Order, Ticket
 from .venues import Cinema, City, Hall
 
 __all__ = [
-    "AuditLog", "Cinema", "City", "Customer", "Hall", "Movie", "Order", "Permission",
-    "PriceCard", "PriceCardRule", "Role", "Schedule", "SchedulePrice", "ScreeningRight", "Seat",
-    "SeatLayout", "Ticket", "TicketType", "User",
+    "AuditLog", "Cinema", "City", "Customer", "Hall", "LoginFailure", "Movie", "Order",
+    "Permission", "PriceCard", "PriceCardRule", "Role", "Schedule", "SchedulePrice",
+    "ScreeningRight", "Seat", "SeatLayout", "Ticket", "TicketType", "User", "UserSession",
     "role_permission", "user_cinema", "user_role",
 ]

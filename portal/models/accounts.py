@@ -1,14 +1,36 @@
-"""Who signs in, and what their roles let them do."""
+"""Who signs in, and what their roles let them do; their sessions and failed sign-ins."""
+import unicodedata
+
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy.orm import relationship
+from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from .base import restrict_fk
+from .base import restrict_fk, utcnow
 
 MIN_PASSWORD_LENGTH = 10
+USERNAME_KEY_LENGTH = 255
+
+
+def username_key(username):
+    """The one spelling of a user name that sign-in, the throttle and uniqueness compare:
+    compatibility forms folded (full width), case folded (Unicode, so `İ` and `ß` too),
+    accents and other combining marks and invisible format characters dropped, outer
+    spaces stripped. `édïtor`, `ｅｄｉｔｏｒ`, `EDİTOR` and `e\u0301ditor` are all `editor`."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", username or "").casefold())
+    text = "".join(ch for ch in text
+                   if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def KeyString(length):  # noqa: N802 (a column type)
+    """A string compared byte for byte on every database: MySQL's default collation would
+    otherwise call other spellings equal, and the rule is username_key's alone."""
+    return sa.String(length).with_variant(mysql.VARCHAR(length, collation="utf8mb4_bin"),
+                                          "mysql", "mariadb")
 
 role_permission = sa.Table(
     "role_permission",
@@ -63,6 +85,9 @@ class User(UserMixin, db.Model):
 
     id = sa.Column(sa.Integer, primary_key=True)
     username = sa.Column(sa.String(64), nullable=False, unique=True)
+    # username_key(username), kept by the validator below: sign-in looks users up by it and
+    # no two users share one, so one account has one name however it is typed.
+    username_key = sa.Column(KeyString(USERNAME_KEY_LENGTH), nullable=False, unique=True)
     email = sa.Column(sa.String(255), nullable=True)
     password_hash = sa.Column(sa.String(255), nullable=False)
     is_active = sa.Column(sa.Boolean, nullable=False, default=True, server_default=sa.true())
@@ -73,6 +98,11 @@ class User(UserMixin, db.Model):
     # loaded on every request, and access.py reads their permissions and cinemas directly.
     roles = relationship(Role, secondary=user_role, order_by=Role.code)
     cinemas = relationship("Cinema", secondary=user_cinema)
+
+    @validates("username")
+    def _keep_username_key(self, _attribute, username):
+        self.username_key = username_key(username)
+        return username
 
     def set_password(self, password):
         """Hash and store `password`; refuses one that is too short."""
@@ -91,3 +121,45 @@ class User(UserMixin, db.Model):
 
     def __str__(self):
         return self.username
+
+
+class UserSession(db.Model):
+    """One signed-in browser: the session cookie carries a random token, stored here hashed.
+
+    Revoked (signed out, or ended by a password, activity, role or cinema change) sessions
+    stay as rows with `revoked_at`, so a copied cookie is refused for good.
+    """
+    __tablename__ = "user_session"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    # Sessions are bookkeeping, not records: they go with their user.
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("user.id", ondelete="CASCADE"),
+                        nullable=False, index=True)
+    token_hash = sa.Column(sa.String(64), nullable=False, unique=True)
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    last_seen_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    ip = sa.Column(sa.String(45), nullable=True)
+    user_agent = sa.Column(sa.String(255), nullable=True)
+    revoked_at = sa.Column(sa.DateTime, nullable=True)
+
+    @property
+    def is_revoked(self):
+        return self.revoked_at is not None
+
+
+class LoginFailure(db.Model):
+    """A sign-in attempt not (yet) known to be right, counted by the sign-in throttle.
+
+    Kept in the database so that every worker and host counts the same attempts; rows of an
+    account are removed by its successful sign-in, older ones by later failures.
+    """
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        sa.Index("ix_login_failure_username_key_at", "username_key", "at"),
+        sa.Index("ix_login_failure_ip_at", "ip", "at"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    at = sa.Column(sa.DateTime, nullable=False, default=utcnow, index=True)
+    username_key = sa.Column(KeyString(USERNAME_KEY_LENGTH), nullable=False)
+    ip = sa.Column(sa.String(45), nullable=True)

@@ -39,7 +39,7 @@ log = logging.getLogger("portal.audit")
 
 AUDITED = (City, Cinema, Hall, Movie, Schedule, User, Role, Permission, ScreeningRight,
            TicketType, PriceCard, PriceCardRule, SchedulePrice, Customer, Order, Ticket)
-NEVER_LOGGED = {"password_hash", "version", "last_login_at", "locale"}
+NEVER_LOGGED = {"password_hash", "version", "last_login_at", "locale", "username_key"}
 
 
 def _plain(value):

@@ -5,6 +5,8 @@ from sqlalchemy import select
 
 from ..models import City
 
+INT_RANGE = range(-(2**31), 2**31)  # what the city table's INT columns store
+
 
 class CityFileError(ValueError):
     """The file is not a city list of the expected shape."""
@@ -34,6 +36,11 @@ def parse_cities(text):
             except (KeyError, TypeError, ValueError) as exc:
                 raise CityFileError(f"bad city entry under {letter!r}: {entry!r} ({exc})") \
                     from None
+            too_big = [key for key in ("id", "city_code", "parent_id")
+                       if cities[-1][key] is not None and cities[-1][key] not in INT_RANGE]
+            if too_big:
+                raise CityFileError(f"bad city entry under {letter!r}: {entry!r} "
+                                    f"({', '.join(too_big)} beyond the INT range)")
     return cities
 
 

@@ -56,7 +56,11 @@ def compute_ends_at(movie, starts_at):
     """A show ends after the film plus the hall's clean-up time."""
     if movie is None or starts_at is None or not movie.duration_minutes:
         return None
-    return starts_at + timedelta(minutes=movie.duration_minutes + cleanup_minutes())
+    try:
+        return starts_at + timedelta(minutes=movie.duration_minutes + cleanup_minutes())
+    except OverflowError:
+        raise SchedulingError(_l("The show would end after the last day the calendar holds "
+                                 "(9999-12-31).")) from None
 
 
 def overlaps(starts_a, ends_a, starts_b, ends_b):
@@ -254,13 +258,13 @@ def create_showtimes(session, movie_id, hall_id, starts, price, language_version
             try:
                 check_schedule_rules(session, movie, hall, starts_at)
                 prices = show_prices(session, card, movie, hall, starts_at, price)
+                ends_at = compute_ends_at(movie, starts_at)
             except RuleViolation as exc:
                 message = f"{_when(starts_at)}: {exc}" if _depends_on_day(
                     exc, movie, card, starts_at) else str(exc)
                 if message not in problems:
                     problems.append(message)
                 continue
-            ends_at = compute_ends_at(movie, starts_at)
             for collision in find_collisions(session, hall.id, starts_at, ends_at):
                 problems.append(f"{_when(starts_at)}: {describe_collision(collision)}")
             for other in planned:

@@ -128,6 +128,15 @@ def chromium(portal_server):
         browser.close()
 
 
+# Chromium reports a blocked script or style in the console too; this names the directive.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI} `
+                + `in ${event.sourceFile}:${event.lineNumber} (${event.sample})`);
+});
+"""
+
+
 def _artifact_name(item):
     return re.sub(r"[^\w.-]+", "_", item.name)
 
@@ -139,7 +148,13 @@ def page(request, chromium, portal_server):
 
     context = chromium.new_context(base_url=portal_server, locale="en-US", viewport=VIEWPORT)
     context.set_default_timeout(10_000)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     tab = context.new_page()
+    problems = []
+    tab.on("console", lambda message: problems.append(
+        f"console {message.type}: {message.text} ({message.location.get('url')})")
+        if message.type in ("error", "warning") else None)
+    tab.on("pageerror", lambda error: problems.append(f"uncaught error: {error}"))
     yield tab
     failed = [getattr(request.node, f"report_{when}", None) for when in ("setup", "call")]
     if any(report is not None and report.failed for report in failed):
@@ -150,6 +165,9 @@ def page(request, chromium, portal_server):
         except PlaywrightError as exc:  # the tab may be the very thing that broke
             print(f"could not save a failure screenshot: {exc}")
     context.close()
+    if problems:
+        pytest.fail("the page's scripts broke or the browser complained (a Content-Security-"
+                    "Policy violation, a script error):\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture()
