@@ -134,8 +134,16 @@ def load(url, tickets, seed):
     stream = connect(url, cursorclass=pymysql.cursors.SSCursor)
     with conn.cursor() as cur:
         cur.execute("SET foreign_key_checks=0, unique_checks=0")
-        bulk_insert(cur, "customer", ("id", "phone", "nickname", "is_blocked", "created_at"),
-                    customer_rows(rnd))
+        cur.execute("SELECT COUNT(*) FROM customer")
+        if not cur.fetchone()[0]:
+            bulk_insert(cur, "customer", ("id", "phone", "nickname", "is_blocked",
+                                          "created_at"), customer_rows(rnd))
+        # An interrupted load resumes after the last show it committed.
+        cur.execute("SELECT COALESCE(MAX(id), 0), COALESCE(MAX(schedule_id), 0) "
+                    "FROM ticket_order")
+        last_order, last_show = cur.fetchone()
+        cur.execute("SELECT COUNT(*) FROM ticket")
+        done = cur.fetchone()[0]
         seats = seats_by_layout(cur)
         cur.execute("SELECT id, cinema_id FROM hall")
         cinema_of = dict(cur.fetchall())
@@ -147,11 +155,13 @@ def load(url, tickets, seed):
         cur.execute("SELECT COUNT(*) FROM schedule WHERE status = 'on_sale'")
         shows = cur.fetchone()[0]
         loader = Loader(cur, rnd, types, sellers, tickets / max(shows, 1))
-        written = 0
-        with stream.cursor() as rows, tqdm(total=tickets, unit="ticket", desc="tickets",
-                                           smoothing=0.1) as bar:
+        loader.order_id, loader.ticket_no, written = last_order, done, done
+        with stream.cursor() as rows, tqdm(total=tickets, initial=done, unit="ticket",
+                                           desc="tickets", smoothing=0.1) as bar:
+            # The server waits for a reader slowed by the inserts (net_write_timeout).
+            rows.execute("SET SESSION net_write_timeout = 3600")
             rows.execute("SELECT id, hall_id, seat_layout_id, starts_at, price FROM schedule "
-                         "WHERE status = 'on_sale' ORDER BY id")
+                         "WHERE status = 'on_sale' AND id > %s ORDER BY id", (last_show,))
             for show_id, hall_id, layout_id, starts_at, price in rows:
                 sold = loader.show(show_id, cinema_of[hall_id], starts_at, price,
                                    seats.get(layout_id, ()))
