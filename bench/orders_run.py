@@ -141,8 +141,8 @@ def measure_pages(reps):
     add_selling_floor(app)
     with app.app_context():
         counter = QueryCounter(db.engine)
-        admin_show = coming_shows(1)[0]
-        manager_show = coming_shows(1, cinema_id=1)[0]
+        admin_show = coming_shows(1, sold=False)[0]
+        manager_show = coming_shows(1, cinema_id=1, sold=False)[0]
         tickets = db.session.scalar(select(func.count()).select_from(Ticket))
     rows = []
     for user, show, cinema in ((ADMIN, admin_show, 0), (MANAGER, manager_show, 1)):
@@ -174,7 +174,7 @@ class SaleProbe:
     def __init__(self, url, offset):
         self.app = bench_app(url)
         with self.app.app_context():
-            self.show = coming_shows(1, offset=offset)[0]
+            self.show = coming_shows(1, offset=offset, sold=False)[0]
             ensure_prices([self.show])
             self.seats = [str(s) for s in free_seats(self.show)[:4]]
             self.user = db.session.scalar(select(User.id).where(User.username == ADMIN))
