@@ -55,6 +55,15 @@ ENUM_LABELS = {
     "blocked": _l("Blocked"),
     "ltr": _l("Left to right"),
     "rtl": _l("Right to left"),
+    # order.channel, order.status and ticket.status (models/selling.py)
+    "online": _l("Online"),
+    "counter": _l("Counter"),
+    "pending": _l("Pending"),
+    "awaiting_confirmation": _l("Paid, awaiting confirmation"),
+    "paid": _l("Paid"),
+    "refunded": _l("Refunded"),
+    "partially_refunded": _l("Partially refunded"),
+    "sold": _l("Sold"),
 }
 
 # audit_log.action codes, shown translated.
@@ -98,6 +107,9 @@ MODEL_LABELS = {
     "price_card": _l("Price card"),
     "price_card_rule": _l("Price card rule"),
     "schedule_price": _l("Show price"),
+    "customer": _l("Customer"),
+    "ticket_order": _l("Order"),
+    "ticket": _l("Ticket"),
 }
 
 ROLE_LABELS = {
@@ -105,6 +117,7 @@ ROLE_LABELS = {
     "cinema_manager": _l("Cinema manager"),
     "content_editor": _l("Content editor"),
     "auditor": _l("Auditor"),
+    "box_office": _l("Box office"),
 }
 
 ROLE_DESCRIPTIONS = {
@@ -112,6 +125,8 @@ ROLE_DESCRIPTIONS = {
     "cinema_manager": _l("A cinema's manager: their cinemas, halls and schedules"),
     "content_editor": _l("Catalogue editor: movies and posters"),
     "auditor": _l("Compliance: view and export everything, read the audit log"),
+    "box_office": _l("A cinema's ticket seller: its schedules and seat maps, counter sales, "
+                     "its orders"),
 }
 
 # The permission matrix: resources as rows, actions as columns.
@@ -128,6 +143,8 @@ RESOURCE_LABELS = {
     "right": _l("Screening rights"),
     "pricecard": _l("Price cards"),
     "tickettype": _l("Ticket types"),
+    "order": _l("Orders and tickets"),
+    "customer": _l("Customers"),
 }
 
 ACTION_LABELS = {
@@ -136,6 +153,9 @@ ACTION_LABELS = {
     "edit": _l("Edit"),
     "delete": _l("Delete"),
     "export": _l("Export"),
+    "sell": _l("Sell at the counter"),
+    "refund": _l("Refund"),
+    "block": _l("Block and unblock"),
 }
 
 SCOPE_ALL_CINEMAS_LABEL = _l("Rows of every cinema")

@@ -6,14 +6,17 @@ from decimal import Decimal
 from portal.models import (
     Cinema,
     City,
+    Customer,
     Hall,
     Movie,
+    Order,
     PriceCard,
     PriceCardRule,
     Role,
     Schedule,
     SchedulePrice,
     ScreeningRight,
+    Ticket,
     TicketType,
     User,
 )
@@ -127,3 +130,41 @@ class Factory:
         user = User(roles=roles, cinemas=list(cinemas), is_active=kw.pop("is_active", True), **kw)
         user.set_password(password)
         return self._save(user)
+
+    # -- selling ------------------------------------------------------------------------------
+    def show_on_sale(self, layout="SSSS.SSSS\nCCCC.VVXW", prices=None, **kw):
+        """A show on sale in a hall drawn as `layout` (text form), priced per (ticket type
+        code, seat kind); default: adult 50, student 35 on every seat kind, VIP 80/60."""
+        from portal.services.seating import change_layout, plan_layout
+        hall = kw.pop("hall", None) or self.hall(**({"cinema": kw.pop("cinema")}
+                                                    if "cinema" in kw else {}))
+        change_layout(self.session, hall.id, plan_layout(layout))
+        self.session.commit()
+        prices = prices or {("adult", "standard"): "50.00", ("student", "standard"): "35.00",
+                            ("adult", "couple"): "50.00", ("student", "couple"): "35.00",
+                            ("adult", "vip"): "80.00", ("student", "vip"): "60.00",
+                            ("adult", "wheelchair"): "50.00",
+                            ("student", "wheelchair"): "35.00"}
+        rows = [SchedulePrice(ticket_type=ticket_type(self.session, code), seat_kind=kind,
+                              price=Decimal(price)) for (code, kind), price in prices.items()]
+        kw.setdefault("status", "on_sale")
+        return self.schedule(hall=hall, prices=rows, **kw)
+
+    def customer(self, **kw):
+        n = next(_seq)
+        kw.setdefault("phone", f"138{n:08d}")
+        kw.setdefault("nickname", f"顾客{n}")
+        return self._save(Customer(**kw))
+
+    def online_order(self, schedule, seats, status="paid", customer=None, **kw):
+        """An order of the consumer app for `seats` (Seat rows) of `schedule`, adult price."""
+        from portal.services.selling import new_order_no, new_ticket_code
+        adult = ticket_type(self.session, "adult")
+        order = Order(order_no=new_order_no("online"), cinema_id=schedule.hall.cinema_id,
+                      schedule_id=schedule.id, customer=customer or self.customer(),
+                      channel="online", status=status, amount=schedule.price * len(seats),
+                      **kw)
+        order.tickets = [Ticket(schedule_id=schedule.id, seat_id=seat.id, live_seat_id=seat.id,
+                                ticket_type_id=adult.id, price=schedule.price, status="sold",
+                                code=new_ticket_code()) for seat in seats]
+        return self._save(order)

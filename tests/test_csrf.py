@@ -15,20 +15,23 @@ from PIL import Image
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import AuditLog, Permission, Role, TicketType
+from portal.models import AuditLog, Permission, Role, Seat, TicketType
 from portal.services.seating import current_layout
 
 from .conftest import csrf_from
 
 ADMIN_VIEWS = ("movie", "city", "cinema", "hall", "schedule", "seatlayout", "user", "role",
-               "permission", "auditlog", "screeningright", "pricecard", "tickettype")
+               "permission", "auditlog", "screeningright", "pricecard", "tickettype", "order",
+               "ticket", "customer")
 READ_ONLY_VIEWS = ("permission", "auditlog")
 MODEL_ROUTES = ("new/", "edit/", "delete/", "action/", "ajax/update/")
 # Routes of one view beyond Flask-Admin's own.
-EXTRA_ROUTES = {"schedule": ("bulk/",), "seatlayout": ("hall/save/",),
-                "screeningright": ("grant/",)}
-# Views whose rows change only through their own pages (a layout: as a new version).
-NO_CRUD_VIEWS = ("seatlayout",)
+EXTRA_ROUTES = {"schedule": ("bulk/", "seats/review/", "seats/sell/"),
+                "seatlayout": ("hall/save/",), "screeningright": ("grant/",),
+                "order": ("refund/", "confirm/", "cancel/")}
+# Views whose rows change only through their own pages (a layout: as a new version; orders
+# and tickets by selling and refunding; customers in the consumer app).
+NO_CRUD_VIEWS = ("seatlayout", "order", "ticket", "customer")
 SIGN_IN_ROUTES = ("/login", "/logout", "/language")
 TOKENS = ("missing", "forged", "from another session")
 TABLE_OF = {"screeningright": "screening_right", "pricecard": "price_card",
@@ -55,7 +58,13 @@ def world(admin, make):
     spare_ticket_type = TicketType(code="spare", name="备用票")
     db.session.add_all([role, spare_ticket_type])
     db.session.commit()
+    show = make.show_on_sale()
+    seats = db.session.scalars(select(Seat).where(Seat.layout_id == show.seat_layout_id)
+                               .order_by(Seat.id).limit(2)).all()
+    order = make.online_order(show, seats[:1], status="awaiting_confirmation")
     return {
+        "order": order, "ticket": order.tickets[0], "customer": order.customer,
+        "sale": (show, seats[1]),
         "related": schedule,
         "movie": make.movie(), "city": make.city(), "cinema": make.cinema(),
         "hall": make.hall(), "schedule": make.schedule(), "user": make.user(None),
@@ -98,6 +107,8 @@ def form_data(view, world):
                       "rules-0-ticket_type": str(world["pricecard"].rules[0].ticket_type_id),
                       "rules-0-weekdays": "1234567", "rules-0-price": "50.00"},
         "tickettype": {"code": "bugai", "name": "不该出现"},
+        "order": {"status": "paid"}, "ticket": {"status": "refunded"},
+        "customer": {"is_blocked": "y"},
     }[view]
 
 
@@ -124,6 +135,11 @@ def request_for(view, route, world):
                               "first_day": "2031-03-01", "last_day": "2031-03-03",
                               "start_times": "10:00, 19:30", "price": "45.00",
                               "language_version": "", "status": "scheduled"}
+    if route.startswith("seats/"):
+        show, seat = world["sale"]
+        return f"{base}{route}?id={show.id}", {"seat": str(seat.id), "sale_token": "t"}
+    if route in ("refund/", "confirm/", "cancel/"):
+        return f"{base}{route}?id={row.id}", {"whole": "1", "payment_ref": "WX-1"}
     if route == "hall/save/":
         return f"{base}hall/save/?hall_id={row.hall_id}", {"layout": "SS.SS", "numbering": "ltr",
                                                           "do": "save", "based_on": "1"}

@@ -17,7 +17,7 @@ ACTIONS = ("view", "create", "edit", "delete", "export")
 CRUD = "view create edit delete"
 EVERYTHING = "view create edit delete export"
 RESOURCES = ("movie", "cinema", "hall", "schedule", "city", "user", "role", "audit", "right",
-             "pricecard", "tickettype")
+             "pricecard", "tickettype", "order", "customer")
 
 # role -> {resource: the actions it may take}, as PRODUCT.md says it.
 CONTRACT = {
@@ -29,17 +29,25 @@ CONTRACT = {
     # cards price.
     "cinema_manager": {"cinema": "view edit", "hall": CRUD, "schedule": CRUD,
                        "movie": "view", "city": "view", "pricecard": CRUD, "right": "view",
-                       "tickettype": "view"},
+                       "tickettype": "view", "order": "view"},
     # full CRUD on movies and posters, view cinemas; "platform admins and content editors
     # grant screening rights"
     "content_editor": {"movie": CRUD, "cinema": "view", "right": CRUD},
     # view and export everything, read the audit log; change nothing; all rows
     "auditor": {resource: "view export" for resource in RESOURCES},
+    # view its schedules and seat maps, sell tickets at the counter, view its orders;
+    # only their assigned cinemas
+    "box_office": {"schedule": "view", "order": "view"},
 }
+# The codes outside <resource>.<action>: "sells and refunds tickets for their cinemas"
+# (managers), "sell tickets at the counter; refunds only with order.refund" (box office).
+EXTRA_CODES = ("order.sell", "order.refund", "customer.block")
+EXTRA = {"platform_admin": set(EXTRA_CODES), "cinema_manager": {"order.sell", "order.refund"},
+         "content_editor": set(), "auditor": set(), "box_office": {"order.sell"}}
 # Roles that see the rows of every cinema (scope.all_cinemas). The content editor's "view
 # cinemas" names no cinema of theirs (editors have none assigned): every cinema.
 SEES_EVERY_CINEMA = {"platform_admin": True, "cinema_manager": False, "content_editor": True,
-                     "auditor": True}
+                     "auditor": True, "box_office": False}
 
 CELLS = [(role, resource, action) for role in CONTRACT for resource in RESOURCES
          for action in ACTIONS]
@@ -85,4 +93,9 @@ def test_a_seeded_role_sees_every_cinema_exactly_when_the_contract_says_so(seede
 @pytest.mark.parametrize("role", list(CONTRACT))
 def test_a_seeded_role_holds_nothing_outside_the_table(seeded, role):
     known = {f"{resource}.{action}" for resource in RESOURCES for action in ACTIONS}
-    assert seeded[role] <= known | {access.SCOPE_ALL_CINEMAS}
+    assert seeded[role] <= known | {access.SCOPE_ALL_CINEMAS} | EXTRA[role]
+
+
+@pytest.mark.parametrize("role", list(CONTRACT))
+def test_a_seeded_role_holds_the_selling_codes_the_contract_gives_it(seeded, role):
+    assert seeded[role] & set(EXTRA_CODES) == EXTRA[role]

@@ -8,14 +8,17 @@ from ..models import (
     AuditLog,
     Cinema,
     City,
+    Customer,
     Hall,
     Movie,
+    Order,
     Permission,
     PriceCard,
     Role,
     Schedule,
     ScreeningRight,
     SeatLayout,
+    Ticket,
     TicketType,
     User,
 )
@@ -28,6 +31,7 @@ from .profile import ProfileView
 from .rights import ScreeningRightView
 from .scheduling import ScheduleView
 from .seating import SeatLayoutView
+from .selling import CustomerView, OrderView, TicketView
 from .venues import CinemaView, HallView
 
 
@@ -42,6 +46,7 @@ def init_admin(app):
     )
     catalogue, venues, access = _l("Catalogue"), _l("Cinemas"), _l("Access")
     selling = _l("Rights and prices")
+    sales = _l("Sales")
     admin.add_view(MovieView(Movie, name=_l("Movies"), category=catalogue, endpoint="movie"))
     admin.add_view(CityView(City, name=_l("Cities"), category=catalogue, endpoint="city"))
     admin.add_view(CinemaView(Cinema, name=_l("Cinemas"), category=venues, endpoint="cinema"))
@@ -56,6 +61,10 @@ def init_admin(app):
                                  endpoint="pricecard"))
     admin.add_view(TicketTypeView(TicketType, name=_l("Ticket types"), category=selling,
                                   endpoint="tickettype"))
+    admin.add_view(OrderView(Order, name=_l("Orders"), category=sales, endpoint="order"))
+    admin.add_view(TicketView(Ticket, name=_l("Tickets"), category=sales, endpoint="ticket"))
+    admin.add_view(CustomerView(Customer, name=_l("Customers"), category=sales,
+                                endpoint="customer"))
     admin.add_view(UserView(User, name=_l("Users"), category=access, endpoint="user"))
     admin.add_view(RoleView(Role, name=_l("Roles"), category=access, endpoint="role"))
     admin.add_view(PermissionView(Permission, name=_l("Permissions"), category=access,

@@ -35,7 +35,9 @@ from ..services.scheduling import (
     prepare_schedule,
 )
 from ..services.seating import show_seat_map
+from ..services.selling import cancel_show
 from .base import PortalForm, SecuredModelView
+from .selling import CounterSale
 
 
 class ReadOnlyField(StringField):
@@ -99,13 +101,14 @@ def bulk_schedule_form(view):
     return BulkScheduleForm()
 
 
-class ScheduleView(SecuredModelView):
+class ScheduleView(CounterSale, SecuredModelView):
     resource = "schedule"
     action_permissions = {"delete": "delete", "cancel": "edit", "put_on_sale": "edit",
                           "reprice": "edit"}
     edit_template = "admin/schedule_edit.html"
     details_template = "admin/schedule_details.html"
-    view_actions = {"bulk_view": "create", "day_view": "view", "seats_view": "view"}
+    view_actions = {"bulk_view": "create", "day_view": "view", "seats_view": "view",
+                    **CounterSale.sale_view_actions}
     column_extra_row_actions = [EndpointLinkRowAction("fa fa-th", "schedule.seats_view",
                                                       title=_l("Seat map"))]
     list_template = "admin/schedule_list.html"
@@ -168,12 +171,15 @@ class ScheduleView(SecuredModelView):
         return form
 
     def _set_status(self, ids, status, check_rules):
-        """All or none: one refused schedule leaves every selected one as it was."""
-        changed, refused = 0, []
+        """All or none: one refused schedule leaves every selected one as it was. Cancelling
+        refunds the shows' sold tickets in the same transaction."""
+        changed, refunded, refused = 0, 0, []
         for schedule in self.scoped_rows(ids):
             label = f"#{schedule.id}"
             schedule.status = status
             try:
+                if status == "cancelled":
+                    refunded += cancel_show(db.session, schedule.id)
                 if check_rules:
                     prepare_schedule(db.session, schedule)
                 db.session.flush()
@@ -191,6 +197,8 @@ class ScheduleView(SecuredModelView):
             return
         db.session.commit()
         flash(_("%(count)s schedules updated.", count=changed), "success")
+        if refunded:
+            flash(_("%(count)s sold tickets refunded.", count=refunded), "success")
 
     @action("cancel", _l("Cancel"), _l("Cancel the selected schedules?"))
     def action_cancel(self, ids):
@@ -250,7 +258,8 @@ class ScheduleView(SecuredModelView):
         schedule = self.get_one(request.args.get("id"))
         return self.render("admin/schedule_seats.html", schedule=schedule,
                            seat_map=show_seat_map(db.session, schedule),
-                           return_url=self.get_url(".index_view"))
+                           return_url=self.get_url(".index_view"),
+                           **self.sale_context(schedule))
 
     @expose("/day/")
     def day_view(self):

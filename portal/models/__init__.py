@@ -22,11 +22,13 @@ from .pricing import PriceCard, PriceCardRule, SchedulePrice, TicketType
 from .rights import ScreeningRight
 from .scheduling import Schedule
 from .seating import Seat, SeatLayout
+from .selling import Customer, Order, Ticket
 from .venues import Cinema, City, Hall
 
 __all__ = [
-    "AccountToken", "AuditLog", "Cinema", "City", "Hall", "LoginFailure", "Movie", "Permission",
-    "PriceCard", "PriceCardRule", "RecoveryCode", "Role", "Schedule", "SchedulePrice",
-    "ScreeningRight", "Seat", "SeatLayout", "TicketType", "User", "UserSession",
+    "AccountToken", "AuditLog", "Cinema", "City", "Customer", "Hall", "LoginFailure", "Movie",
+    "Order", "Permission", "PriceCard", "PriceCardRule", "RecoveryCode", "Role", "Schedule",
+    "SchedulePrice", "ScreeningRight", "Seat", "SeatLayout", "Ticket", "TicketType", "User",
+    "UserSession",
     "role_permission", "user_cinema", "user_role",
 ]

@@ -18,8 +18,10 @@ from ..models import (
     AuditLog,
     Cinema,
     City,
+    Customer,
     Hall,
     Movie,
+    Order,
     Permission,
     PriceCard,
     PriceCardRule,
@@ -27,6 +29,7 @@ from ..models import (
     Schedule,
     SchedulePrice,
     ScreeningRight,
+    Ticket,
     TicketType,
     User,
 )
@@ -35,7 +38,7 @@ from ..models.base import utcnow
 log = logging.getLogger("portal.audit")
 
 AUDITED = (City, Cinema, Hall, Movie, Schedule, User, Role, Permission, ScreeningRight,
-           TicketType, PriceCard, PriceCardRule, SchedulePrice)
+           TicketType, PriceCard, PriceCardRule, SchedulePrice, Customer, Order, Ticket)
 # Secrets never reach the log; the second factor's changes have their own entries.
 NEVER_LOGGED = {"password_hash", "version", "last_login_at", "locale", "username_key",
                 "totp_secret", "totp_enabled_at", "totp_last_step"}

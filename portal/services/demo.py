@@ -19,9 +19,11 @@ from ..models import (
 )
 from .accounts import create_user, sync_permissions
 from .cities import parse_cities, upsert_cities
+from .demo_sales import seed_sales
 from .pricing import check_card, seed_ticket_types, ticket_types
 from .scheduling import prepare_schedule
 from .seating import add_layout, plan_layout
+from .selling import local_now
 
 CITIES_FILE = Path(__file__).resolve().parent.parent / "data" / "cities.json"
 DEMO_PASSWORD = "portal-demo-2026"
@@ -100,7 +102,10 @@ DEMO_USERS = [
     ("manager2", access.CINEMA_MANAGER, ("上海影城",)),
     ("editor", access.CONTENT_EDITOR, ()),
     ("auditor", access.AUDITOR, ()),
+    ("boxoffice", access.BOX_OFFICE, ("万达影城（CBD店）",)),
 ]
+# Shows of today and tomorrow are sold (the shows after them stay empty for trying a sale).
+SOLD_DAYS = 2
 
 
 def _city(session, name):
@@ -160,6 +165,11 @@ def seed_demo(session, password=DEMO_PASSWORD, today=None, days=7):
                         [cinemas[n].id for n in cinema_names],
                         email=f"{username}@example.com")  # reset mails print in `make run`
         logins.append((username, password, role))
+    session.flush()
+    sellers = session.scalars(select(User.id).where(User.username.in_(("boxoffice",
+                                                                        "manager")))).all()
+    seed_sales(session, today, today + dt.timedelta(days=SOLD_DAYS - 1), sellers,
+               local_now=local_now())
     session.flush()
     return logins
 

@@ -14,7 +14,9 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 
+from ..extensions import db
 from ..i18n import enum_label
 from ..models import PriceCard, Schedule, SchedulePrice, TicketType
 from ..models.pricing import (
@@ -41,11 +43,10 @@ class PricingRefused(RuleViolation):
 
 
 def has_sold_tickets(schedule):
-    """Whether the show has sold tickets (re-pricing leaves those shows alone).
-
-    Tickets arrive with the sales issue; until then no show has any.
-    """
-    return False
+    """Whether the show has sold tickets (re-pricing leaves those shows alone)."""
+    from .selling import has_sold_tickets as sold
+    return schedule.id is not None and sold(object_session(schedule) or db.session,
+                                            schedule.id)
 
 
 def hall_seat_kinds(hall):

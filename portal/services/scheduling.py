@@ -21,6 +21,7 @@ from .pricing import (
 )
 from .rights import RightRefused, check_screening_right
 from .rules import RuleViolation
+from .selling import cancel_show, check_show_change, status_changed
 
 # A bulk request beyond these is a typo, not a plan: refuse it rather than lock a hall for long.
 MAX_BULK_DAYS = 31
@@ -186,9 +187,12 @@ def prepare_schedule(session, schedule, price_card=None):
             # A cancelled show sells nothing and blocks nothing: cancelling one in a hall
             # since deactivated, or of a film since taken offline, must stay possible.
             check_price(schedule.price)
+            if schedule.id is not None and status_changed(schedule):
+                cancel_show(session, schedule.id)
             schedule.ends_at = compute_ends_at(movie, schedule.starts_at)
             return schedule
         check_schedule_rules(session, movie, hall, schedule.starts_at)
+        check_show_change(session, schedule)
         if schedule.id is None:
             price_new_show(session, schedule, movie, hall, price_card)
         else:

@@ -6,14 +6,14 @@ X blocked, `.` aisle or no seat. A layout is never edited in place: a change is 
 shows not yet on sale move to it, shows on sale keep the seats their tickets name.
 """
 import re
-from collections import Counter
+from collections import Counter, namedtuple
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, event, func, inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, event, exists, func, inspect, select, update
+from sqlalchemy.orm import Session, aliased
 
-from ..models import Hall, Schedule, Seat, SeatLayout
+from ..models import Hall, Schedule, Seat, SeatLayout, Ticket
 from ..models.seating import (
     BLOCKED,
     COUPLE,
@@ -35,8 +35,8 @@ MAX_ROWS, MAX_COLS = 60, 80
 MAX_LABEL_LENGTH = 8
 MAX_PROBLEMS = 20  # a pasted page of nonsense gets a readable list, not thousands of lines
 
-# A show's seat states; "sold" arrives with tickets (seat_states is where it will be read).
-FREE, UNAVAILABLE = "free", "blocked"
+# A show's seat states (show_seat_map reads "sold" from the show's live tickets).
+FREE, UNAVAILABLE, SOLD = "free", "blocked", "sold"
 
 
 class LayoutError(RuleViolation):
@@ -354,7 +354,8 @@ def change_layout(session, hall_id, plan, based_on_version=None):
     session.flush()
     moved = session.execute(
         update(Schedule).where(Schedule.hall_id == hall_id, Schedule.status == "scheduled",
-                               Schedule.seat_layout_id != layout.id)
+                               Schedule.seat_layout_id != layout.id,
+                               ~exists().where(Ticket.schedule_id == Schedule.id))
         .values(seat_layout_id=layout.id).execution_options(synchronize_session=False)
     ).rowcount
     kept = session.scalar(select(func.count()).select_from(Schedule).where(
@@ -460,23 +461,35 @@ def default_state(seat):
     return UNAVAILABLE if seat.kind == BLOCKED else FREE
 
 
-def seat_states(session, schedule, seats):
-    """{seat id: state} of a show, `seats` being its layout's: free or blocked (and sold,
-    read here from the show's tickets once tickets exist)."""
-    return {seat.id: default_state(seat) for seat in seats}
+LayoutFacts = namedtuple("LayoutFacts", "version row_count col_count")
 
 
 @dataclass(frozen=True)
 class SeatMap:
-    layout: SeatLayout
+    layout: LayoutFacts
     rows: list
     counts: dict  # state -> seats
 
 
 def show_seat_map(session, schedule):
-    """A show's seats with their states, as rows of the grid, front row first."""
-    layout = session.get(SeatLayout, schedule.seat_layout_id)
-    states = seat_states(session, schedule, layout.seats)
-    return SeatMap(layout, seat_grid(layout.seats, layout.row_count, layout.col_count, states),
+    """A show's seats with their states, as rows of the grid, front row first.
+
+    One query: the layout's seats, each with its layout joined and its live ticket of this
+    show outer-joined (the sold ones), however many tickets the show and the others have."""
+    live = aliased(Ticket)
+    seats = session.execute(
+        select(Seat.id, Seat.row_no, Seat.col_no, Seat.row_label, Seat.seat_label, Seat.kind,
+               Seat.pair_seat_id, SeatLayout.version, SeatLayout.row_count,
+               SeatLayout.col_count, live.id.label("ticket_id"))
+        .join(SeatLayout, SeatLayout.id == Seat.layout_id)
+        .outerjoin(live, (live.schedule_id == schedule.id) & (live.live_seat_id == Seat.id))
+        .where(Seat.layout_id == schedule.seat_layout_id)
+        .order_by(Seat.row_no, Seat.col_no)).all()
+    # Rows, not ORM objects: a 600-seat hall reads 600 of them per page view.
+    layout = LayoutFacts(*seats[0][7:10]) if seats else LayoutFacts(*session.execute(
+        select(SeatLayout.version, SeatLayout.row_count, SeatLayout.col_count)
+        .where(SeatLayout.id == schedule.seat_layout_id)).one())
+    states = {seat.id: SOLD if seat.ticket_id else default_state(seat) for seat in seats}
+    return SeatMap(layout, seat_grid(seats, layout.row_count, layout.col_count, states),
                    dict(Counter(states.values())))
 
