@@ -3,7 +3,7 @@
     python -m bench.orders_run          # prints the figures, writes bench/results/orders.json
 
 On the database bench.orders_generate filled (BENCH_ORDERS_DATABASE_URL, default
-portal_bench_orders: 2M shows, ~5M tickets):
+BENCH_DATABASE_URL, portal_bench: 2M shows, ~5M tickets):
 - a show's seat map (/admin/schedule/seats/?id=) and the order list (/admin/order/), as the
   platform admin and as the manager of cinema 1: SQL queries of the page's own (the sign-in's
   two subtracted) and p50 against a hand-written one-query floor page, requests interleaved;
@@ -37,11 +37,10 @@ from portal.models import Hall, Schedule, SchedulePrice, Seat, Ticket, TicketTyp
 from portal.services import selling
 
 from .app import FLOOR_TEMPLATE, build_app
-from .common import ADMIN, MANAGER, PASSWORD, bench_app
+from .common import ADMIN, BENCH_URL, MANAGER, PASSWORD, bench_app
 from .run import QueryCounter, interleaved, wait_for
 
-ORDERS_URL = os.environ.get("BENCH_ORDERS_DATABASE_URL",
-                            "mysql+pymysql://root@127.0.0.1/portal_bench_orders")
+ORDERS_URL = os.environ.get("BENCH_ORDERS_DATABASE_URL", BENCH_URL)
 ORDERS_SMALL_URL = os.environ.get("BENCH_ORDERS_SMALL_DATABASE_URL",
                                   "mysql+pymysql://root@127.0.0.1/portal_bench_orders_small")
 RESULTS = Path(__file__).resolve().parent / "results"
