@@ -11,12 +11,14 @@ foreign and unique checks off while loading; ticket codes are a bijection of the
 number (unique without a check), order numbers carry the order's id.
 """
 import argparse
+import json
 import random
 import time
 from array import array
 from datetime import datetime, timedelta
 from datetime import time as time_of_day
 from decimal import Decimal
+from pathlib import Path
 
 import pymysql
 import pymysql.cursors
@@ -39,6 +41,7 @@ TICKET_COLUMNS = ("order_id", "schedule_id", "seat_id", "ticket_type_id", "price
                   "code", "live_seat_id")
 SELLER = "bench_seller"
 TABLES = ("ticket", "ticket_order")
+LOADS = Path(__file__).resolve().parent / "results" / "orders_load.json"
 ORDER_SIZES = (1, 2, 2, 2, 3, 4)
 STUDENT_SHARE = Decimal("0.7")
 CENT = Decimal("0.01")
@@ -271,8 +274,20 @@ def main(argv=None):
     started = time.monotonic()
     create_seller(args.url)
     written = load(args.url, args.tickets, args.seed)
-    print(f"loaded {written:,} tickets into {make_url(args.url).database} "
-          f"in {time.monotonic() - started:.0f} s")
+    seconds = round(time.monotonic() - started)
+    database = make_url(args.url).database
+    print(f"loaded {written:,} tickets into {database} in {seconds} s")
+    record_load(database, {"at": datetime.now().isoformat(timespec="seconds"),
+                           "tickets": written, "seconds": seconds})
+
+
+def record_load(database, figures):
+    """bench/results/orders_load.json: the latest load of each database (bench.orders_run
+    reports the big one's)."""
+    LOADS.parent.mkdir(exist_ok=True)
+    loads = json.loads(LOADS.read_text()) if LOADS.exists() else {}
+    loads[database] = figures
+    LOADS.write_text(json.dumps(loads, indent=2) + "\n")
 
 
 if __name__ == "__main__":
