@@ -1,7 +1,7 @@
 """Add customers, orders and tickets (~5M) to a database made by bench.generate.
 
-    python -m bench.generate --url mysql+pymysql://root@127.0.0.1/portal_bench_orders
-    python -m bench.orders_generate --url mysql+pymysql://root@127.0.0.1/portal_bench_orders
+    python -m bench.generate            # portal_bench: 2M shows
+    python -m bench.orders_generate     # + 200,000 customers, ~2.6M orders, 5M tickets
 
 Shows on sale get tickets in proportion to their occupancy (services/demo_sales.occupancy:
 evenings and weekends fuller), as runs of adjacent seats split into orders of 1-4; 70% of
@@ -11,17 +11,21 @@ foreign and unique checks off while loading; ticket codes are a bijection of the
 number (unique without a check), order numbers carry the order's id.
 """
 import argparse
+import json
 import random
 import time
 from array import array
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as time_of_day
 from decimal import Decimal
+from pathlib import Path
 
 import pymysql
 import pymysql.cursors
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
+from portal.models.base import utcnow
 from portal.services.demo_sales import occupancy
 from portal.services.selling import CODE_ALPHABET
 
@@ -29,7 +33,6 @@ from .common import BENCH_URL, PASSWORD
 from .generate import BATCH, bulk_insert
 
 CUSTOMERS = 200_000
-MEAN_OCCUPANCY = 0.26  # occupancy() averaged over the bench's show times, less the cap
 CODE_MULTIPLIER = 0x9E3779B97F4A7C1  # odd: n -> n * M mod 2**60 is a bijection
 ORDER_COLUMNS = ("id", "order_no", "cinema_id", "schedule_id", "customer_id", "channel",
                  "status", "amount", "created_at", "paid_at", "payment_ref", "sold_by_user_id",
@@ -37,12 +40,24 @@ ORDER_COLUMNS = ("id", "order_no", "cinema_id", "schedule_id", "customer_id", "c
 TICKET_COLUMNS = ("order_id", "schedule_id", "seat_id", "ticket_type_id", "price", "status",
                   "code", "live_seat_id")
 SELLER = "bench_seller"
+TABLES = ("ticket", "ticket_order")
+LOADS = Path(__file__).resolve().parent / "results" / "orders_load.json"
+ORDER_SIZES = (1, 2, 2, 2, 3, 4)
+STUDENT_SHARE = Decimal("0.7")
+CENT = Decimal("0.01")
+
+
+# Three letters of CODE_ALPHABET per 15 bits, lowest bits first.
+CODE_CHUNKS = ["".join(CODE_ALPHABET[(v >> (5 * i)) & 31] for i in range(3))
+               for v in range(1 << 15)]
 
 
 def ticket_code(n):
     """Twelve characters of CODE_ALPHABET, distinct for distinct n < 2**60."""
-    value = (n * CODE_MULTIPLIER) % (1 << 60)
-    return "".join(CODE_ALPHABET[(value >> (5 * i)) & 31] for i in range(12))
+    value = (n * CODE_MULTIPLIER) & ((1 << 60) - 1)
+    chunks = CODE_CHUNKS
+    return (chunks[value & 0x7FFF] + chunks[(value >> 15) & 0x7FFF]
+            + chunks[(value >> 30) & 0x7FFF] + chunks[value >> 45])
 
 
 def connect(url, **kwargs):
@@ -68,55 +83,60 @@ def customer_rows(rnd):
 
 
 class Loader:
-    def __init__(self, cur, rnd, types, sellers, per_show):
+    def __init__(self, cur, rnd, types, sellers, per_occupancy):
         self.cur, self.rnd, self.types, self.sellers = cur, rnd, types, sellers
-        self.per_show = per_show
+        self.per_occupancy = per_occupancy  # tickets a show gets, on average, per occupancy()
+        self.now = utcnow()
         self.orders, self.tickets = [], []
         self.order_id = self.ticket_no = 0
 
     def show(self, show_id, cinema_id, starts_at, price, seats):
         rnd = self.rnd
-        wanted = int(rnd.random() * 2 * self.per_show * occupancy(starts_at) / MEAN_OCCUPANCY
-                     + 0.5)
+        wanted = int(rnd.random() * 2 * self.per_occupancy * occupancy(starts_at) + 0.5)
         wanted = min(wanted, len(seats))
         if not wanted:
             return 0
+        student_price = (price * STUDENT_SHARE).quantize(CENT)
         start = rnd.randrange(len(seats) - wanted + 1)
         run = seats[start:start + wanted]
         while run:
-            size = min(len(run), rnd.choice((1, 2, 2, 2, 3, 4)))
-            self.order(show_id, cinema_id, starts_at, price, run[:size])
+            size = min(len(run), ORDER_SIZES[int(rnd.random() * 6)])
+            self.order(show_id, cinema_id, starts_at, price, student_price, run[:size])
             run = run[size:]
         return wanted
 
-    def order(self, show_id, cinema_id, starts_at, price, seats):
+    def order(self, show_id, cinema_id, starts_at, price, student_price, seats):
         rnd = self.rnd
         self.order_id += 1
+        order_id = self.order_id
         online = rnd.random() < 0.7
-        created = starts_at - timedelta(hours=8 + rnd.randint(1, 240))  # UTC, days before
+        created = starts_at - timedelta(hours=9 + int(rnd.random() * 240))  # UTC, days before
+        if created > self.now:  # a coming show: sold so far
+            created = self.now - timedelta(minutes=1 + int(rnd.random() * 2880))
         roll = rnd.random()
         status = "refunded" if roll < 0.04 else "awaiting_confirmation" \
             if online and roll < 0.042 else "paid"
-        amount = Decimal("0.00")
+        ticket_status = "refunded" if status == "refunded" else "sold"
+        live = status != "refunded"
+        adult, student = self.types["adult"], self.types["student"]
+        amount = 0
+        append = self.tickets.append
         for seat_id in seats:
             self.ticket_no += 1
-            student = rnd.random() < 0.15
-            ticket_price = (price * Decimal("0.7")).quantize(Decimal("0.01")) if student \
-                else price
+            if rnd.random() < 0.15:
+                type_id, ticket_price = student, student_price
+            else:
+                type_id, ticket_price = adult, price
             amount += ticket_price
-            self.tickets.append((self.order_id, show_id, seat_id,
-                                 self.types["student" if student else "adult"], ticket_price,
-                                 "refunded" if status == "refunded" else "sold",
-                                 ticket_code(self.ticket_no),
-                                 None if status == "refunded" else seat_id))
+            append((order_id, show_id, seat_id, type_id, ticket_price, ticket_status,
+                    ticket_code(self.ticket_no), seat_id if live else None))
         self.orders.append((
-            self.order_id,
-            f"{'W' if online else 'G'}{created:%y%m%d%H%M}{self.order_id:08d}", cinema_id,
-            show_id, rnd.randint(1, CUSTOMERS) if online else None,
+            order_id, f"{'W' if online else 'G'}{created:%y%m%d%H%M}{order_id:08d}", cinema_id,
+            show_id, 1 + int(rnd.random() * CUSTOMERS) if online else None,
             "online" if online else "counter", status, amount, created,
             None if status == "awaiting_confirmation" else created,
-            f"PAY{self.order_id:012d}" if online and status != "awaiting_confirmation"
-            else None, None if online else rnd.choice(self.sellers), 1))
+            f"PAY{order_id:012d}" if online and status != "awaiting_confirmation"
+            else None, None if online else self.sellers[int(rnd.random() * len(self.sellers))], 1))
         if len(self.tickets) >= BATCH:
             self.flush()
 
@@ -126,6 +146,49 @@ class Loader:
         bulk_insert(self.cur, "ticket", TICKET_COLUMNS, self.tickets)
         self.cur.connection.commit()
         self.orders, self.tickets = [], []
+
+
+def secondary_keys(table):
+    """`ALTER TABLE` clauses adding the table's secondary keys, by name, from the models
+    (tests/test_migrations.py keeps them equal to the migrations')."""
+    import sqlalchemy as sa
+
+    from portal.models import Order, Ticket
+    model = {"ticket": Ticket, "ticket_order": Order}[table].__table__
+    keys = {i.name: ("UNIQUE KEY" if i.unique else "KEY", i.columns) for i in model.indexes}
+    keys.update((c.name, ("UNIQUE KEY", c.columns)) for c in model.constraints
+                if isinstance(c, sa.UniqueConstraint))
+    return {name: f"ADD {kind} `{name}` ({', '.join(f'`{c.name}`' for c in columns)})"
+            for name, (kind, columns) in keys.items()}
+
+
+def existing_keys(cur, table):
+    cur.execute("SELECT DISTINCT index_name FROM information_schema.statistics "
+                "WHERE table_schema = DATABASE() AND table_name = %s", (table,))
+    return {row[0] for row in cur.fetchall()}
+
+
+def drop_keys(cur):
+    """Load into the primary keys alone: random ticket codes and order numbers inserted one by
+    one into their unique keys (and five more indexes) cost random I/O once the tables outgrow
+    the buffer pool. Foreign key checks are off, so the foreign keys' indexes may go too."""
+    for table in TABLES:
+        names = sorted(existing_keys(cur, table) & set(secondary_keys(table)))
+        if names:
+            cur.execute(f"ALTER TABLE `{table}` "
+                        + ", ".join(f"DROP INDEX `{name}`" for name in names))
+
+
+def add_keys(cur):
+    """Build the missing secondary keys, each by one sort (an interrupted load leaves them
+    missing; the next run adds them). A duplicate ticket code or live seat fails here."""
+    for table in TABLES:
+        missing = {name: clause for name, clause in secondary_keys(table).items()
+                   if name not in existing_keys(cur, table)}
+        if missing:
+            started = time.monotonic()
+            cur.execute(f"ALTER TABLE `{table}` " + ", ".join(missing.values()))
+            print(f"{table}: built {len(missing)} keys in {time.monotonic() - started:.0f} s")
 
 
 def load(url, tickets, seed):
@@ -144,6 +207,8 @@ def load(url, tickets, seed):
         last_order, last_show = cur.fetchone()
         cur.execute("SELECT COUNT(*) FROM ticket")
         done = cur.fetchone()[0]
+        if done < tickets:
+            drop_keys(cur)
         seats = seats_by_layout(cur)
         cur.execute("SELECT id, cinema_id FROM hall")
         cinema_of = dict(cur.fetchall())
@@ -152,9 +217,13 @@ def load(url, tickets, seed):
         cur.execute("SELECT id FROM user WHERE username IN ('bench_admin', 'bench_manager', "
                     "%s)", (SELLER,))
         sellers = [row[0] for row in cur.fetchall()]
-        cur.execute("SELECT COUNT(*) FROM schedule WHERE status = 'on_sale'")
-        shows = cur.fetchone()[0]
-        loader = Loader(cur, rnd, types, sellers, tickets / max(shows, 1))
+        # The shows still to fill, by day and hour: their summed occupancy() shares out the
+        # tickets still to write, so the last show reaches the total.
+        cur.execute("SELECT DATE(starts_at), HOUR(starts_at), COUNT(*) FROM schedule "
+                    "WHERE status = 'on_sale' AND id > %s GROUP BY 1, 2", (last_show,))
+        weight = sum(occupancy(datetime.combine(day, time_of_day(hour))) * count
+                     for day, hour, count in cur.fetchall())
+        loader = Loader(cur, rnd, types, sellers, (tickets - done) / max(weight, 1e-9))
         loader.order_id, loader.ticket_no, written = last_order, done, done
         with stream.cursor() as rows, tqdm(total=tickets, initial=done, unit="ticket",
                                            desc="tickets", smoothing=0.1) as bar:
@@ -172,6 +241,7 @@ def load(url, tickets, seed):
         loader.flush()
         conn.commit()
         cur.execute("SET foreign_key_checks=1, unique_checks=1")
+        add_keys(cur)
         for table in ("customer", "ticket_order", "ticket"):
             cur.execute(f"ANALYZE TABLE `{table}`")
             cur.fetchall()
@@ -197,15 +267,27 @@ def create_seller(url):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default=BENCH_URL.replace("portal_bench", "portal_bench_orders"))
+    parser.add_argument("--url", default=BENCH_URL)
     parser.add_argument("--tickets", type=int, default=5_000_000)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args(argv)
     started = time.monotonic()
     create_seller(args.url)
     written = load(args.url, args.tickets, args.seed)
-    print(f"loaded {written:,} tickets into {make_url(args.url).database} "
-          f"in {time.monotonic() - started:.0f} s")
+    seconds = round(time.monotonic() - started)
+    database = make_url(args.url).database
+    print(f"loaded {written:,} tickets into {database} in {seconds} s")
+    record_load(database, {"at": datetime.now().isoformat(timespec="seconds"),
+                           "tickets": written, "seconds": seconds})
+
+
+def record_load(database, figures):
+    """bench/results/orders_load.json: the latest load of each database (bench.orders_run
+    reports the big one's)."""
+    LOADS.parent.mkdir(exist_ok=True)
+    loads = json.loads(LOADS.read_text()) if LOADS.exists() else {}
+    loads[database] = figures
+    LOADS.write_text(json.dumps(loads, indent=2) + "\n")
 
 
 if __name__ == "__main__":

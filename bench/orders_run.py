@@ -3,7 +3,7 @@
     python -m bench.orders_run          # prints the figures, writes bench/results/orders.json
 
 On the database bench.orders_generate filled (BENCH_ORDERS_DATABASE_URL, default
-portal_bench_orders: 2M shows, ~5M tickets):
+BENCH_DATABASE_URL, portal_bench: 2M shows, ~5M tickets):
 - a show's seat map (/admin/schedule/seats/?id=) and the order list (/admin/order/), as the
   platform admin and as the manager of cinema 1: SQL queries of the page's own (the sign-in's
   two subtracted) and p50 against a hand-written one-query floor page, requests interleaved;
@@ -31,17 +31,17 @@ from pathlib import Path
 
 from flask import Blueprint, render_template_string, request
 from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
 
 from portal.extensions import db
 from portal.models import Hall, Schedule, SchedulePrice, Seat, Ticket, TicketType, User
 from portal.services import selling
 
 from .app import FLOOR_TEMPLATE, build_app
-from .common import ADMIN, MANAGER, PASSWORD, bench_app
+from .common import ADMIN, BENCH_URL, MANAGER, PASSWORD, bench_app
 from .run import QueryCounter, interleaved, wait_for
 
-ORDERS_URL = os.environ.get("BENCH_ORDERS_DATABASE_URL",
-                            "mysql+pymysql://root@127.0.0.1/portal_bench_orders")
+ORDERS_URL = os.environ.get("BENCH_ORDERS_DATABASE_URL", BENCH_URL)
 ORDERS_SMALL_URL = os.environ.get("BENCH_ORDERS_SMALL_DATABASE_URL",
                                   "mysql+pymysql://root@127.0.0.1/portal_bench_orders_small")
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -273,6 +273,25 @@ def measure_gunicorn(seconds):
             "sales_per_second": round(sold / elapsed, 1)}
 
 
+def targets(report):
+    """Issue 16's bench targets: measured, goal, met."""
+    pages = report["pages"]
+    rows = [
+        ("tickets", report["tickets"], 4_500_000, report["tickets"] >= 4_500_000),
+        ("queries_per_page", max(p["queries"] for p in pages), 3,
+         all(p["queries"] <= 3 for p in pages)),
+        ("floor_ratio", max(p["floor_ratio"] for p in pages), 3,
+         all(p["floor_ratio"] <= 3 for p in pages)),
+        ("sale_ratio", report["sale"]["ratio"], 1.3, report["sale"]["ratio"] <= 1.3),
+    ]
+    if "gunicorn" in report:
+        g = report["gunicorn"]
+        rows.append(("sales_per_second", g["sales_per_second"], "measured",
+                     g["errors"] == 0 and g["sales"] > 0))
+    return [{"target": name, "measured": measured, "goal": goal, "met": met}
+            for name, measured, goal, met in rows]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=30)
@@ -284,6 +303,10 @@ def main(argv=None):
               "pages": pages, "sale": measure_sales(args.reps)}
     if not args.skip_gunicorn:
         report["gunicorn"] = measure_gunicorn(args.seconds)
+    loads_file = RESULTS / "orders_load.json"
+    loads = json.loads(loads_file.read_text()) if loads_file.exists() else {}
+    report["load"] = loads.get(make_url(ORDERS_URL).database)
+    report["targets"] = targets(report)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "orders.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     print(json.dumps(report, indent=2, ensure_ascii=False))
