@@ -15,6 +15,7 @@ from .accounts import (
     user_role,
 )
 from .audit import AuditLog
+from .boxoffice import BoxOfficeShow
 from .catalogue import Movie
 from .pricing import PriceCard, PriceCardRule, SchedulePrice, TicketType
 from .rights import ScreeningRight
@@ -24,7 +25,8 @@ from .selling import Customer, Order, Ticket
 from .venues import Cinema, City, Hall
 
 __all__ = [
-    "AuditLog", "Cinema", "City", "Customer", "Hall", "LoginFailure", "Movie", "Order",
+    "AuditLog", "BoxOfficeShow", "Cinema", "City", "Customer", "Hall", "LoginFailure", "Movie",
+    "Order",
     "Permission", "PriceCard", "PriceCardRule", "Role", "Schedule", "SchedulePrice",
     "ScreeningRight", "Seat", "SeatLayout", "Ticket", "TicketType", "User", "UserSession",
     "role_permission", "user_cinema", "user_role",
