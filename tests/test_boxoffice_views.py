@@ -193,7 +193,7 @@ def test_the_csv_export_is_excel_safe_chinese_with_formula_safe_cells(client, ma
     assert response.headers["Content-Type"].startswith("text/csv")
     assert response.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[0][0] == "影院" and rows[0][1] == "售出票数"
+    assert rows[0][0] == "影院" and rows[0][1] == "售出票数" and rows[0][5] == "净票房"
     labels = [r[0] for r in rows[1:-1]]
     assert "'" + HOSTILE_NAME in labels and "我们的影城" in labels
     assert rows[-1][1:3] == ["5", "250.00"]

@@ -104,7 +104,7 @@ class BoxOfficeView(BaseView):
             report = self.report(self.chosen())
         except reports.ReportError as exc:
             return self._refused(str(exc))
-        return Response(xlsx_bytes(reports.table_rows(report), _("Box office")),
+        return Response(xlsx_bytes(reports.table_rows(report), _("Box office figures")),
                         mimetype=XLSX_TYPE,
                         headers={"Content-Disposition":
                                  f"attachment;filename={self.filename(report, 'xlsx')}"})
