@@ -218,3 +218,18 @@ def test_the_xlsx_export_opens_with_numbers_chinese_and_no_formula(client, make,
     assert Decimal(str(by_label["我们的影城"][2].value)) == Decimal("100")
     total = rows[-1]
     assert total[1].value == 5 and float(total[5].value) == 250.0
+
+
+def test_a_long_report_shows_its_first_rows_and_exports_them_all(client, make, login_as,
+                                                                  english, monkeypatch,
+                                                                  two_cinemas):
+    from portal.admin_views import boxoffice as view
+    monkeypatch.setattr(view, "PAGE_ROWS", 1)
+    login_as("platform_admin")
+    page = client.get(f"{REPORT}&group=cinema").text
+    assert page.count('class="report-row"') == 1 and 'id="report-cut"' in page
+    total = re.search(r'<tr id="report-total">(.*?)</tr>', page, re.S).group(1)
+    assert re.findall(r'<td class="text-right">([^<]*)</td>', total)[:2] == ["5", "250.00"]
+    exported = client.get(f"/admin/boxoffice/export/csv/?period=custom&start={DAY}&end={DAY}"
+                          "&group=cinema").data.decode("utf-8-sig")
+    assert len(list(csv.reader(io.StringIO(exported)))) == 4  # head, two cinemas, total

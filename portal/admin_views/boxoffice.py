@@ -27,6 +27,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # view function -> the permission action it needs
 VIEW_ACTIONS = {"index": "view", "export": "export", "export_xlsx": "export"}
 ARGS = ("period", "group", "start", "end", "month")
+PAGE_ROWS = 200  # rows a report page shows (a chain's films are thousands); exports have all
 
 
 class BoxOfficeView(BaseView):
@@ -68,7 +69,8 @@ class BoxOfficeView(BaseView):
             "admin/boxoffice.html", report=report, error=error, chosen=chosen,
             presets=reports.PRESETS, groups=reports.GROUPS, columns=reports.COLUMNS,
             chart_data=reports.chart_data(report) if report else None,
-            can_export=self.may("export"), query=self.query_string(chosen)), status
+            can_export=self.may("export"), query=self.query_string(chosen),
+            page_rows=PAGE_ROWS), status
 
     @expose("/")
     def index(self):
