@@ -280,3 +280,17 @@ def assert_report_matches_tickets_for(show):
     tickets = db.session.scalars(select(Ticket).where(Ticket.schedule_id == show.id)).all()
     assert report.total.tickets == len(tickets)
     assert report.total.gross == money(sum(t.price for t in tickets))
+
+
+def test_a_show_moved_before_it_sells_is_counted_where_it_now_plays(ctx, make):
+    show = make.show_on_sale(layout=HALL)
+    other_hall = make.hall()
+    make.right(show.movie, other_hall.cinema)
+    show.hall = other_hall
+    show.starts_at = show.starts_at.replace(hour=21)
+    db.session.commit()
+
+    row = db.session.get(BoxOfficeShow, show.id)
+    db.session.refresh(row)
+    assert (row.hall_id, row.cinema_id, row.city_id, row.show_hour) == (
+        other_hall.id, other_hall.cinema_id, other_hall.cinema.city_id, 21)

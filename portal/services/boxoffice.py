@@ -38,7 +38,8 @@ FIGURES = ("tickets", "gross", "refunded_tickets", "refunds")
 DESCRIPTIVE = ("show_date", "show_hour", "cinema_id", "city_id", "movie_id", "hall_id",
                "is_cancelled", "seats", "distributor_share")
 # Show attributes the descriptive columns are copied from.
-SHOW_ATTRIBUTES = ("starts_at", "movie_id", "hall_id", "status", "seat_layout_id")
+SHOW_ATTRIBUTES = ("starts_at", "movie_id", "hall_id", "status", "seat_layout_id", "movie",
+                   "hall", "seat_layout")  # a form sets the relationships, not the ids
 REBUILD_CHUNK = 50_000  # shows per statement when rebuilding
 
 TABLE = BoxOfficeShow.__table__
