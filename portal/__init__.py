@@ -44,6 +44,9 @@ def create_app(env=None, **overrides):
     from .services.seating import install_seating_listener
     install_seating_listener()
 
+    from .services.boxoffice import install_box_office_listeners
+    install_box_office_listeners()
+
     from .admin_views import init_admin
     init_admin(app)
 

@@ -29,9 +29,14 @@ CRUD = ("view", "create", "edit", "delete")  # PRODUCT.md's "full CRUD": export 
 SCOPE_ALL_CINEMAS = "scope.all_cinemas"
 ORDER_SELL, ORDER_REFUND, CUSTOMER_BLOCK = "order.sell", "order.refund", "customer.block"
 EXTRA_CODES = (ORDER_SELL, ORDER_REFUND, CUSTOMER_BLOCK)
+# Read-only resources: figures computed from other rows, only read and exported.
+READ_ONLY_RESOURCES = ("boxoffice",)
+READ_ACTIONS = ("view", "export")
+BOXOFFICE_VIEW, BOXOFFICE_EXPORT = "boxoffice.view", "boxoffice.export"
 
-ALL_PERMISSIONS = tuple(f"{r}.{a}" for r in RESOURCES for a in ACTIONS) + EXTRA_CODES + (
-    SCOPE_ALL_CINEMAS,)
+ALL_PERMISSIONS = (tuple(f"{r}.{a}" for r in RESOURCES for a in ACTIONS)
+                   + tuple(f"{r}.{a}" for r in READ_ONLY_RESOURCES for a in READ_ACTIONS)
+                   + EXTRA_CODES + (SCOPE_ALL_CINEMAS,))
 
 
 def _codes(resources, actions):
@@ -53,7 +58,9 @@ DEFAULT_ROLES = {
         {"cinema.view", "cinema.edit"}
         | _codes(["hall", "schedule", "pricecard"], CRUD)
         | {"movie.view", "city.view", "right.view", "tickettype.view"}
-        | {"order.view", ORDER_SELL, ORDER_REFUND},
+        | {"order.view", ORDER_SELL, ORDER_REFUND}
+        # "reads their cinemas' box office": reading, no export (as for their orders)
+        | {BOXOFFICE_VIEW},
     ),
     CONTENT_EDITOR: (
         "内容编辑",
@@ -63,8 +70,9 @@ DEFAULT_ROLES = {
     AUDITOR: (
         "审计员",
         "Compliance: view and export everything, read the audit log",
-        _codes(RESOURCES, ["view", "export"]) | {SCOPE_ALL_CINEMAS},
+        _codes(RESOURCES + READ_ONLY_RESOURCES, READ_ACTIONS) | {SCOPE_ALL_CINEMAS},
     ),
+    # Sellers do not read the box office: the contract gives them the counter, not figures.
     BOX_OFFICE: (
         "售票员",
         "A cinema's ticket seller: its schedules and seat maps, counter sales, its orders",
@@ -80,7 +88,7 @@ def describe_permission(code):
         return {ORDER_SELL: "Sell tickets at the counter", ORDER_REFUND: "Refund tickets",
                 CUSTOMER_BLOCK: "Block and unblock customers"}[code]
     resource, action = code.split(".")
-    return f"{action} {resource}"
+    return f"{action} {'box office' if resource == 'boxoffice' else resource}"
 
 
 def _per_request(name):

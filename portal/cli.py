@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from .extensions import db
 from .services.accounts import create_user, sync_permissions
+from .services.boxoffice import rebuild as rebuild_box_office
 from .services.cities import CityFileError, parse_cities, upsert_cities
 from .services.demo import seed_demo
 
@@ -75,7 +76,19 @@ def sync_permissions_command():
                f"{result['roles']} default roles updated.")
 
 
+@click.command("rebuild-box-office")
+@with_appcontext
+def rebuild_box_office_command():
+    """Recompute the box office figures of every show from its tickets."""
+    from .models import Schedule
+    total = db.session.query(db.func.count(Schedule.id)).scalar()
+    with tqdm(total=total, unit="show", disable=None) as bar:
+        shows = rebuild_box_office(db.session, progress=bar.update)
+    db.session.commit()
+    click.echo(f"Box office rebuilt from the tickets of {shows} shows.")
+
+
 def init_cli(app):
     for command in (seed_demo_command, import_cities_command, create_user_command,
-                    sync_permissions_command):
+                    sync_permissions_command, rebuild_box_office_command):
         app.cli.add_command(command)

@@ -145,6 +145,7 @@ RESOURCE_LABELS = {
     "tickettype": _l("Ticket types"),
     "order": _l("Orders and tickets"),
     "customer": _l("Customers"),
+    "boxoffice": _l("Box office figures"),
 }
 
 ACTION_LABELS = {

@@ -122,8 +122,8 @@ def _remember_deleted_row(_session, instance):
 
 TABLES_IN_DELETE_ORDER = (
     "audit_log", "user_session", "login_failure", "account_token", "recovery_code", "ticket",
-    "ticket_order", "customer",
-    "schedule_price", "schedule", "seat", "seat_layout", "price_card_rule", "price_card",
+    "ticket_order", "customer", "schedule_price", "box_office_show", "schedule", "seat",
+    "seat_layout", "price_card_rule", "price_card",
     "ticket_type", "screening_right", "user_cinema", "user_role", "hall", "cinema", "city",
     "movie", '"user"', "role_permission", "role", "permission",
 )

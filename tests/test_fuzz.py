@@ -32,12 +32,13 @@ VALUES = [
     "2024-02-30", "2024-13-01 25:61:00", "23:00", "10:00, 25:00", "24:00", "csv", "xlsx",
     "POST", "DELETE", "scheduled", "cancelled", "delete", "cancel", "put_on_sale",
     "zh_Hans_CN", "en", "xx", "/admin/", "//evil.example/", "javascript:alert(1)",
+    "custom", "month", "last_30", "this_week", "city", "hour", "9999-12", "0001-01",
 ]
 QUERY_NAMES = [
     "page", "page_size", "sort", "desc", "search", "id", "url", "name", "query", "offset",
     "limit", "cinema_id", "date", "lang", "flt0_0", "flt1_1", "flt2_5", "flt0_99", "flt0_x",
     "export_type", "_method", "endpoint", "_external", "_anchor", "modal", "next", "action",
-    "rowid", "list_form_pk", "csrf_token",
+    "rowid", "list_form_pk", "csrf_token", "period", "group", "start", "end", "month",
 ]
 PATH_VALUES = ["csv", "x", "xlsx", "CSV", "0", "-1", HUGE, "..", "影院", "a" * 300]
 

@@ -17,26 +17,29 @@ ACTIONS = ("view", "create", "edit", "delete", "export")
 CRUD = "view create edit delete"
 EVERYTHING = "view create edit delete export"
 RESOURCES = ("movie", "cinema", "hall", "schedule", "city", "user", "role", "audit", "right",
-             "pricecard", "tickettype", "order", "customer")
+             "pricecard", "tickettype", "order", "customer", "boxoffice")
+# Box office figures are computed from the tickets: read and exported, never written (no
+# boxoffice.create/edit/delete code exists; "everything" on it is view and export).
+READ_ONLY = {"boxoffice": "view export"}
 
 # role -> {resource: the actions it may take}, as PRODUCT.md says it.
 CONTRACT = {
     # platform staff: everything, including users, roles and permissions; all rows
-    "platform_admin": {resource: EVERYTHING for resource in RESOURCES},
+    "platform_admin": {resource: READ_ONLY.get(resource, EVERYTHING) for resource in RESOURCES},
     # view and edit their cinema, full CRUD on its halls and schedules, view movies and
-    # cities; only their assigned cinemas. "Also ... edits their cinemas' price cards"; issue
-    # #15: managers read their own cinemas' screening rights, and the ticket types their
-    # cards price.
+    # cities; only their assigned cinemas. "Also ... edits their cinemas' price cards" and
+    # "reads their cinemas' box office"; issue #15: managers read their own cinemas' screening
+    # rights, and the ticket types their cards price.
     "cinema_manager": {"cinema": "view edit", "hall": CRUD, "schedule": CRUD,
                        "movie": "view", "city": "view", "pricecard": CRUD, "right": "view",
-                       "tickettype": "view", "order": "view"},
+                       "tickettype": "view", "order": "view", "boxoffice": "view"},
     # full CRUD on movies and posters, view cinemas; "platform admins and content editors
     # grant screening rights"
     "content_editor": {"movie": CRUD, "cinema": "view", "right": CRUD},
     # view and export everything, read the audit log; change nothing; all rows
     "auditor": {resource: "view export" for resource in RESOURCES},
     # view its schedules and seat maps, sell tickets at the counter, view its orders;
-    # only their assigned cinemas
+    # only their assigned cinemas; no box office figures (the contract gives them none)
     "box_office": {"schedule": "view", "order": "view"},
 }
 # The codes outside <resource>.<action>: "sells and refunds tickets for their cinemas"

@@ -24,6 +24,7 @@ from ..models import (
 )
 from .accounts import AuditLogView, PermissionView, RoleView, UserView
 from .base import PortalIndexView
+from .boxoffice import BoxOfficeView
 from .catalogue import CityView, MovieView
 from .chrome import init_chrome
 from .pricing import PriceCardView, TicketTypeView
@@ -65,6 +66,8 @@ def init_admin(app):
     admin.add_view(TicketView(Ticket, name=_l("Tickets"), category=sales, endpoint="ticket"))
     admin.add_view(CustomerView(Customer, name=_l("Customers"), category=sales,
                                 endpoint="customer"))
+    admin.add_view(BoxOfficeView(name=_l("Box office figures"), category=sales,
+                                 endpoint="boxoffice"))
     admin.add_view(UserView(User, name=_l("Users"), category=access, endpoint="user"))
     admin.add_view(RoleView(Role, name=_l("Roles"), category=access, endpoint="role"))
     admin.add_view(PermissionView(Permission, name=_l("Permissions"), category=access,

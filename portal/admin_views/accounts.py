@@ -38,10 +38,14 @@ class PermissionMatrixWidget:
         chosen = set(field.data or ())
         head = "".join(f"<th>{escape(ACTION_LABELS[action])}</th>" for action in access.ACTIONS)
         rows = []
-        for resource in access.RESOURCES:
+        known = set(access.ALL_PERMISSIONS)
+        for resource in access.RESOURCES + access.READ_ONLY_RESOURCES:
             cells = []
             for action in access.ACTIONS:
                 code = f"{resource}.{action}"
+                if code not in known:  # a read-only resource has no create, edit, delete
+                    cells.append("<td></td>")
+                    continue
                 checked = " checked" if code in chosen else ""
                 cells.append(
                     f'<td><input type="checkbox" name="{field.name}" value="{code}" '

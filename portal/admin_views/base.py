@@ -355,5 +355,6 @@ class PortalIndexView(AdminIndexView):
     @expose("/")
     def index(self):
         from ..services.dashboard import dashboard_figures
-        return self.render("admin/index.html", figures=dashboard_figures())
+        from ..services.selling import local_now
+        return self.render("admin/index.html", figures=dashboard_figures(now=local_now()))
 

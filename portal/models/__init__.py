@@ -17,6 +17,7 @@ from .accounts import (
     user_role,
 )
 from .audit import AuditLog
+from .boxoffice import BoxOfficeShow
 from .catalogue import Movie
 from .pricing import PriceCard, PriceCardRule, SchedulePrice, TicketType
 from .rights import ScreeningRight
@@ -26,9 +27,9 @@ from .selling import Customer, Order, Ticket
 from .venues import Cinema, City, Hall
 
 __all__ = [
-    "AccountToken", "AuditLog", "Cinema", "City", "Customer", "Hall", "LoginFailure", "Movie",
-    "Order", "Permission", "PriceCard", "PriceCardRule", "RecoveryCode", "Role", "Schedule",
-    "SchedulePrice", "ScreeningRight", "Seat", "SeatLayout", "Ticket", "TicketType", "User",
-    "UserSession",
+    "AccountToken", "AuditLog", "BoxOfficeShow", "Cinema", "City", "Customer", "Hall",
+    "LoginFailure", "Movie", "Order", "Permission", "PriceCard", "PriceCardRule", "RecoveryCode",
+    "Role", "Schedule", "SchedulePrice", "ScreeningRight", "Seat", "SeatLayout", "Ticket",
+    "TicketType", "User", "UserSession",
     "role_permission", "user_cinema", "user_role",
 ]

@@ -18,6 +18,7 @@ from ..models import (
     User,
 )
 from .accounts import create_user, sync_permissions
+from .boxoffice import rebuild as rebuild_box_office
 from .cities import parse_cities, upsert_cities
 from .demo_sales import seed_sales
 from .pricing import check_card, seed_ticket_types, ticket_types
@@ -171,6 +172,7 @@ def seed_demo(session, password=DEMO_PASSWORD, today=None, days=7):
     seed_sales(session, today, today + dt.timedelta(days=SOLD_DAYS - 1), sellers,
                local_now=local_now())
     session.flush()
+    rebuild_box_office(session)  # the sales above were written in bulk, not sold one by one
     return logins
 
 

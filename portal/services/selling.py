@@ -31,6 +31,7 @@ from ..models.selling import (
     REFUNDED,
     SOLD,
 )
+from . import boxoffice
 from .rules import RuleViolation
 
 MAX_SEATS_PER_SALE = 50
@@ -258,6 +259,7 @@ def _write_sale(session, schedule, picks, user_id, token):
                      for p in sorted(picks, key=lambda p: p.seat.id)]
     session.add(order)
     session.flush()
+    boxoffice.record_sale(session, schedule.id, order.tickets)
     return order
 
 
@@ -313,6 +315,7 @@ def refund(session, order_id, ticket_ids=None, now=None, cutoff=True):
         ticket.status, ticket.live_seat_id = REFUNDED, None
     order.status = PARTIALLY_REFUNDED if any(t.status == SOLD for t in tickets) else REFUNDED
     session.flush()
+    boxoffice.record_refund(session, order.schedule_id, chosen)
     return chosen
 
 
@@ -368,6 +371,10 @@ def confirm_payment(session, order_id, payment_ref):
         raise RuleViolation(_("Give the payment provider's reference."))
     order.status, order.payment_ref, order.paid_at = PAID, payment_ref[:64], utcnow()
     session.flush()
+    # Paid now: its tickets are box office from this transaction on.
+    boxoffice.record_sale(session, order.schedule_id,
+                          [t for t in session.scalars(select(Ticket).where(
+                              Ticket.order_id == order.id, Ticket.status == SOLD))])
     return order
 
 
