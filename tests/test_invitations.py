@@ -181,7 +181,8 @@ MANAGER_CODES = {"cinema.view", "cinema.edit", "hall.view", "schedule.view",
 
 @pytest.fixture()
 def staff_manager(client, english, login_as, make):
-    """A manager of one cinema whose role allows inviting users, and a lesser role for its sellers."""
+    """A manager of one cinema whose role allows inviting users, and a lesser role for
+    its sellers."""
     cinema, other = make.cinema(), make.cinema()
     role = make_role("staff_manager", MANAGER_CODES)
     box_office = make_role("seller", {"schedule.view", "cinema.view", "movie.view"})
