@@ -145,19 +145,7 @@ def downgrade():
     if perm_ids:
         op.execute(role_permission.delete().where(role_permission.c.permission_id.in_(perm_ids)))
         op.execute(permission.delete().where(permission.c.id.in_(perm_ids)))
-    with op.batch_alter_table('ticket', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_ticket_ticket_type_id'))
-        batch_op.drop_index(batch_op.f('ix_ticket_seat_id'))
-        batch_op.drop_index(batch_op.f('ix_ticket_order_id'))
-
+    # Whole tables: MySQL refuses to drop an index a foreign key still needs.
     op.drop_table('ticket')
-    with op.batch_alter_table('ticket_order', schema=None) as batch_op:
-        batch_op.drop_index('ix_ticket_order_status_created_at')
-        batch_op.drop_index(batch_op.f('ix_ticket_order_schedule_id'))
-        batch_op.drop_index(batch_op.f('ix_ticket_order_sold_by_user_id'))
-        batch_op.drop_index(batch_op.f('ix_ticket_order_customer_id'))
-        batch_op.drop_index('ix_ticket_order_created_at')
-        batch_op.drop_index('ix_ticket_order_cinema_id_created_at')
-
     op.drop_table('ticket_order')
     op.drop_table('customer')
