@@ -107,6 +107,8 @@ DEMO_USERS = [
 ]
 # Shows of today and tomorrow are sold (the shows after them stay empty for trying a sale).
 SOLD_DAYS = 2
+# Shows (and their sales) of the last two weeks: the box office has a past to report on.
+PAST_DAYS = 14
 
 
 def _city(session, name):
@@ -169,7 +171,8 @@ def seed_demo(session, password=DEMO_PASSWORD, today=None, days=7):
     session.flush()
     sellers = session.scalars(select(User.id).where(User.username.in_(("boxoffice",
                                                                         "manager")))).all()
-    seed_sales(session, today, today + dt.timedelta(days=SOLD_DAYS - 1), sellers,
+    seed_sales(session, today - dt.timedelta(days=PAST_DAYS),
+               today + dt.timedelta(days=SOLD_DAYS - 1), sellers,
                local_now=local_now())
     session.flush()
     rebuild_box_office(session)  # the sales above were written in bulk, not sold one by one
@@ -212,11 +215,14 @@ def _shorten_one_right(session, cinemas, today):
 
 def _seed_schedules(session, movies, today, days):
     halls = session.scalars(select(Hall).order_by(Hall.id)).all()
-    for day in range(days):
+    for day in range(-PAST_DAYS, days):
         date = today + dt.timedelta(days=day)
+        released = [m for m in movies if m.release_date is None or m.release_date <= date]
+        if not released:
+            continue
         for index, hall in enumerate(halls):
             for slot, start in enumerate(START_TIMES):
-                movie = movies[(index + slot + day) % len(movies)]
+                movie = released[(index + slot + day) % len(released)]
                 schedule = Schedule(movie=movie, hall=hall,
                                     starts_at=dt.datetime.combine(date, start),
                                     price=Decimal("39.90") + 10 * (hall.hall_type == "IMAX"),
