@@ -6,19 +6,20 @@ A choice reaches `user.locale` only through a POST with a CSRF token (the navbar
 when a user signs in after choosing a language on the sign-in page; a GET never writes to
 the database.
 """
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
 
 import flask_babel
 from babel.dates import format_date as babel_format_date
-from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_skeleton, get_datetime_format
+from babel.dates import format_time as babel_format_time
 from babel.numbers import format_currency as babel_format_currency
 from babel.support import Translations
 from flask import Blueprint, abort, current_app, g, redirect, request, session
 from flask_admin.model import typefmt
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 from jinja2 import pass_context
@@ -221,23 +222,65 @@ def _price(value, locale):
 
 
 def format_showtime(value, style="medium"):
-    """A cinema wall-clock time (stored naive, not UTC), formatted without conversion."""
-    return "" if value is None else _showtime(value, style, current_locale())
+    """A cinema wall-clock time (stored naive, not UTC), formatted without conversion, in the
+    portal's one style per language: "2026年12月8日 20:00", "Dec 8, 2026, 8:00 PM".
+    `style` is kept for callers; every style reads the same."""
+    return "" if value is None else _showtime(value, current_locale())
 
 
 @lru_cache(maxsize=8192)
-def _showtime(value, style, locale):
-    return babel_format_datetime(value, style, locale=locale)
+def _showtime(value, locale):
+    return get_datetime_format("medium", locale=locale).replace(
+        "{1}", babel_format_date(value, "medium", locale=locale)).replace(
+        "{0}", babel_format_time(value, "short", locale=locale))
 
 
 @lru_cache(maxsize=8192)
-def _date(value, style, locale):
-    return babel_format_date(value, style, locale=locale)
+def _date(value, locale):
+    return babel_format_date(value, "medium", locale=locale)
+
+
+def format_day(value):
+    """A date in the one style: "2026年12月8日", "Dec 8, 2026"."""
+    return "" if value is None else _date(value, current_locale())
+
+
+def format_short_day(value):
+    """A date within the year, for ranges in messages: "12月8日", "Dec 8"."""
+    return "" if value is None else format_skeleton("MMMd", value, locale=current_locale())
+
+
+def format_clock(value):
+    """A time of day in the locale: "20:00", "8:00 PM"."""
+    return "" if value is None else babel_format_time(value, "short", locale=current_locale())
+
+
+# Punctuation inside composed texts ("影片“流浪地球2”", "状态：即将上映"): full-width in
+# Chinese, ASCII with spaces in English. Not catalog entries: a msgid of placeholders and
+# punctuation alone would say nothing to a translator.
+_PUNCTUATION = {"zh": {"comma": "，", "colon": "：", "space": ""},
+                "en": {"comma": ", ", "colon": ": ", "space": " "}}
+
+
+def punctuation(mark):
+    """A punctuation mark as the reader's language writes it: comma, colon, space."""
+    language = getattr(current_locale(), "language", "en")
+    return _PUNCTUATION.get(language, _PUNCTUATION["en"])[mark]
+
+
+def to_portal_time(value):
+    """A stored naive UTC time as naive Asia/Shanghai wall-clock time (BABEL_DEFAULT_TIMEZONE)."""
+    return to_user_timezone(value.replace(tzinfo=UTC)).replace(tzinfo=None)
 
 
 def format_utc(value, style="medium"):
-    """A stored UTC time, shown in the portal's time zone (BABEL_DEFAULT_TIMEZONE)."""
-    return "" if value is None else format_datetime(value, style)
+    """A stored UTC time, shown in the portal's time zone in the one style."""
+    return "" if value is None else format_showtime(to_portal_time(value))
+
+
+def wall_clock_now():
+    """Now, as the cinemas' wall clock reads it (naive, like schedule times)."""
+    return to_portal_time(datetime.now(UTC).replace(tzinfo=None))
 
 
 def _utc_type_formatter(view, value, name):
@@ -245,7 +288,7 @@ def _utc_type_formatter(view, value, name):
 
 
 def _date_type_formatter(view, value, name):
-    return _date(value, "medium", current_locale())
+    return _date(value, current_locale())
 
 
 YES, NO = _l("Yes"), _l("No")
@@ -355,7 +398,8 @@ def init_i18n(app):
     app.register_blueprint(bp)
     user_logged_in.connect(_keep_choice_on_sign_in, app)
     for name, function in (("price", format_price), ("showtime", format_showtime),
-                           ("utc_time", format_utc), ("enum_label", enum_label)):
+                           ("utc_time", format_utc), ("enum_label", enum_label),
+                           ("audit_action", audit_action_label)):
         app.jinja_env.filters[name] = _per_request_filter(function)
 
     @app.context_processor

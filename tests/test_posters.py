@@ -280,7 +280,7 @@ def test_deleting_a_movie_removes_its_files(client, editor, poster_dir):
 
     response = delete_movie(client, movie.id)
 
-    assert "Record was successfully deleted." in page_messages(response.text)
+    assert "Movie “流浪地球” was deleted." in page_messages(response.text)
     assert db.session.query(Movie).count() == 0
     assert not files & set(stored_files(poster_dir))
 
@@ -380,12 +380,12 @@ def test_stale_edit_with_a_new_poster_is_refused_and_stores_nothing(
 # -- flashed outcomes ----------------------------------------------------------------------
 def test_create_and_edit_flash_their_outcome(client, editor):
     created = submit_movie(client, "/admin/movie/new/", image_bytes())
-    assert "Record was successfully created." in page_messages(
+    assert "Movie “流浪地球” was created." in page_messages(
         client.get(created.headers["Location"]).text)
     movie = db.session.query(Movie).one()
 
     edited = submit_movie(client, edit_url(movie), title="新", form_version=movie.version)
-    assert "Record was successfully saved." in page_messages(
+    assert "Movie “新” was saved." in page_messages(
         client.get(edited.headers["Location"]).text)
 
 

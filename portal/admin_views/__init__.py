@@ -5,7 +5,8 @@ from flask_babel import lazy_gettext as _l
 
 from ..i18n import admin_translations_path
 from ..models import AuditLog, Cinema, City, Hall, Movie, Permission, Role, Schedule, User
-from .accounts import AuditLogView, PermissionView, RoleView, UserView
+from .accounts import PermissionView, RoleView, UserView
+from .audit import AuditLogView
 from .base import PortalIndexView
 from .catalogue import CityView, MovieView
 from .chrome import init_chrome

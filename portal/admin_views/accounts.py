@@ -11,13 +11,9 @@ from .. import access
 from ..extensions import db
 from ..i18n import (
     ACTION_LABELS,
-    AUDIT_ACTION_LABELS,
-    MODEL_LABELS,
     RESOURCE_LABELS,
     SCOPE_ALL_CINEMAS_LABEL,
-    audit_action_label,
     language_name,
-    model_label,
     permission_label,
     role_description,
     role_name,
@@ -182,29 +178,3 @@ class PermissionView(SecuredModelView):
     column_formatters_export = {}
     column_searchable_list = ("code",)
     column_default_sort = [("code", False)]
-
-
-class AuditLogView(SecuredModelView):
-    resource = "audit"
-    read_only = True
-    action_permissions = {}
-    page_size = 50
-    column_list = ("at", "user", "action", "model", "object_id", "changes")
-    column_labels = {"at": _l("Time"), "user": _l("User"), "user.username": _l("User"),
-                     "action": _l("Action"), "model": _l("Model"), "object_id": _l("Row id"),
-                     "changes": _l("Changes")}
-    column_filters = ("action", "model", "user.username", "at", "object_id")
-    column_searchable_list = ("changes",)
-    column_list_related = {"user": ("username",)}
-    column_sortable_list = ("at", "action", "model")
-    column_default_sort = [("at", True), ("id", True)]
-    column_formatters = {"changes": lambda v, c, m, n: (m.changes or "")[:300],
-                         "action": lambda v, c, m, n: audit_action_label(m.action),
-                         "model": lambda v, c, m, n: model_label(m.model)}
-    column_formatters_export = {"changes": column_formatters["changes"],
-                                "action": lambda v, c, m, n: m.action,
-                                "model": lambda v, c, m, n: m.model}
-    column_choices = {"action": list(AUDIT_ACTION_LABELS.items()),
-                      "model": list(MODEL_LABELS.items())}  # translated filter options
-
-

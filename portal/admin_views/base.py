@@ -31,6 +31,7 @@ from ..i18n import type_formatters, wtforms_translations
 from ..services import audit
 from ..services.rules import RuleViolation, refuse_delete_in_use
 from . import chrome, listing
+from .record_pages import RecordPagesMixin
 
 log = logging.getLogger("portal.access")
 
@@ -85,9 +86,9 @@ def parse_row_id(value):
     return pk if 0 < pk <= MAX_ROW_ID else None
 
 
-def deny(resource, reason="forbidden"):
+def deny(resource, reason="forbidden", details=None):
     """Record the refusal and answer 403."""
-    audit.record("denied", resource or "", changes={"reason": reason})
+    audit.record("denied", resource or "", changes={"reason": reason, **(details or {})})
     log.warning("denied %s %s to user %s", request.method, request.path,
                 getattr(current_user, "id", None))
     abort(403)
@@ -111,7 +112,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
             return self.get_query().filter(getattr(self.model, self.pk) == pk).first()
 
 
-class SecuredModelView(ModelView):
+class SecuredModelView(RecordPagesMixin, ModelView):
     """A ModelView whose every route and every row goes through the permission gate."""
 
     resource = None
@@ -181,7 +182,8 @@ class SecuredModelView(ModelView):
             return to_sign_in()
         needed = self.action_needed(name)
         if not self.may("view") or needed is None or not self.may(needed):
-            deny(self.resource, f"{name} needs {self.resource}.{needed}")
+            deny(self.resource, f"{name} needs {self.resource}.{needed}",
+                 {"permission": f"{self.resource}.{needed}"})
         return super()._handle_view(name, **kwargs)
 
     def is_action_allowed(self, name):
