@@ -1,33 +1,82 @@
 """Schedules (showtimes): scoped through their hall's cinema; rules in services.scheduling."""
-from datetime import date, timedelta
+import contextlib
+from datetime import date, datetime, timedelta
 
-from flask import abort, flash, redirect, request
+from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.model.fields import AjaxSelectField
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
-from wtforms import DateField, DecimalField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import access
 from ..extensions import db
-from ..i18n import enum_choices, enum_label, format_price, format_showtime
-from ..models import Cinema
+from ..i18n import (
+    enum_choices,
+    enum_label,
+    format_clock,
+    format_price,
+    format_short_day,
+    format_showtime,
+    punctuation,
+    wall_clock_now,
+)
+from ..models import Cinema, Hall, Movie, Schedule
 from ..models.scheduling import SCHEDULE_STATUSES
 from ..services.rules import RuleViolation
 from ..services.scheduling import (
     MAX_PRICE,
     MIN_PRICE,
     ShowtimeConflicts,
+    compute_ends_at,
     create_showtimes,
     day_plan,
     parse_start_times,
     plan_showtimes,
     prepare_schedule,
 )
-from .base import PortalForm, SecuredModelView
+from .base import PortalForm, SecuredModelView, parse_row_id
+from .day_filters import day_filters
+
+# The schedule list's quick filters: name -> (label, first day, day after the last) from today.
+LIST_WINDOWS = {
+    "upcoming": _l("Upcoming"), "today": _l("Today"), "tomorrow": _l("Tomorrow"),
+    "week": _l("This week"), "past": _l("Past"), "all": _l("All"),
+}
+MINUTE_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def window_bounds(name, today):
+    """(from, before) datetimes of a quick filter, either side None when open."""
+    midnight = datetime.combine(today, datetime.min.time())
+    day = timedelta(days=1)
+    return {
+        "upcoming": (midnight, None),
+        "today": (midnight, midnight + day),
+        "tomorrow": (midnight + day, midnight + 2 * day),
+        "week": (midnight, midnight + (7 - today.weekday()) * day),
+        "past": (None, midnight),
+    }.get(name, (None, None))
+
+
+def starts_in_the_past(form):
+    """A start before now that the form sets (new, or moved): it needs a confirmation."""
+    starts_at = form.starts_at.data
+    if starts_at is None or starts_at >= wall_clock_now():
+        return False
+    obj = getattr(form, "_obj", None)
+    return obj is None or obj.starts_at != starts_at
+
+
+def _movie_link(view, context, model, name):
+    if not access.has_permission("movie.view"):
+        return model.movie.title
+    return Markup('<a href="{}">{}</a>').format(
+        url_for("movie.details_view", id=model.movie_id), model.movie.title)
 
 
 class ReadOnlyField(StringField):
@@ -55,8 +104,10 @@ def bulk_schedule_form(view):
     """The bulk form, with the view's scoped movie and hall look-ups."""
 
     class BulkScheduleForm(PortalForm):
-        movie = AjaxSelectField(view._form_ajax_refs["movie"], _l("Movie"))
-        hall = AjaxSelectField(view._form_ajax_refs["hall"], _l("Hall"))
+        movie = AjaxSelectField(view._form_ajax_refs["movie"], _l("Movie"),
+                                validators=[InputRequired()])
+        hall = AjaxSelectField(view._form_ajax_refs["hall"], _l("Hall"),
+                               validators=[InputRequired()])
         first_day = DateField(_l("First day"), validators=[InputRequired()])
         last_day = DateField(_l("Last day"), validators=[InputRequired()])
         start_times = StartTimesField(
@@ -68,14 +119,36 @@ def bulk_schedule_form(view):
             Optional(), Length(max=32)])
         status = SelectField(_l("Status"), default="scheduled",
                              choices=enum_choices(("scheduled", "on_sale")))
+        confirm_past = BooleanField(
+            _l("Starts in the past"),
+            description=_l("Tick only to create shows on days that have already passed."))
+
+        def validate_confirm_past(self, field):
+            first = self.first_day.data
+            if first is not None and first < wall_clock_now().date() and not field.data:
+                raise ValidationError(_("The first day is in the past. Tick the box to create "
+                                   "these shows anyway."))
 
     return BulkScheduleForm()
+
+
+def created_message(shows, movie, hall):
+    """已创建 9 个场次：流浪地球2，1号厅，12月5日–12月7日。"""
+    days = sorted({show.starts_at.date() for show in shows})
+    span = format_short_day(days[0]) if len(days) == 1 else \
+        f"{format_short_day(days[0])}–{format_short_day(days[-1])}"
+    if len(shows) == 1:
+        span = f"{span} {format_clock(shows[0].starts_at)}"
+    comma = punctuation("comma")
+    return _("Created %(count)s shows: %(what)s.", count=len(shows),
+             what=comma.join((movie.title, hall.name, span)))
 
 
 class ScheduleView(SecuredModelView):
     resource = "schedule"
     action_permissions = {"delete": "delete", "cancel": "edit", "put_on_sale": "edit"}
-    view_actions = {"bulk_view": "create", "day_view": "view"}
+    view_actions = {"bulk_view": "create", "day_view": "view", "ends_at_view": "view",
+                    "copy_day_view": "create"}
     list_template = "admin/schedule_list.html"
     column_list_related = {"movie": ("title",), "hall": ("name",), "hall.cinema": ("name",)}
     column_list = ("starts_at", "ends_at", "movie", "hall.cinema", "hall", "price",
@@ -86,8 +159,11 @@ class ScheduleView(SecuredModelView):
         "hall.cinema": _l("Cinema"), "hall.cinema.name": _l("Cinema"), "price": _l("Price"),
         "language_version": _l("Language version"), "status": _l("Status"),
     }
-    column_searchable_list = ("movie.title",)
-    column_filters = ("starts_at", "status", "movie.title", "hall.cinema.name")
+    column_details_list = ("movie", "hall.cinema", "hall", "starts_at", "ends_at", "price",
+                           "language_version", "status")
+    column_searchable_list = ("movie.title", "hall.name", "hall.cinema.name")
+    column_filters = (*day_filters(Schedule.starts_at, _l("Starts at")), "status",
+                      "movie.title", "hall.name", "hall.cinema.name")
     column_sortable_list = ("starts_at", ("movie", "movie.title"), "price", "status")
     column_default_sort = [("starts_at", True), ("id", True)]
     column_choices = {"status": enum_choices(SCHEDULE_STATUSES)}  # translated filter options
@@ -98,36 +174,142 @@ class ScheduleView(SecuredModelView):
         "ends_at": lambda v, c, m, n: format_showtime(m.ends_at, "short"),
         "hall": lambda v, c, m, n: m.hall.name,
         "hall.cinema": lambda v, c, m, n: m.hall.cinema.name,
+        "movie": _movie_link,
     }
-    column_formatters_export = {"status": lambda v, c, m, n: m.status,
+    column_formatters_export = {"movie": lambda v, c, m, n: m.movie.title,
+                                "status": lambda v, c, m, n: m.status,
                                 "price": lambda v, c, m, n: str(m.price),
                                 "hall": lambda v, c, m, n: m.hall.name,
                                 "hall.cinema": lambda v, c, m, n: m.hall.cinema.name}
-    form_columns = ("movie", "hall", "starts_at", "ends_at", "price", "language_version",
-                    "status")
+    form_columns = ("movie", "hall", "starts_at", "confirm_past", "ends_at", "price",
+                    "language_version", "status")
     form_overrides = {"status": SelectField}
     form_args = {
         "status": {"choices": enum_choices(SCHEDULE_STATUSES), "default": "scheduled"},
         "price": {"validators": [InputRequired(),
                                  NumberRange(min=MIN_PRICE, max=MAX_PRICE)], "places": 2},
+        # Minutes, as people type them; seconds still accepted from older forms and scripts.
+        "starts_at": {"format": [MINUTE_FORMAT, "%Y-%m-%d %H:%M:%S"]},
     }
     # An extra field, not a scaffolded one: the column is NOT NULL, but nobody types it.
-    form_extra_fields = {"ends_at": ReadOnlyField(
-        _l("Ends at"), validators=[Optional()],
-        description=_l("Computed: start + movie duration + clean-up time"))}
-    form_widget_args = {"ends_at": {"readonly": True}}
+    form_extra_fields = {
+        "ends_at": ReadOnlyField(
+            _l("Ends at"), validators=[Optional()],
+            description=_l("Computed: start + movie duration + clean-up time")),
+        "confirm_past": BooleanField(
+            _l("Starts in the past"),
+            description=_l("Tick only to save a show whose start has already passed.")),
+    }
+    form_widget_args = {"ends_at": {"readonly": True},
+                        "starts_at": {"data-date-format": "YYYY-MM-DD HH:mm"}}
     form_ajax_refs = {
         "movie": {"fields": ("title",), "page_size": 20, "placeholder": _l("Type a title")},
-        "hall": {"fields": ("name",), "page_size": 20, "placeholder": _l("Type a hall name")},
+        "hall": {"fields": ("name",), "page_size": 20, "placeholder": _l("Type a hall name"),
+                 "filters": ["is_active = 1"]},  # inactive halls are not offered
     }
+
+    @property
+    def extra_js(self):
+        return [url_for("static", filename="schedule_form.js")]
 
     def on_model_change(self, form, model, is_created):
         prepare_schedule(db.session, model)
 
+    # -- the list: upcoming first, quick filters ------------------------------------------
+    def list_window(self):
+        """The quick filter in force: ?when=, else upcoming (unless searching or filtering)."""
+        name = request.args.get("when", "")
+        if name not in LIST_WINDOWS:
+            searching = request.args.get("search") or any(
+                key.startswith("flt") for key in request.args)
+            name = "all" if searching else "upcoming"
+        return name
+
+    def get_list(self, *args, **kwargs):
+        g.schedule_window = window_bounds(self.list_window(), wall_clock_now().date())
+        try:
+            return super().get_list(*args, **kwargs)
+        finally:
+            g.pop("schedule_window", None)
+
+    def _in_window(self, query):
+        start, before = g.get("schedule_window", (None, None))
+        if start is not None:
+            query = query.filter(Schedule.starts_at >= start)
+        if before is not None:
+            query = query.filter(Schedule.starts_at < before)
+        return query
+
+    def get_query(self):
+        return self._in_window(super().get_query())
+
+    def get_count_query(self):
+        return self._in_window(super().get_count_query())
+
+    def _get_default_order(self):
+        """Coming shows soonest first; past (and all) shows latest first."""
+        descending = self.list_window() in ("past", "all")
+        for attr, joins, _direction in super()._get_default_order():
+            yield attr, joins, descending
+
+    def render(self, template, **kwargs):
+        kwargs.setdefault("list_windows", LIST_WINDOWS)
+        kwargs.setdefault("list_window", self.list_window() if request else None)
+        return super().render(template, **kwargs)
+
+    # -- the form: minutes, the end shown as soon as it is known, past starts confirmed ----
+    def create_form(self, obj=None):
+        return self._prefilled(super().create_form(obj))
+
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        if valid and hasattr(form, "confirm_past") and starts_in_the_past(form) \
+                and not form.confirm_past.data:
+            form.confirm_past.errors = [_("This show starts in the past. Tick the box to "
+                                          "save it anyway.")]
+            return False
+        return valid
+
+    def _prefilled(self, form):
+        """A create link from the day view: ?hall_id=&starts_at= (checked, scoped)."""
+        if request.method != "GET":
+            return form
+        hall_id = parse_row_id(request.args.get("hall_id"))
+        if hall_id is not None:
+            hall = access.scope_query(Hall.query, Hall).filter(
+                Hall.id == hall_id, Hall.is_active.is_(True)).first()
+            if hall is not None:
+                form.hall.data = hall
+        with contextlib.suppress(ValueError):
+            form.starts_at.data = datetime.strptime(request.args.get("starts_at", ""),
+                                                    "%Y-%m-%dT%H:%M")
+        return form
+
+    def get_save_return_url(self, model, is_created=False):
+        """A new show: its day, where it is seen among the others."""
+        if not is_created:
+            return super().get_save_return_url(model, is_created)
+        return self.get_url(".day_view", cinema_id=model.hall.cinema_id,
+                            date=model.starts_at.date().isoformat())
+
+    @expose("/ends_at/")
+    def ends_at_view(self):
+        """The end of a show the form is filling in, computed by the rules (JSON)."""
+        movie = db.session.get(Movie, parse_row_id(request.args.get("movie")) or 0)
+        starts_at = None
+        for pattern in (MINUTE_FORMAT, "%Y-%m-%d %H:%M:%S"):
+            try:
+                starts_at = datetime.strptime(request.args.get("starts_at", ""), pattern)
+                break
+            except ValueError:
+                continue
+        ends_at = compute_ends_at(movie, starts_at)
+        return jsonify(ends_at=ends_at.strftime(MINUTE_FORMAT) if ends_at else "")
+
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         if obj is not None and obj.ends_at is not None:
-            form.ends_at.data = obj.ends_at.strftime("%Y-%m-%d %H:%M")
+            form.ends_at.data = obj.ends_at.strftime(MINUTE_FORMAT)
         return form
 
     def _set_status(self, ids, status, check_rules):
@@ -182,8 +364,9 @@ class ScheduleView(SecuredModelView):
             except OperationalError:
                 problems = [_("The database was busy; nothing was saved. Please try again.")]
             else:
-                flash(_("%(count)s schedules created.", count=len(created)), "success")
-                return redirect(self.get_url(".index_view"))
+                flash(created_message(created, form.movie.data, form.hall.data), "success")
+                return redirect(self.get_url(".day_view", cinema_id=form.hall.data.cinema_id,
+                                             date=form.first_day.data.isoformat()))
             db.session.rollback()
             flash(_("Nothing was created: %(count)s problems, listed below.",
                     count=len(problems)), "error")
