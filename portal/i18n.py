@@ -31,6 +31,8 @@ from .extensions import babel, db
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 
 LANGUAGE_NAMES = {"zh_Hans_CN": "简体中文", "en": "English"}
+# Our locale -> the BCP 47 tag for <html lang> and lang="" attributes.
+LANGUAGE_TAGS = {"zh_Hans_CN": "zh-Hans-CN", "en": "en"}
 
 # Accept-Language tags we understand -> our locale.
 _BROWSER_LANGUAGES = {"zh-CN": "zh_Hans_CN", "zh": "zh_Hans_CN", "en": "en"}
@@ -404,5 +406,10 @@ def init_i18n(app):
 
     @app.context_processor
     def languages():
-        return {"portal_languages": LANGUAGE_NAMES, "current_locale_tag": str(get_locale()),
+        locale = str(get_locale())
+        return {"portal_languages": LANGUAGE_NAMES, "current_locale_tag": locale,
+                "html_lang": LANGUAGE_TAGS.get(locale, locale.replace("_", "-")),
+                "language_tags": LANGUAGE_TAGS, "wall_clock_offset_minutes":
+                    int((wall_clock_now() - datetime.now(UTC).replace(tzinfo=None))
+                        .total_seconds() // 60 + 0.5),
                 "role_label": role_label, "language_switcher_next": switcher_next}

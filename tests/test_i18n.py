@@ -129,7 +129,7 @@ def test_no_gettext_call_hides_inside_an_f_string():
 
 def page_language(response):
     """The language the switcher marks as current (every page has the switcher)."""
-    match = re.search(r'lang="([^"]+)"[^>]*aria-current="true"', response.text)
+    match = re.search(r'data-locale="([^"]+)"[^>]*aria-current="true"', response.text)
     assert match, response.text[:300]
     return match.group(1)
 

@@ -113,12 +113,24 @@ def test_real_image_is_stored_under_a_generated_name_served_and_thumbnailed(
     assert f'<img class="poster-thumb" src="/uploads/posters/{thumbnail}"' in listing
 
 
-def test_details_show_the_thumbnail_and_the_full_poster(client, editor):
+def test_details_show_the_full_poster_large_not_the_thumbnail(client, editor):
     movie = create_with_poster(client, image_bytes())
 
     details = client.get(f"/admin/movie/details/?id={movie.id}").text
-    assert f'src="/uploads/posters/{posters.thumbnail_name(movie.poster)}"' in details
+    assert f'src="/uploads/posters/{posters.thumbnail_name(movie.poster)}"' not in details
     assert f'<img class="poster-full" src="/uploads/posters/{movie.poster}"' in details
+
+
+def test_a_poster_can_be_removed_on_edit_and_its_files_go(client, editor, poster_dir):
+    movie = create_with_poster(client, image_bytes())
+    files = {movie.poster, posters.thumbnail_name(movie.poster)}
+    response = submit_movie(client, edit_url(movie), remove_poster="y",
+                            form_version=movie.version)
+    assert response.status_code == 302, page_messages(response.text)
+    assert db.session.get(Movie, movie.id).poster is None
+    assert not files & set(stored_files(poster_dir))
+    assert "poster-placeholder" in client.get("/admin/movie/").text
+    assert 'name="remove_poster"' not in client.get("/admin/movie/new/").text
 
 
 def test_poster_named_in_chinese_uploads_and_displays(client, editor, poster_dir):

@@ -36,4 +36,16 @@ def init_admin(app):
                                   endpoint="permission"))
     admin.add_view(AuditLogView(AuditLog, name=_l("Audit log"), category=access,
                                 endpoint="auditlog"))
+    app.jinja_env.globals["portal_menu_links"] = lambda: menu_links(admin)
     return admin
+
+
+def menu_links(admin):
+    """(name, url) of every menu entry the signed-in user may open, for pages outside
+    Flask-Admin (error pages) that keep the way on."""
+    links = []
+    for item in admin.menu():
+        for entry in item.get_children() if item.is_category() else [item]:
+            if entry.is_accessible() and entry.is_visible():
+                links.append((entry.name, entry.get_url()))
+    return links

@@ -35,6 +35,9 @@ class PermissionMatrixWidget:
             cells = []
             for action in access.ACTIONS:
                 code = f"{resource}.{action}"
+                if code in access.INERT_PERMISSIONS:
+                    cells.append("<td></td>")
+                    continue
                 checked = " checked" if code in chosen else ""
                 cells.append(
                     f'<td><input type="checkbox" name="{field.name}" value="{code}" '
@@ -66,7 +69,9 @@ class PermissionMatrixField(SelectMultipleField):
         self.data = [p.code if isinstance(p, Permission) else p for p in (value or [])]
 
     def populate_obj(self, obj, name):
-        codes = set(self.data or ())
+        # Codes the matrix does not offer stay as they were (the platform admin holds all).
+        held = {p.code for p in getattr(obj, name, None) or ()}
+        codes = set(self.data or ()) | (held & access.INERT_PERMISSIONS)
         # No autoflush: the other fields are already populated, and flushing them here would
         # wipe the attribute history that on_model_change and the audit log compare against.
         with db.session.no_autoflush:
@@ -108,6 +113,13 @@ class UserView(SecuredModelView):
 
     def get_query(self):
         return super().get_query().options(selectinload(User.roles), selectinload(User.cinemas))
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        form.new_password.label.text = _("Password")
+        form.new_password.description = _("At least 10 characters.")
+        form.new_password.flags.required = True
+        return form
 
     def on_model_change(self, form, model, is_created):
         if form.new_password.data:
