@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import re
 
+from portal.admin_views.day_filters import OnDay
 from portal.extensions import db
 from portal.models import AuditLog, Role
 
@@ -123,3 +124,15 @@ def test_saving_flashes_name_the_record(client, make, login_as, english):
     response = edit_status(client, movie, "showing")
     assert "Movie “满江红” was saved." in page_messages(
         client.get(response.headers["Location"]).text)
+
+
+def test_the_time_filter_takes_shanghai_days(client, app, login_as):
+    login_as("auditor")
+    for at in (dt.datetime(2021, 12, 1, 15, 59), dt.datetime(2021, 12, 1, 16, 1)):
+        db.session.add(AuditLog(at=at, action="login", model="user", changes="{}"))
+    db.session.commit()
+    view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "auditlog")
+    on = next(i for i, f in enumerate(view._filters)
+              if isinstance(f, OnDay) and f.column is AuditLog.at)
+    page = client.get(f"/admin/auditlog/?flt0_{on}=2021-12-02&lang=en").text
+    assert "Dec 2, 2021, 12:01" in page and "Dec 1, 2021, 11:59" not in page

@@ -30,6 +30,7 @@ from ..i18n import (
 from ..models import AuditLog, Cinema, City, Hall, Movie, Permission, Role, Schedule, User
 from ..records import record_name
 from .base import SecuredModelView, parse_row_id
+from .day_filters import day_filters
 
 # audit_log.model (a table name) -> the model whose rows it names.
 MODELS = {m.__tablename__: m for m in (Movie, Cinema, Hall, Schedule, City, User, Role,
@@ -238,7 +239,8 @@ class AuditLogView(SecuredModelView):
     column_labels = {"at": _l("Time"), "user": _l("User"), "user.username": _l("User"),
                      "action": _l("Action"), "model": _l("Model"), "object_id": _l("Record"),
                      "changes": _l("Changes")}
-    column_filters = ("action", "model", "user.username", "at", "object_id")
+    column_filters = ("action", "model", "user.username",
+                      *day_filters(AuditLog.at, _l("Time"), wall_clock=False), "object_id")
     column_searchable_list = ("changes",)
     column_list_related = {"user": ("username",)}
     column_sortable_list = ("at", "action", "model")
