@@ -401,7 +401,7 @@ def init_i18n(app):
     user_logged_in.connect(_keep_choice_on_sign_in, app)
     for name, function in (("price", format_price), ("showtime", format_showtime),
                            ("utc_time", format_utc), ("enum_label", enum_label),
-                           ("audit_action", audit_action_label)):
+                           ("audit_action", audit_action_label), ("day", format_day)):
         app.jinja_env.filters[name] = _per_request_filter(function)
 
     @app.context_processor

@@ -116,7 +116,6 @@ class UserView(SecuredModelView):
 
     def create_form(self, obj=None):
         form = super().create_form(obj)
-        form.new_password.label.text = _("Password")
         form.new_password.description = _("At least 10 characters.")
         form.new_password.flags.required = True
         return form
