@@ -9,6 +9,7 @@ from .. import access
 from ..models import Cinema, City, Hall, Movie, Schedule, User
 from .accounts import create_user, sync_permissions
 from .cities import parse_cities, upsert_cities
+from .demo_posters import seed_posters
 from .scheduling import prepare_schedule
 
 CITIES_FILE = Path(__file__).resolve().parent.parent / "data" / "cities.json"
@@ -90,6 +91,7 @@ def seed_demo(session, password=DEMO_PASSWORD, today=None, days=7):
                           status=status, rating=Decimal(rating) if rating else None)
             session.add(movie)
         movies.append(movie)
+    seed_posters(movies)
     session.flush()
     if session.scalar(select(Schedule.id).limit(1)) is None:
         _seed_schedules(session, [m for m in movies if m.status == "showing"],
