@@ -157,3 +157,11 @@ def test_schedule_details_show_the_cinema_and_titles_link_to_the_movie(client, a
     details = client.get(f"/admin/schedule/details/?id={show.id}").text
     assert "星河影城" in details and "Version" not in details and 'id="fa_filter"' not in details
     assert f'href="/admin/movie/details/?id={show.movie_id}"' in client.get("/admin/schedule/").text
+
+
+def test_bulk_delete_is_last_and_apart_from_cancelling_shows(client, admin, make):
+    make.schedule(starts_at=wall_clock_now() + dt.timedelta(days=1))
+    listing = client.get("/admin/schedule/").text
+    actions = re.findall(r"modelActions\.execute\('(\w+)'\);\">([^<]+)<", listing)
+    assert actions == [("put_on_sale", "Put on sale"), ("cancel", "Cancel shows"),
+                       ("delete", "Delete permanently")]

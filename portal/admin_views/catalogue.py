@@ -130,7 +130,7 @@ class MovieView(SecuredModelView):
     form_columns = ("title", "original_title", "director", "cast", "genres", "language",
                     "country", "duration_minutes", "release_date", "status", "rating",
                     "synopsis", "poster_file", "remove_poster")
-    form_create_rules = form_columns[:-1]  # nothing to remove yet
+    form_create_rules = ("csrf_token", *form_columns[:-1])  # nothing to remove yet
     form_extra_fields = {
         "poster_file": PosterField(
             _l("Poster"),

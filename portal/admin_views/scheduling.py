@@ -349,9 +349,23 @@ class ScheduleView(SecuredModelView):
         db.session.commit()
         flash(_("%(count)s schedules updated.", count=changed), "success")
 
-    @action("cancel", _l("Cancel"), _l("Cancel the selected schedules?"))
+    @action("cancel", _l("Cancel shows"), _l("Cancel the selected schedules?"))
     def action_cancel(self, ids):
         self._set_status(ids, "cancelled", check_rules=False)
+
+    @action("delete", _l("Delete permanently"), _l(
+        "Delete the selected shows permanently? To call shows off, use “Cancel shows”."))
+    def action_delete(self, ids):
+        return super().action_delete(ids)
+
+    # The bulk actions in the order people reach for them; deleting, which cannot be undone
+    # and is not how a show is called off, comes last and apart from cancelling.
+    ACTION_ORDER = ("put_on_sale", "cancel", "delete")
+
+    def get_actions_list(self):
+        actions, confirmations = super().get_actions_list()
+        order = {name: index for index, name in enumerate(self.ACTION_ORDER)}
+        return sorted(actions, key=lambda a: order.get(a[0], 0)), confirmations
 
     @action("put_on_sale", _l("Put on sale"), _l("Put the selected schedules on sale?"))
     def action_put_on_sale(self, ids):
