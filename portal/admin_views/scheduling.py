@@ -1,8 +1,8 @@
 """Schedules (showtimes): scoped through their hall's cinema; rules in services.scheduling."""
 import contextlib
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from flask import abort, flash, g, jsonify, redirect, request, url_for
+from flask import flash, g, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.model.fields import AjaxSelectField
@@ -20,14 +20,12 @@ from ..i18n import (
     enum_label,
     format_clock,
     format_price,
-    format_short_day,
     format_showtime,
     punctuation,
     wall_clock_now,
 )
-from ..models import Cinema, Hall, Movie, Schedule
+from ..models import Hall, Movie, Schedule
 from ..models.scheduling import SCHEDULE_STATUSES
-from ..services.day_copy import copy_day
 from ..services.rules import RuleViolation
 from ..services.scheduling import (
     MAX_PRICE,
@@ -35,13 +33,13 @@ from ..services.scheduling import (
     ShowtimeConflicts,
     compute_ends_at,
     create_showtimes,
-    day_plan,
     parse_start_times,
     plan_showtimes,
     prepare_schedule,
 )
 from .base import PortalForm, SecuredModelView, parse_row_id
 from .day_filters import day_filters
+from .schedule_day import DayViewMixin, day_span
 
 # The schedule list's quick filters: name -> (label, first day, day after the last) from today.
 LIST_WINDOWS = {
@@ -133,19 +131,6 @@ def bulk_schedule_form(view):
     return BulkScheduleForm()
 
 
-class CopyDayForm(PortalForm):
-    first_day = DateField(_l("Copy to"), validators=[InputRequired()])
-    last_day = DateField(_l("until"), validators=[Optional()],
-                         description=_l("Empty: only the first day."))
-
-
-def day_span(days):
-    """12月5日, or 12月5日–12月7日."""
-    days = sorted(days)
-    return format_short_day(days[0]) if len(days) == 1 else \
-        f"{format_short_day(days[0])}–{format_short_day(days[-1])}"
-
-
 def created_message(shows, movie, hall):
     """已创建 9 个场次：流浪地球2，1号厅，12月5日–12月7日。"""
     span = day_span({show.starts_at.date() for show in shows})
@@ -156,7 +141,7 @@ def created_message(shows, movie, hall):
              what=comma.join((movie.title, hall.name, span)))
 
 
-class ScheduleView(SecuredModelView):
+class ScheduleView(DayViewMixin, SecuredModelView):
     resource = "schedule"
     action_permissions = {"delete": "delete", "cancel": "edit", "put_on_sale": "edit"}
     view_actions = {"bulk_view": "create", "day_view": "view", "ends_at_view": "view",
@@ -398,80 +383,3 @@ class ScheduleView(SecuredModelView):
                     count=len(problems)), "error")
         return self.render("admin/schedule_bulk.html", form=form, problems=problems,
                            return_url=self.get_url(".index_view"))
-
-    @expose("/day/")
-    def day_view(self):
-        """A cinema's halls as rows and the day's shows as blocks on a time axis."""
-        return self._render_day()
-
-    @expose("/day/copy/", methods=("POST",))
-    def copy_day_view(self):
-        """Copy this day's shows to a range of days: all or none, collisions listed."""
-        form = CopyDayForm()
-        cinema = self._day_view_cinema(None, request.form.get("cinema_id", ""))
-        day = self._day_view_date(request.form.get("date", ""))
-        problems = []
-        if cinema is None:
-            abort(404)
-        if form.validate_on_submit():
-            last = form.last_day.data or form.first_day.data
-            targets = [form.first_day.data + timedelta(days=n)
-                       for n in range(max(0, (last - form.first_day.data).days) + 1)]
-            try:
-                created = copy_day(db.session, cinema.id, day, targets)
-                db.session.commit()
-            except ShowtimeConflicts as exc:
-                problems = exc.problems
-            except RuleViolation as exc:
-                problems = [str(exc)]
-            except OperationalError:
-                problems = [_("The database was busy; nothing was saved. Please try again.")]
-            else:
-                flash(_("Copied %(count)s shows to %(days)s.", count=len(created),
-                        days=day_span(targets)), "success")
-                return redirect(self.get_url(".day_view", cinema_id=cinema.id,
-                                             date=targets[0].isoformat()))
-            db.session.rollback()
-        else:
-            problems = [f"{form[name].label.text}: {' '.join(errors)}"
-                        for name, errors in form.errors.items()]
-        flash(_("Nothing was copied: %(count)s problems, listed below.",
-                count=len(problems)), "error")
-        return self._render_day(cinema, day, copy_form=form, copy_problems=problems)
-
-    def _render_day(self, cinema=None, day=None, copy_form=None, copy_problems=()):
-        cinemas = access.scoped(Cinema).with_entities(Cinema.id, Cinema.name) \
-            .order_by(Cinema.name).all()
-        cinema = cinema or self._day_view_cinema(cinemas, request.args.get("cinema_id", ""))
-        day = day or self._day_view_date(request.args.get("date", ""))
-        plan = day_plan(db.session, cinema.id, day) if cinema is not None else None
-        now = wall_clock_now()
-        return self.render("admin/schedule_day.html", cinemas=cinemas, cinema=cinema, day=day,
-                           plan=plan, previous_day=day - timedelta(days=1),
-                           next_day=day + timedelta(days=1), now=now,
-                           now_left=plan.position(now) if plan is not None else None,
-                           copy_form=copy_form or CopyDayForm(), copy_problems=copy_problems)
-
-    def _day_view_cinema(self, cinemas, raw):
-        if not raw:
-            if cinemas is not None and len(cinemas) == 1:
-                return db.session.get(Cinema, cinemas[0].id)
-            return None
-        try:
-            cinema_id = int(raw)
-        except ValueError:
-            abort(404)
-        cinema = access.scoped(Cinema).filter(Cinema.id == cinema_id).first()
-        if cinema is None:
-            abort(404)
-        return cinema
-
-    def _day_view_date(self, raw):
-        try:
-            day = date.fromisoformat(raw) if raw else wall_clock_now().date()
-            if not date.min < day < date.max:
-                raise ValueError(raw)
-            return day
-        except ValueError:
-            flash(_("Not a date: %(value)s. Showing today.", value=raw), "warning")
-            return wall_clock_now().date()
