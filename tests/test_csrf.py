@@ -6,6 +6,7 @@ delete buttons, bulk actions, sign-in, sign-out and the language switcher share 
 is a GET and changes nothing. Each request below would change data if its token were valid
 (the control tests show that for a sample), so a 400 with nothing changed is the token's doing.
 """
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -23,7 +24,7 @@ ADMIN_VIEWS = ("movie", "city", "cinema", "hall", "schedule", "user", "role", "p
 READ_ONLY_VIEWS = ("permission", "auditlog")
 MODEL_ROUTES = ("new/", "edit/", "delete/", "action/", "ajax/update/")
 # Routes of one view beyond Flask-Admin's own.
-EXTRA_ROUTES = {"schedule": ("bulk/",)}
+EXTRA_ROUTES = {"schedule": ("bulk/", "day/copy/")}
 SIGN_IN_ROUTES = ("/login", "/logout", "/language")
 TOKENS = ("missing", "forged", "from another session")
 
@@ -104,6 +105,11 @@ def request_for(view, route, world):
                               "first_day": "2031-03-01", "last_day": "2031-03-03",
                               "start_times": "10:00, 19:30", "price": "45.00",
                               "language_version": "", "status": "scheduled"}
+    if route == "day/copy/":
+        related = world["related"]
+        day = related.starts_at.date()
+        return base + route, {"cinema_id": str(related.hall.cinema_id), "date": day.isoformat(),
+                              "first_day": (day + dt.timedelta(days=1)).isoformat()}
     raise AssertionError(route)
 
 
