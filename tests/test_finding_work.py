@@ -165,3 +165,15 @@ def test_bulk_delete_is_last_and_apart_from_cancelling_shows(client, admin, make
     actions = re.findall(r"modelActions\.execute\('(\w+)'\);\">([^<]+)<", listing)
     assert actions == [("put_on_sale", "Put on sale"), ("cancel", "Cancel shows"),
                        ("delete", "Delete permanently")]
+
+
+def test_bulk_status_changes_name_the_shows(client, admin, make):
+    hall = make.hall(name="1号厅")
+    show = make.schedule(hall=hall, movie=make.movie(title="满江红"),
+                         starts_at=dt.datetime(2030, 12, 5, 19, 30))
+    token = csrf_from(client.get("/admin/schedule/").text)
+    response = client.post("/admin/schedule/action/", data={
+        "csrf_token": token, "action": "cancel", "rowid": [str(show.id)]},
+        follow_redirects=True)
+    assert "Now “Cancelled” (1): “满江红, 1号厅, Dec 5, 2030, 7:30\u202fPM”." in \
+        page_messages(response.text)

@@ -26,6 +26,7 @@ from ..i18n import (
 )
 from ..models import Hall, Movie, Schedule
 from ..models.scheduling import SCHEDULE_STATUSES
+from ..records import record_name
 from ..services.rules import RuleViolation
 from ..services.scheduling import (
     MAX_PRICE,
@@ -47,6 +48,7 @@ LIST_WINDOWS = {
     "week": _l("This week"), "past": _l("Past"), "all": _l("All"),
 }
 MINUTE_FORMAT = "%Y-%m-%d %H:%M"
+NAMED_IN_FLASH = 5  # a bulk action's flash names this many shows, then "…"
 
 
 def window_bounds(name, today):
@@ -311,15 +313,15 @@ class ScheduleView(DayViewMixin, SecuredModelView):
 
     def _set_status(self, ids, status, check_rules):
         """All or none: one refused schedule leaves every selected one as it was."""
-        changed, refused = 0, []
+        changed, refused = [], []
         for schedule in self.scoped_rows(ids):
-            label = f"#{schedule.id}"
+            label = f"“{record_name(schedule)}”"
             schedule.status = status
             try:
                 if check_rules:
                     prepare_schedule(db.session, schedule)
                 db.session.flush()
-                changed += 1
+                changed.append(label)
             except RuleViolation as exc:
                 db.session.rollback()
                 refused.append(f"{label}: {exc}")
@@ -332,7 +334,10 @@ class ScheduleView(DayViewMixin, SecuredModelView):
             flash(_("Nothing was changed. %(reasons)s", reasons="; ".join(refused)), "error")
             return
         db.session.commit()
-        flash(_("%(count)s schedules updated.", count=changed), "success")
+        names = punctuation("comma").join(changed[:NAMED_IN_FLASH]) + \
+            ("…" if len(changed) > NAMED_IN_FLASH else "")
+        flash(_("Now “%(status)s” (%(count)s): %(names)s.", count=len(changed),
+                status=enum_label(status), names=names), "success")
 
     @action("cancel", _l("Cancel shows"), _l("Cancel the selected schedules?"))
     def action_cancel(self, ids):
