@@ -27,6 +27,8 @@ CRUD = ("view", "create", "edit", "delete")  # PRODUCT.md's "full CRUD": export 
 SCOPE_ALL_CINEMAS = "scope.all_cinemas"
 
 ALL_PERMISSIONS = tuple(f"{r}.{a}" for r in RESOURCES for a in ACTIONS) + (SCOPE_ALL_CINEMAS,)
+# Codes no view acts on (the audit log is read-only): the role matrix does not offer them.
+INERT_PERMISSIONS = frozenset({"audit.create", "audit.edit", "audit.delete"})
 
 
 def _codes(resources, actions):
