@@ -65,7 +65,15 @@ PRICE_FIELDS = {"price", "min_price"}
 DETAIL_LABELS = {"ip": _l("IP address"), "url": _l("Address"), "method": _l("Method"),
                  "username": _l("Username"), "reason": _l("Reason"),
                  "deleted": _l("Deleted record"), "password": _l("Password"),
-                 "permission": _l("Missing permission")}
+                 "permission": _l("Missing permission"),
+                 # a seat layout's new version (services/seating.py)
+                 "hall": _l("Hall"), "summary": _l("Changes"),
+                 "shows_moved": _l("Shows moved to it"),
+                 "shows_kept": _l("Shows keeping their earlier version"),
+                 # account entries (sign-in, sessions, invitations, password resets)
+                 "email": _l("Email"), "count": _l("Sessions ended"),
+                 "left": _l("Recovery codes left"), "session": _l("Session"),
+                 "this_browser": _l("This browser")}
 EMPTY = "—"
 NEEDS = re.compile(r"needs ([a-z_]+\.[A-Za-z_]+)$")
 
@@ -201,7 +209,8 @@ def change_lines(entry):
         lines.append((str(DETAIL_LABELS["deleted"]), escape(details.pop("deleted"))))
     for field, values in details.items():
         label = field_label(entry.model, field)
-        if entry.action == "create" and (field == "id" or values[1] in (None, "")):
+        if entry.action == "create" and (field == "id" or isinstance(values, list) and
+                                         len(values) == 2 and values[1] in (None, "")):
             continue  # a new row: what it was created with, not its key or empty fields
         if field == "password":
             lines.append((label, escape(_("changed"))))

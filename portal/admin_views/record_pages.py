@@ -14,7 +14,8 @@ from .. import access
 from ..i18n import wall_clock_now
 from ..records import record_phrase
 
-# Columns a details page never shows: bookkeeping, not something people read or set.
+# Columns a details page never shows: bookkeeping (the optimistic lock), not something
+# people read or set.
 INTERNAL_COLUMNS = ("version",)
 
 
@@ -31,8 +32,11 @@ class RecordPagesMixin:
                        id=self.get_pk_value(model))
 
     def get_details_columns(self):
+        # `version` is internal where it is the optimistic lock, not where it is the domain's
+        # own number (a seat layout's version).
+        internal = INTERNAL_COLUMNS if getattr(self, "is_versioned", False) else ()
         return [(name, label) for name, label in super().get_details_columns()
-                if name not in INTERNAL_COLUMNS]
+                if name not in internal]
 
     # -- exports (export.csv_response sends this name) ------------------------------------------
     def get_export_name(self, export_type="csv"):

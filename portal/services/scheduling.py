@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import lazyload
 
+from ..i18n import format_day
 from ..models import Cinema, Hall, Movie, Schedule
 from .pricing import (
     PricingRefused,
@@ -92,7 +93,7 @@ def check_schedule_rules(session, movie, hall, starts_at):
     if movie.release_date and starts_at.date() < movie.release_date:
         raise SchedulingError(_l("Movie %(movie)s is released on %(date)s; a schedule may not "
                                  "start before that.", movie=movie.title,
-                                 date=movie.release_date.isoformat()))
+                                 date=format_day(movie.release_date)))
     check_screening_right(session, movie, hall.cinema, starts_at.date())
 
 

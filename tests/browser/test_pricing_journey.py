@@ -56,7 +56,7 @@ def test_editor_grants_and_manager_prices_and_schedules_a_show(page, snapshot):
     page.locator("#ends_on").fill((day + dt.timedelta(days=30)).isoformat())
     page.locator("#distributor_share").fill("43")
     save(page)
-    assert "1 screening rights granted." in flashes(page)
+    assert any(m.startswith(f"Granted 1 screening rights: {MOVIE}; ") for m in flashes(page))
     assert row_with(page, MOVIE).count() == 1
     assert CINEMA in row_with(page, MOVIE).inner_text()
     sign_out(page)

@@ -53,7 +53,8 @@ def test_manager_draws_a_hall_and_sees_it_on_a_shows_seat_map(page, snapshot):
     save_readme_screenshot(page, "seat-layout-editor")
 
     click_and_wait(page, page.locator("#layout-save-button"))
-    saved = [m for m in flashes(page) if m.startswith("Version 2 saved: 34 seats in 5 rows.")]
+    saved = [m for m in flashes(page) if m.startswith("Seat layout of “")
+             and ": version 2 saved: 34 seats in 5 rows." in m]
     assert saved, flashes(page)
     assert "Capacity: 34 seats" in page.locator("#layout-facts").inner_text()
 
