@@ -260,3 +260,14 @@ def test_each_offered_code_gates_what_it_names(client, make, login_as, resource,
     sign_in_with(make, login_as, codes)
     status = attempt(client, endpoint, action, record_id)
     assert status == (403 if not held else (302 if action == "delete" else 200))
+
+
+def test_account_entries_read_in_the_readers_language(client, make, login_as):
+    from portal.services import audit
+    user = login_as("platform_admin")
+    audit.record("password_changed", "user", object_id=user.id, user_id=user.id, changes={
+        "reason": "password change", "this_browser": "kept"})
+    page = client.get(f"/admin/auditlog/history/?model=user&id={user.id}&lang=zh_Hans_CN").text
+    entry = re.findall(r'<tr class="history-entry">(.*?)</tr>', page, re.S)[0]
+    assert "password change" not in entry and "this_browser" not in entry
+    assert "当前浏览器" in entry and "保持登录" in entry

@@ -74,6 +74,11 @@ DETAIL_LABELS = {"ip": _l("IP address"), "url": _l("Address"), "method": _l("Met
                  "email": _l("Email"), "count": _l("Sessions ended"),
                  "left": _l("Recovery codes left"), "session": _l("Session"),
                  "this_browser": _l("This browser")}
+# Fixed words account entries store (services/passwords.py, auth/recovery.py, profile.py).
+STORED_WORDS = {"password change": _l("Password changed"),
+                "password set through a link": _l("Password reset used"),
+                "signed out everywhere else": _l("Signed out everywhere else"),
+                "kept": _l("kept signed in"), "set up": _l("set up")}
 EMPTY = "—"
 NEEDS = re.compile(r"needs ([a-z_]+\.[A-Za-z_]+)$")
 
@@ -166,6 +171,8 @@ def value_text(field, value):
             if pk else escape(EMPTY)
     if isinstance(value, bool):
         return escape(yes_no(value))
+    if isinstance(value, str) and value in STORED_WORDS:
+        return escape(STORED_WORDS[value])
     if field in ENUM_FIELDS:
         return escape(enum_label(value))
     if field in WALL_CLOCK_FIELDS and _parse_time(value):
