@@ -271,3 +271,12 @@ def test_account_entries_read_in_the_readers_language(client, make, login_as):
     entry = re.findall(r'<tr class="history-entry">(.*?)</tr>', page, re.S)[0]
     assert "password change" not in entry and "this_browser" not in entry
     assert "当前浏览器" in entry and "保持登录" in entry
+
+
+def test_user_details_show_no_secrets_or_bookkeeping(client, english, make, login_as):
+    login_as("platform_admin")
+    user = make.user("auditor", username="zhang.wei")
+    html = client.get(f"/admin/user/details/?id={user.id}").text
+    shown = re.findall(r"<td>\s*<b>\s*([^<]+?)\s*</b>", html)
+    assert "Username" in shown and "Email" in shown
+    assert not [label for label in shown if "Totp" in label or "Password" in label], shown

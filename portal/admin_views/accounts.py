@@ -101,7 +101,9 @@ class UserView(AccountActions, SecuredModelView):
     column_searchable_list = ("username", "email")
     column_filters = ("is_active", "roles.code")
     column_default_sort = [("username", False)]
-    column_details_exclude_list = ("password_hash", "username_key")
+    # Secrets and bookkeeping; the account panel says whether two-factor sign-in is on.
+    column_details_exclude_list = ("password_hash", "username_key", "totp_secret",
+                                   "totp_enabled_at", "totp_last_step")
     column_export_exclude_list = ("password_hash", "username_key")
     form_columns = ("username", "email", "roles", "cinemas", "is_active", "new_password")
     form_extra_fields = {
