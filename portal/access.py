@@ -37,6 +37,12 @@ BOXOFFICE_VIEW, BOXOFFICE_EXPORT = "boxoffice.view", "boxoffice.export"
 ALL_PERMISSIONS = (tuple(f"{r}.{a}" for r in RESOURCES for a in ACTIONS)
                    + tuple(f"{r}.{a}" for r in READ_ONLY_RESOURCES for a in READ_ACTIONS)
                    + EXTRA_CODES + (SCOPE_ALL_CINEMAS,))
+# Codes no view acts on: the audit log is read-only; orders change only by selling, refunds
+# and payments (order.edit marks a payment confirmed), customers only in the consumer app
+# (customer.block aside). The role matrix does not offer them.
+INERT_PERMISSIONS = frozenset({"audit.create", "audit.edit", "audit.delete", "order.create",
+                               "order.delete", "customer.create", "customer.edit",
+                               "customer.delete"})
 
 
 def _codes(resources, actions):

@@ -6,17 +6,18 @@ A choice reaches `user.locale` only through a POST with a CSRF token (the navbar
 when a user signs in after choosing a language on the sign-in page; a GET never writes to
 the database.
 """
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
 from babel.dates import format_date as babel_format_date
-from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_skeleton, get_datetime_format
+from babel.dates import format_time as babel_format_time
 from babel.numbers import format_currency as babel_format_currency
 from babel.support import Translations
 from flask import Blueprint, abort, current_app, g, has_request_context, redirect, request, session
 from flask_admin.model import typefmt
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 from jinja2 import pass_context
@@ -30,6 +31,8 @@ from .memo import remember
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 
 LANGUAGE_NAMES = {"zh_Hans_CN": "简体中文", "en": "English"}
+# Our locale -> the BCP 47 tag for <html lang> and lang="" attributes.
+LANGUAGE_TAGS = {"zh_Hans_CN": "zh-Hans-CN", "en": "en"}
 
 # Accept-Language tags we understand -> our locale.
 _BROWSER_LANGUAGES = {"zh-CN": "zh_Hans_CN", "zh": "zh_Hans_CN", "en": "en"}
@@ -270,23 +273,64 @@ def format_price(value):
 
 
 def format_showtime(value, style="medium"):
-    """A cinema wall-clock time (stored naive, not UTC), formatted without conversion."""
+    """A cinema wall-clock time (stored naive, not UTC), formatted without conversion, in the
+    portal's one style per language: "2026年12月8日 20:00", "Dec 8, 2026, 8:00 PM".
+    `style` is kept for callers; every style reads the same."""
     if value is None:
         return ""
     locale = current_locale()
-    return remember(("showtime", value, style, locale),
-                    lambda: babel_format_datetime(value, style, locale=locale))
+    return remember(("showtime", value, locale), lambda: get_datetime_format(
+        "medium", locale=locale).replace(
+        "{1}", babel_format_date(value, "medium", locale=locale)).replace(
+        "{0}", babel_format_time(value, "short", locale=locale)))
 
 
-def format_date(value, style="medium"):
-    locale = current_locale()
-    return remember(("date", value, style, locale),
-                    lambda: babel_format_date(value, style, locale=locale))
+def _date(value, locale):
+    return remember(("date", value, locale),
+                    lambda: babel_format_date(value, "medium", locale=locale))
+
+
+def format_day(value):
+    """A date in the one style: "2026年12月8日", "Dec 8, 2026"."""
+    return "" if value is None else _date(value, current_locale())
+
+
+def format_short_day(value):
+    """A date within the year, for ranges in messages: "12月8日", "Dec 8"."""
+    return "" if value is None else format_skeleton("MMMd", value, locale=current_locale())
+
+
+def format_clock(value):
+    """A time of day in the locale: "20:00", "8:00 PM"."""
+    return "" if value is None else babel_format_time(value, "short", locale=current_locale())
+
+
+# Punctuation inside composed texts ("影片“流浪地球2”", "状态：即将上映"): full-width in
+# Chinese, ASCII with spaces in English. Not catalog entries: a msgid of placeholders and
+# punctuation alone would say nothing to a translator.
+_PUNCTUATION = {"zh": {"comma": "，", "colon": "：", "space": ""},
+                "en": {"comma": ", ", "colon": ": ", "space": " "}}
+
+
+def punctuation(mark):
+    """A punctuation mark as the reader's language writes it: comma, colon, space."""
+    language = getattr(current_locale(), "language", "en")
+    return _PUNCTUATION.get(language, _PUNCTUATION["en"])[mark]
+
+
+def to_portal_time(value):
+    """A stored naive UTC time as naive Asia/Shanghai wall-clock time (BABEL_DEFAULT_TIMEZONE)."""
+    return to_user_timezone(value.replace(tzinfo=UTC)).replace(tzinfo=None)
 
 
 def format_utc(value, style="medium"):
-    """A stored UTC time, shown in the portal's time zone (BABEL_DEFAULT_TIMEZONE)."""
-    return "" if value is None else format_datetime(value, style)
+    """A stored UTC time, shown in the portal's time zone in the one style."""
+    return "" if value is None else format_showtime(to_portal_time(value))
+
+
+def wall_clock_now():
+    """Now, as the cinemas' wall clock reads it (naive, like schedule times)."""
+    return to_portal_time(datetime.now(UTC).replace(tzinfo=None))
 
 
 def _utc_type_formatter(view, value, name):
@@ -294,23 +338,24 @@ def _utc_type_formatter(view, value, name):
 
 
 def _date_type_formatter(view, value, name):
-    return format_date(value)
+    return _date(value, current_locale())
 
 
 YES, NO = _l("Yes"), _l("No")
 
 
-def _yes_no(value):
+def yes_no(value):
+    """Yes or No in the reader's language."""
     return translated(("yes_no", bool(value)), YES if value else NO)
 
 
 def _bool_icon_formatter(view, value, name):
     icon = "fa-check-circle" if value else "fa-minus-circle"
-    return Markup(f'<span class="fa {icon}" title="{escape(_yes_no(value))}"></span>')
+    return Markup(f'<span class="fa {icon}" title="{escape(yes_no(value))}"></span>')
 
 
 def _bool_text_formatter(view, value, name):
-    return _yes_no(value)
+    return yes_no(value)
 
 
 def type_formatters(base=typefmt.BASE_FORMATTERS):
@@ -402,10 +447,16 @@ def init_i18n(app):
     app.register_blueprint(bp)
     user_logged_in.connect(_keep_choice_on_sign_in, app)
     for name, function in (("price", format_price), ("showtime", format_showtime),
-                           ("utc_time", format_utc), ("enum_label", enum_label)):
+                           ("utc_time", format_utc), ("enum_label", enum_label),
+                           ("audit_action", audit_action_label), ("day", format_day)):
         app.jinja_env.filters[name] = _per_request_filter(function)
 
     @app.context_processor
     def languages():
-        return {"portal_languages": LANGUAGE_NAMES, "current_locale_tag": str(get_locale()),
+        locale = str(get_locale())
+        return {"portal_languages": LANGUAGE_NAMES, "current_locale_tag": locale,
+                "html_lang": LANGUAGE_TAGS.get(locale, locale.replace("_", "-")),
+                "language_tags": LANGUAGE_TAGS, "wall_clock_offset_minutes":
+                    int((wall_clock_now() - datetime.now(UTC).replace(tzinfo=None))
+                        .total_seconds() // 60 + 0.5),
                 "role_label": role_label, "language_switcher_next": switcher_next}

@@ -1,5 +1,6 @@
 """The command line: import-cities, seed-demo, create-user and sync-permissions."""
 import json
+import os
 
 import pytest
 
@@ -134,3 +135,19 @@ def test_sync_permissions_restores_codes_and_default_roles(runner):
     for code, (_, _, perms) in access.DEFAULT_ROLES.items():
         role = db.session.query(Role).filter_by(code=code).one()
         assert {p.code for p in role.permissions} == perms
+
+
+def test_seed_demo_gives_every_movie_a_poster_stored_like_an_upload(runner, app_ctx):
+    from PIL import Image
+
+    from portal.services import posters
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    movies = db.session.query(Movie).all()
+    names = {movie.poster for movie in movies}
+    assert movies and None not in names and len(names) == len(movies)
+    for name in names:
+        with Image.open(posters.poster_path(name)) as image:
+            assert image.size == (400, 600)
+        assert os.path.exists(posters.poster_path(posters.thumbnail_name(name)))
+    runner.invoke(args=["seed-demo"])
+    assert {m.poster for m in db.session.query(Movie)} == names

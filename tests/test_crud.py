@@ -31,7 +31,7 @@ def test_admin_creates_city_cinema_hall_movie_and_schedule(client, admin, make):
     r = submit(client, "/admin/city/new/", {"name": "杭州", "pinyin": "HANGZHOU", "letter": "H",
                                              "city_code": "330100", "parent_id": "0"},
                follow_redirects=True)
-    assert "Record was successfully created." in page_messages(r.text)
+    assert "City “杭州” was created." in page_messages(r.text)
     city = db.session.query(City).filter_by(name="杭州").one()
 
     submit(client, "/admin/cinema/new/", {"name": "西湖影城", "city": city.id,

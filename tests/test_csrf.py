@@ -6,6 +6,7 @@ delete buttons, bulk actions, sign-in, sign-out and the language switcher share 
 is a GET and changes nothing. Each request below would change data if its token were valid
 (the control tests show that for a sample), so a 400 with nothing changed is the token's doing.
 """
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -26,7 +27,7 @@ ADMIN_VIEWS = ("movie", "city", "cinema", "hall", "schedule", "seatlayout", "use
 READ_ONLY_VIEWS = ("permission", "auditlog")
 MODEL_ROUTES = ("new/", "edit/", "delete/", "action/", "ajax/update/")
 # Routes of one view beyond Flask-Admin's own.
-EXTRA_ROUTES = {"schedule": ("bulk/", "seats/review/", "seats/sell/"),
+EXTRA_ROUTES = {"schedule": ("bulk/", "day/copy/", "seats/review/", "seats/sell/"),
                 "seatlayout": ("hall/save/",), "screeningright": ("grant/",),
                 "order": ("refund/", "confirm/", "cancel/")}
 # Views whose rows change only through their own pages (a layout: as a new version; orders
@@ -148,6 +149,11 @@ def request_for(view, route, world):
         return base + route, {"movie": str(related.movie_id), "cinemas": str(world["cinema"].id),
                               "starts_on": "2031-03-01", "ends_on": "2031-03-31",
                               "distributor_share": "43.00"}
+    if route == "day/copy/":
+        related = world["related"]
+        day = related.starts_at.date()
+        return base + route, {"cinema_id": str(related.hall.cinema_id), "date": day.isoformat(),
+                              "first_day": (day + dt.timedelta(days=1)).isoformat()}
     raise AssertionError(route)
 
 

@@ -122,9 +122,8 @@ def test_export_has_every_row_past_the_old_cap_in_the_lists_order(client, admin,
     rows = exported(client, "/admin/schedule/export/csv/")
     assert len(rows) == 1 + 12
     starts = [row[rows[0].index("Starts at")] for row in rows[1:]]
-    # the list's default order: latest show first
-    assert starts == [str(s.starts_at) for s in sorted(shows, key=lambda s: s.starts_at,
-                                                        reverse=True)]
+    # the list's default order (#18): coming shows, soonest first
+    assert starts == [str(s.starts_at) for s in sorted(shows, key=lambda s: s.starts_at)]
 
 
 def test_export_follows_the_lists_sort(client, admin, make, small_chunks):

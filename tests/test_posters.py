@@ -113,12 +113,27 @@ def test_real_image_is_stored_under_a_generated_name_served_and_thumbnailed(
     assert f'<img class="poster-thumb" src="/uploads/posters/{thumbnail}"' in listing
 
 
-def test_details_show_the_thumbnail_and_the_full_poster(client, editor):
+def test_details_show_the_full_poster_large_not_the_thumbnail(client, editor):
     movie = create_with_poster(client, image_bytes())
 
     details = client.get(f"/admin/movie/details/?id={movie.id}").text
-    assert f'src="/uploads/posters/{posters.thumbnail_name(movie.poster)}"' in details
+    assert f'src="/uploads/posters/{posters.thumbnail_name(movie.poster)}"' not in details
     assert f'<img class="poster-full" src="/uploads/posters/{movie.poster}"' in details
+
+
+def test_a_poster_can_be_removed_on_edit_and_its_files_go(client, editor, poster_dir):
+    movie = create_with_poster(client, image_bytes())
+    files = {movie.poster, posters.thumbnail_name(movie.poster)}
+    response = submit_movie(client, edit_url(movie), remove_poster="y",
+                            form_version=movie.version)
+    assert response.status_code == 302, page_messages(response.text)
+    assert db.session.get(Movie, movie.id).poster is None
+    assert not files & set(stored_files(poster_dir))
+    assert "poster-placeholder" in client.get("/admin/movie/").text
+    new_form = client.get("/admin/movie/new/").text
+    admin_form = new_form[new_form.find("admin-form"):]
+    admin_form = admin_form[:admin_form.find("</form>")]
+    assert 'name="remove_poster"' not in admin_form and 'name="csrf_token"' in admin_form
 
 
 def test_poster_named_in_chinese_uploads_and_displays(client, editor, poster_dir):
@@ -280,7 +295,7 @@ def test_deleting_a_movie_removes_its_files(client, editor, poster_dir):
 
     response = delete_movie(client, movie.id)
 
-    assert "Record was successfully deleted." in page_messages(response.text)
+    assert "Movie “流浪地球” was deleted." in page_messages(response.text)
     assert db.session.query(Movie).count() == 0
     assert not files & set(stored_files(poster_dir))
 
@@ -380,12 +395,12 @@ def test_stale_edit_with_a_new_poster_is_refused_and_stores_nothing(
 # -- flashed outcomes ----------------------------------------------------------------------
 def test_create_and_edit_flash_their_outcome(client, editor):
     created = submit_movie(client, "/admin/movie/new/", image_bytes())
-    assert "Record was successfully created." in page_messages(
+    assert "Movie “流浪地球” was created." in page_messages(
         client.get(created.headers["Location"]).text)
     movie = db.session.query(Movie).one()
 
     edited = submit_movie(client, edit_url(movie), title="新", form_version=movie.version)
-    assert "Record was successfully saved." in page_messages(
+    assert "Movie “新” was saved." in page_messages(
         client.get(edited.headers["Location"]).text)
 
 

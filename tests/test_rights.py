@@ -79,7 +79,7 @@ def test_show_of_a_movie_without_any_right_is_refused_naming_the_gap(client, adm
     movie, hall = a_cinema_without_rights(make)
     response = submit(client, "/admin/schedule/new/", schedule_form(movie, hall, at(19)))
     assert response.status_code == 200
-    assert "和平影城 holds no screening right for 长安三万里; it cannot show it on 2030-03-04." \
+    assert "和平影城 holds no screening right for 长安三万里; it cannot show it on Mar 4, 2030." \
         in page_messages(response.text)
     assert stored_schedules() == []
 
@@ -89,8 +89,8 @@ def test_show_outside_the_rights_days_is_refused_naming_the_rights_held(client, 
     make.right(movie, hall.cinema, DAY - dt.timedelta(days=10), DAY - dt.timedelta(days=1))
     make.right(movie, hall.cinema, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=5))
     response = submit(client, "/admin/schedule/new/", schedule_form(movie, hall, at(19)))
-    assert ("和平影城 holds no screening right for 长安三万里 on 2030-03-04 (its rights cover "
-            "2030-02-22–2030-03-03, 2030-03-05–2030-03-09).") in page_messages(response.text)
+    assert ("和平影城 holds no screening right for 长安三万里 on Mar 4, 2030 (its rights cover "
+            "Feb 22, 2030–Mar 3, 2030, Mar 5, 2030–Mar 9, 2030).") in page_messages(response.text)
     assert stored_schedules() == []
 
 
@@ -133,7 +133,7 @@ def test_moving_a_show_past_the_end_of_its_right_is_refused(client, admin, make)
     later = at(19, DAY + dt.timedelta(days=2)).strftime("%Y-%m-%d %H:%M:%S")
     response = submit(client, f"/admin/schedule/edit/?id={show.id}",
                       edit_form(show, starts_at=later))
-    assert any("no screening right for 长安三万里 on 2030-03-06" in m
+    assert any("no screening right for 长安三万里 on Mar 6, 2030" in m
                for m in page_messages(response.text))
     assert stored_schedules()[0].starts_at == at(19)
 
@@ -206,7 +206,7 @@ def test_editor_grants_a_right_that_lets_the_cinema_schedule(client, login_as, m
 
 @pytest.mark.parametrize("changes,message", [
     ({"ends_on": (DAY - dt.timedelta(days=1)).isoformat()},
-     "cannot end (2030-03-03) before it starts (2030-03-04)"),
+     "cannot end (Mar 3, 2030) before it starts (Mar 4, 2030)"),
     ({"distributor_share": "100.01"}, "Number must be between 0 and 100"),
     ({"distributor_share": "-1"}, "Number must be between 0 and 100"),
     ({"starts_on": "2030-02-30"}, "Not a valid date value"),
@@ -232,7 +232,7 @@ def test_right_overlapping_one_the_cinema_holds_is_refused(client, admin, make):
     movie, hall = a_cinema_without_rights(make)
     make.right(movie, hall.cinema, DAY + dt.timedelta(days=20), DAY + dt.timedelta(days=40))
     response = submit(client, "/admin/screeningright/new/", right_form(movie, hall.cinema))
-    assert any("和平影城 already holds a right for 长安三万里 from 2030-03-24 to 2030-04-13"
+    assert any("和平影城 already holds a right for 长安三万里 from Mar 24, 2030 to Apr 13, 2030"
                in m for m in page_messages(response.text))
     assert len(stored_rights()) == 1
 

@@ -137,7 +137,7 @@ RULES = {
                         "is not active"),
     "offline movie": (lambda make: (make.movie(status="offline"), make.hall()), "is offline"),
     "before release date": (lambda make: (make.movie(release_date=DAY + dt.timedelta(days=1)),
-                                          make.hall()), "is released on 2030-03-05"),
+                                          make.hall()), "is released on Mar 5, 2030"),
 }
 
 
@@ -510,7 +510,7 @@ def test_bulk_scheduling_before_the_release_date_creates_none(client, admin, mak
     response = bulk(client, movie, make.hall(), times="10:00, 19:00")
     problems = bulk_problems(response.text)
     assert problems and all("2030-03-04" in p for p in problems), problems
-    assert "released on 2030-03-05" in problems[0]
+    assert "released on Mar 5, 2030" in problems[0]
     assert stored_schedules() == []
 
 

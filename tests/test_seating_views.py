@@ -186,7 +186,8 @@ def test_saving_makes_a_new_version_and_says_who_keeps_the_old_one(client, manag
     assert (layout.version, layout.capacity) == (2, 23)
     page = client.get(response.headers["Location"])
     message = html.unescape(" ".join(page_messages(page.text)))
-    assert "Version 2 saved: 23 seats in 3 rows." in message, message
+    assert f"Seat layout of “{hall.cinema.name} · {hall.name}”: version 2 saved: 23 seats in " \
+        "3 rows." in message, message
     assert "Shows not yet on sale moved to it: 2." in message  # with the world's show
     assert "Shows on sale keeping their earlier version: 1." in message
     summary = db.session.scalars(select(AuditLog.changes).where(

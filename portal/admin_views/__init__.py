@@ -22,7 +22,8 @@ from ..models import (
     TicketType,
     User,
 )
-from .accounts import AuditLogView, PermissionView, RoleView, UserView
+from .accounts import PermissionView, RoleView, UserView
+from .audit import AuditLogView
 from .base import PortalIndexView
 from .boxoffice import BoxOfficeView
 from .catalogue import CityView, MovieView
@@ -76,4 +77,16 @@ def init_admin(app):
                                 endpoint="auditlog"))
     admin.add_view(ProfileView(name=_l("Your account"), endpoint="profile",
                                url="/admin/profile"))
+    app.jinja_env.globals["portal_menu_links"] = lambda: menu_links(admin)
     return admin
+
+
+def menu_links(admin):
+    """(name, url) of every menu entry the signed-in user may open, for pages outside
+    Flask-Admin (error pages) that keep the way on."""
+    links = []
+    for item in admin.menu():
+        for entry in item.get_children() if item.is_category() else [item]:
+            if entry.is_accessible() and entry.is_visible():
+                links.append((entry.name, entry.get_url()))
+    return links

@@ -11,13 +11,9 @@ from .. import access
 from ..extensions import db
 from ..i18n import (
     ACTION_LABELS,
-    AUDIT_ACTION_LABELS,
-    MODEL_LABELS,
     RESOURCE_LABELS,
     SCOPE_ALL_CINEMAS_LABEL,
-    audit_action_label,
     language_name,
-    model_label,
     permission_label,
     role_description,
     role_name,
@@ -43,7 +39,7 @@ class PermissionMatrixWidget:
             cells = []
             for action in access.ACTIONS:
                 code = f"{resource}.{action}"
-                if code not in known:  # a read-only resource has no create, edit, delete
+                if code not in known or code in access.INERT_PERMISSIONS:
                     cells.append("<td></td>")
                     continue
                 checked = " checked" if code in chosen else ""
@@ -77,7 +73,9 @@ class PermissionMatrixField(SelectMultipleField):
         self.data = [p.code if isinstance(p, Permission) else p for p in (value or [])]
 
     def populate_obj(self, obj, name):
-        codes = set(self.data or ())
+        # Codes the matrix does not offer stay as they were (the platform admin holds all).
+        held = {p.code for p in getattr(obj, name, None) or ()}
+        codes = set(self.data or ()) | (held & access.INERT_PERMISSIONS)
         # No autoflush: the other fields are already populated, and flushing them here would
         # wipe the attribute history that on_model_change and the audit log compare against.
         with db.session.no_autoflush:
@@ -104,7 +102,9 @@ class UserView(AccountActions, SecuredModelView):
     column_searchable_list = ("username", "email")
     column_filters = ("is_active", "roles.code")
     column_default_sort = [("username", False)]
-    column_details_exclude_list = ("password_hash", "username_key")
+    # Secrets and bookkeeping; the account panel says whether two-factor sign-in is on.
+    column_details_exclude_list = ("password_hash", "username_key", "totp_secret",
+                                   "totp_enabled_at", "totp_last_step")
     column_export_exclude_list = ("password_hash", "username_key")
     form_columns = ("username", "email", "roles", "cinemas", "is_active", "new_password")
     form_extra_fields = {
@@ -128,6 +128,12 @@ class UserView(AccountActions, SecuredModelView):
 
     def get_query(self):
         return super().get_query().options(selectinload(User.roles), selectinload(User.cinemas))
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        form.new_password.description = _("At least 10 characters.")
+        form.new_password.flags.required = True
+        return form
 
     def on_model_change(self, form, model, is_created):
         if form.new_password.data:
@@ -201,29 +207,3 @@ class PermissionView(SecuredModelView):
     column_formatters_export = {}
     column_searchable_list = ("code",)
     column_default_sort = [("code", False)]
-
-
-class AuditLogView(SecuredModelView):
-    resource = "audit"
-    read_only = True
-    action_permissions = {}
-    page_size = 50
-    column_list = ("at", "user", "action", "model", "object_id", "changes")
-    column_labels = {"at": _l("Time"), "user": _l("User"), "user.username": _l("User"),
-                     "action": _l("Action"), "model": _l("Model"), "object_id": _l("Row id"),
-                     "changes": _l("Changes")}
-    column_filters = ("action", "model", "user.username", "at", "object_id")
-    column_searchable_list = ("changes",)
-    column_list_related = {"user": ("username",)}
-    column_sortable_list = ("at", "action", "model")
-    column_default_sort = [("at", True), ("id", True)]
-    column_formatters = {"changes": lambda v, c, m, n: (m.changes or "")[:300],
-                         "action": lambda v, c, m, n: audit_action_label(m.action),
-                         "model": lambda v, c, m, n: model_label(m.model)}
-    column_formatters_export = {"changes": column_formatters["changes"],
-                                "action": lambda v, c, m, n: m.action,
-                                "model": lambda v, c, m, n: m.model}
-    column_choices = {"action": list(AUDIT_ACTION_LABELS.items()),
-                      "model": list(MODEL_LABELS.items())}  # translated filter options
-
-

@@ -28,6 +28,7 @@ from ..services import audit
 from ..services.rules import RuleViolation, refuse_delete_in_use
 from . import export, guards
 from .listing import FastListMixin
+from .record_pages import RecordPagesMixin
 
 log = logging.getLogger("portal.access")
 
@@ -90,9 +91,9 @@ def parse_row_id(value):
     return pk if 0 < pk <= MAX_ROW_ID else None
 
 
-def deny(resource, reason="forbidden"):
+def deny(resource, reason="forbidden", details=None):
     """Record the refusal and answer 403."""
-    audit.record("denied", resource or "", changes={"reason": reason})
+    audit.record("denied", resource or "", changes={"reason": reason, **(details or {})})
     log.warning("denied %s %s to user %s", request.method, request.path,
                 getattr(current_user, "id", None))
     abort(403)
@@ -120,11 +121,12 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
             return self.get_query().filter(getattr(self.model, self.pk) == pk).first()
 
 
-class SecuredModelView(FastListMixin, ModelView):
+class SecuredModelView(RecordPagesMixin, FastListMixin, ModelView):
     """A ModelView whose every route and every row goes through the permission gate.
 
     List speed is not its business: FastListMixin (listing.py) holds all of it, behind
-    PORTAL_FAST_LISTS."""
+    PORTAL_FAST_LISTS. Record pages (history, in-page delete, named flashes, named exports)
+    are RecordPagesMixin's (record_pages.py)."""
 
     resource = None
     read_only = False
@@ -192,7 +194,8 @@ class SecuredModelView(FastListMixin, ModelView):
             return to_sign_in()
         needed = self.action_needed(name)
         if not self.may("view") or needed is None or not self.may(needed):
-            deny(self.resource, f"{name} needs {self.resource}.{needed}")
+            deny(self.resource, f"{name} needs {self.resource}.{needed}",
+                 {"permission": f"{self.resource}.{needed}"})
         return guards.without_reserved_args() or super()._handle_view(name, **kwargs)
 
     def is_action_allowed(self, name):

@@ -6,9 +6,10 @@ own (PyMySQL's SSCursor: rows read from the socket as they are used), and the ro
 are loaded and written a chunk of ids at a time, so a worker's memory stays flat whatever the
 list's size. Each cell goes through services.export.safe_cell.
 """
+from urllib.parse import quote
+
 from flask import Response, stream_with_context
 from sqlalchemy.orm import joinedload
-from werkzeug.utils import secure_filename
 
 from ..extensions import db
 from ..services.export import UTF8_BOM, csv_lines
@@ -99,6 +100,12 @@ def csv_response(view):
         yield UTF8_BOM
         yield from csv_lines(table(view))
 
-    filename = secure_filename(view.get_export_name(export_type="csv"))
     return Response(stream_with_context(generate()), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment;filename={filename}"})
+                    headers={"Content-Disposition": attachment(view.get_export_name("csv"))})
+
+
+def attachment(filename):
+    """A Content-Disposition header for `filename`, Chinese included, as RFC 6266 says: an
+    ASCII fallback, then the UTF-8 name (werkzeug's secure_filename would drop the Chinese)."""
+    fallback = filename.encode("ascii", "ignore").decode().lstrip("_ ") or "export.csv"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"

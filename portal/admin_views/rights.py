@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from .. import access
 from ..extensions import db
+from ..i18n import format_day, punctuation
 from ..models import Cinema, City, ScreeningRight
 from ..services.rights import MAX_SHARE, check_right, ending_with_later_shows, grant_rights
 from ..services.rules import RuleViolation
@@ -37,6 +38,20 @@ class EndingWithLaterShows(BaseSQLAFilter):
         return _l("yes")
 
 
+NAMED_IN_FLASH = 5  # a grant's flash names this many cinemas, then "…"
+
+
+def granted_message(rights):
+    """Granted 3 screening rights: 流浪地球2; 万达影城，星河影城; 2026年12月1日–2026年12月31日."""
+    first = rights[0]
+    cinemas = [right.cinema.name for right in rights]
+    shown = punctuation("comma").join(cinemas[:NAMED_IN_FLASH]) + \
+        ("…" if len(cinemas) > NAMED_IN_FLASH else "")
+    return _("Granted %(count)s screening rights: %(movie)s; %(cinemas)s; %(first)s–%(last)s.",
+             count=len(rights), movie=first.movie.title, cinemas=shown,
+             first=format_day(first.starts_on), last=format_day(first.ends_on))
+
+
 # Its position among the view's filters: the dashboard links to `?flt0_0=1`.
 ENDING_FILTER_INDEX = 0
 
@@ -45,7 +60,8 @@ def grant_form(view):
     """The bulk grant: one movie, a city's cinemas and/or chosen cinemas, one date range."""
 
     class GrantRightsForm(PortalForm):
-        movie = AjaxSelectField(view._form_ajax_refs["movie"], _l("Movie"))
+        movie = AjaxSelectField(view._form_ajax_refs["movie"], _l("Movie"),
+                                validators=[InputRequired()])
         city = QuerySelectField(
             _l("Every cinema of a city"), allow_blank=True, blank_text="—",
             query_factory=lambda: db.session.query(City).filter(
@@ -115,7 +131,7 @@ class ScreeningRightView(SecuredModelView):
                 flash(_("No right was granted: %(count)s problems, listed below.",
                         count=len(problems)), "error")
             else:
-                flash(_("%(count)s screening rights granted.", count=len(granted)), "success")
+                flash(granted_message(granted), "success")
                 return redirect(self.get_url(".index_view"))
         return self.render("admin/screeningright_grant.html", form=form, problems=problems,
                            return_url=self.get_url(".index_view"))

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..i18n import enum_choices, enum_label
 from ..models import Hall, Schedule, SeatLayout
 from ..models.seating import NUMBERINGS
+from ..records import record_name
 from ..services.rules import RuleViolation
 from ..services.seating import (
     LayoutError,
@@ -134,9 +135,10 @@ class SeatLayoutView(SecuredModelView):
             db.session.rollback()
             return self._render(hall, layout, form, plan, preview=True, problems=[
                 _("The database was busy; nothing was saved. Please try again.")])
-        flash(_("Version %(version)s saved: %(seats)s seats in %(rows)s rows. Shows not yet "
-                "on sale moved to it: %(moved)s. Shows on sale keeping their earlier version: "
-                "%(kept)s.", version=change.layout.version, seats=change.layout.capacity,
+        flash(_("Seat layout of %(hall)s: version %(version)s saved: %(seats)s seats in "
+                "%(rows)s rows. Shows not yet on sale moved to it: %(moved)s. Shows on sale "
+                "keeping their earlier version: %(kept)s.", hall=f"“{record_name(hall)}”",
+                version=change.layout.version, seats=change.layout.capacity,
                 rows=plan.stats["rows"], moved=change.moved, kept=change.kept), "success")
         return redirect(self.get_url(".hall_view", hall_id=hall.id))
 

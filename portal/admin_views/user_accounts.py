@@ -14,6 +14,7 @@ from .. import access
 from ..extensions import db
 from ..i18n import role_name
 from ..models import Cinema, Role
+from ..records import record_phrase
 from ..services import account_tokens, audit, invitations, two_factor
 from ..services.mail import MailError
 from ..services.rules import RuleViolation
@@ -83,7 +84,8 @@ class AccountActions:
                 flash(_("The invitation could not be sent (the mail server did not accept "
                         "it). Nothing was created; try again later."), "error")
             else:
-                flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+                flash(_("%(record)s was invited: the invitation went to %(email)s.",
+                        record=record_phrase(user), email=user.email), "success")
                 return self._back(user)
         return self.render("admin/user_invite.html", form=form)
 
@@ -111,8 +113,8 @@ class AccountActions:
             flash(_("The invitation could not be sent (the mail server did not accept it). "
                     "The earlier link still works."), "error")
         else:
-            flash(_("A new invitation was sent to %(email)s; earlier links no longer work.",
-                    email=user.email), "success")
+            flash(_("A new invitation for %(record)s was sent to %(email)s; earlier links no "
+                    "longer work.", record=record_phrase(user), email=user.email), "success")
         return self._back(user)
 
     @expose("/invitation/revoke/", methods=["POST"])
@@ -125,7 +127,8 @@ class AccountActions:
             db.session.rollback()
             flash(str(exc), "error")
         else:
-            flash(_("The invitation was withdrawn; its link no longer works."), "success")
+            flash(_("The invitation of %(record)s was withdrawn; its link no longer works.",
+                    record=record_phrase(user)), "success")
         return self._back(user)
 
     @expose("/two-factor/reset/", methods=["POST"])

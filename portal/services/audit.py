@@ -78,7 +78,7 @@ def _changes(obj, created):
             if value is not None:
                 changes[key] = [None, _plain(value)]
         elif hist.has_changes():
-            old = hist.deleted[0] if hist.deleted else None
+            old = hist.deleted[0] if hist.deleted else _replaced_reference(state, key)
             new = hist.added[0] if hist.added else None
             if _plain(old) != _plain(new):
                 changes[key] = [_plain(old), _plain(new)]
@@ -95,6 +95,17 @@ def _changes(obj, created):
     if password is not None and password.history.added and not created:
         changes["password"] = ["***", "***"]
     return changes
+
+
+def _replaced_reference(state, key):
+    """The old value of a foreign key set through its relationship (a form sets
+    `schedule.hall`, the flush writes `hall_id` without ever loading the old one)."""
+    for rel in state.mapper.relationships:
+        if rel.secondary is None and any(c.key == key for c in rel.local_columns):
+            replaced = state.attrs[rel.key].history.deleted
+            if replaced and replaced[0] is not None:
+                return inspect(replaced[0]).identity[0]
+    return None
 
 
 def _primary_key(obj):

@@ -20,6 +20,7 @@ from ..models import (
 from .accounts import create_user, sync_permissions
 from .boxoffice import rebuild as rebuild_box_office
 from .cities import parse_cities, upsert_cities
+from .demo_posters import seed_posters
 from .demo_sales import seed_sales
 from .pricing import check_card, seed_ticket_types, ticket_types
 from .scheduling import prepare_schedule
@@ -153,6 +154,7 @@ def seed_demo(session, password=DEMO_PASSWORD, today=None, days=7):
                           min_price=FLOOR_PRICES.get(title))
             session.add(movie)
         movies.append(movie)
+    seed_posters(movies)
     session.flush()
     today = today or dt.date.today()
     seed_ticket_types(session)

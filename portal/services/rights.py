@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import aliased
 
+from ..i18n import format_day, punctuation
 from ..models import Hall, Movie, Schedule, ScreeningRight
 from .rules import RuleViolation
 
@@ -37,11 +38,11 @@ def check_screening_right(session, movie, cinema, day):
     if not spans:
         raise RightRefused(_l("%(cinema)s holds no screening right for %(movie)s; it cannot "
                               "show it on %(day)s.", cinema=cinema.name, movie=movie.title,
-                              day=day.isoformat()))
-    held = ", ".join(f"{s.isoformat()}–{e.isoformat()}" for s, e in spans)
+                              day=format_day(day)))
+    held = punctuation("comma").join(f"{format_day(s)}–{format_day(e)}" for s, e in spans)
     raise RightRefused(_l("%(cinema)s holds no screening right for %(movie)s on %(day)s "
                           "(its rights cover %(held)s).", cinema=cinema.name,
-                          movie=movie.title, day=day.isoformat(), held=held))
+                          movie=movie.title, day=format_day(day), held=held))
 
 
 # -- granting ---------------------------------------------------------------------------------
@@ -63,8 +64,8 @@ def check_right_terms(movie, starts_on, ends_on, share):
                               "for it.", movie=movie.title))
     if ends_on < starts_on:
         raise RightRefused(_l("A screening right cannot end (%(end)s) before it starts "
-                              "(%(start)s).", end=ends_on.isoformat(),
-                              start=starts_on.isoformat()))
+                              "(%(start)s).", end=format_day(ends_on),
+                              start=format_day(starts_on)))
     if parse_share(share) is None:
         raise RightRefused(_l("The distributor's share must be between 0 and 100 percent."))
 
@@ -84,7 +85,7 @@ def overlapping_rights(session, movie_id, cinema_ids, starts_on, ends_on, exclud
 def describe_overlap(right):
     return str(_l("%(cinema)s already holds a right for %(movie)s from %(start)s to %(end)s.",
                   cinema=right.cinema.name, movie=right.movie.title,
-                  start=right.starts_on.isoformat(), end=right.ends_on.isoformat()))
+                  start=format_day(right.starts_on), end=format_day(right.ends_on)))
 
 
 def check_right(session, right):

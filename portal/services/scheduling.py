@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import lazyload
 
+from ..i18n import format_day
 from ..models import Cinema, Hall, Movie, Schedule
 from .pricing import (
     PricingRefused,
@@ -93,7 +94,7 @@ def check_schedule_rules(session, movie, hall, starts_at):
     if movie.release_date and starts_at.date() < movie.release_date:
         raise SchedulingError(_l("Movie %(movie)s is released on %(date)s; a schedule may not "
                                  "start before that.", movie=movie.title,
-                                 date=movie.release_date.isoformat()))
+                                 date=format_day(movie.release_date)))
     check_screening_right(session, movie, hall.cinema, starts_at.date())
 
 
@@ -313,6 +314,21 @@ class DayPlan:
     last_hour: int
     rows: list  # [(hall, [DayBlock, ...])], halls by name
 
+    def position(self, moment):
+        """Where `moment` falls on the axis, in percent, or None off the axis."""
+        hours = (moment - datetime.combine(self.day, time())).total_seconds() / 3600
+        if not self.first_hour <= hours <= self.last_hour:
+            return None
+        return (hours - self.first_hour) / (self.last_hour - self.first_hour) * 100
+
+    @property
+    def slots(self):
+        """(start, left %, width %) of each hour on the axis that starts on this day."""
+        span = self.last_hour - self.first_hour
+        midnight = datetime.combine(self.day, time())
+        return [(midnight + timedelta(hours=h), (h - self.first_hour) / span * 100, 100 / span)
+                for h in range(max(self.first_hour, 0), min(self.last_hour, 24))]
+
     @property
     def hours(self):
         """(label, left %) for each hour mark; hours past midnight read 24:00, 25:00, ..."""
@@ -327,24 +343,27 @@ def day_plan(session, cinema_id, day):
         select(Hall).where(Hall.cinema_id == cinema_id).order_by(Hall.name)
     ).scalars().all()
     midnight = datetime.combine(day, time())
+    # Also the shows of the evening before that run past midnight: drawn from 00:00.
     shows = session.execute(
         select(Schedule).where(Schedule.hall_id.in_([h.id for h in halls]),
-                               Schedule.starts_at >= midnight,
-                               Schedule.starts_at < midnight + timedelta(days=1))
+                               Schedule.starts_at >= midnight - timedelta(days=1),
+                               Schedule.starts_at < midnight + timedelta(days=1),
+                               Schedule.ends_at > midnight)
         .order_by(Schedule.starts_at, Schedule.id)
     ).scalars().all() if halls else []
 
     def hours_after_midnight(moment):
-        return (moment - midnight).total_seconds() / 3600
+        return max(0.0, (moment - midnight).total_seconds() / 3600)
 
     first_hour = min([DAY_OPENS_HOUR] + [floor(hours_after_midnight(s.starts_at)) for s in shows])
     last_hour = max([DAY_CLOSES_HOUR] + [ceil(hours_after_midnight(s.ends_at)) for s in shows])
     span = last_hour - first_hour
     by_hall = {h.id: [] for h in halls}
     for show in shows:
+        start = hours_after_midnight(show.starts_at)
         by_hall[show.hall_id].append(DayBlock(
             show,
-            left=(hours_after_midnight(show.starts_at) - first_hour) / span * 100,
-            width=(show.ends_at - show.starts_at).total_seconds() / 3600 / span * 100,
+            left=(start - first_hour) / span * 100,
+            width=(hours_after_midnight(show.ends_at) - start) / span * 100,
         ))
     return DayPlan(day, first_hour, last_hour, [(h, by_hall[h.id]) for h in halls])

@@ -47,7 +47,7 @@ def test_invited_manager_sets_a_password_and_a_second_factor_then_resets_the_pas
     page.locator("label", has_text="Cinema manager").locator("input").check()
     page.locator("#cinemas").select_option(label=CINEMA)
     click_and_wait(page, page.locator("#send-invitation"))
-    assert f"Invitation sent to {EMAIL}." in flashes(page)
+    assert f"User “{NEW_MANAGER}” was invited: the invitation went to {EMAIL}." in flashes(page)
     assert "Invited; the link works until" in page.locator("#account-panel").inner_text()
     sign_out(page)
 

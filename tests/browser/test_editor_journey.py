@@ -34,7 +34,7 @@ def test_content_editor_uploads_posters_and_replaces_one(page, snapshot):
         edit_movie(page, title)
         attach_poster(page, title, colour)
         save(page)
-        assert "Record was successfully saved." in flashes(page), title
+        assert f"Movie “{title}” was saved." in flashes(page), title
     open_menu(page, "Catalogue", "Movies")
     for title in POSTERS:
         assert thumbnail(page, title)[1], f"no poster thumbnail shown for {title}"
@@ -45,7 +45,7 @@ def test_content_editor_uploads_posters_and_replaces_one(page, snapshot):
     assert page.locator("img.poster-thumb").count() == 1, "the form shows the current poster"
     attach_poster(page, "流浪地球2 IMAX", (10, 20, 40), fmt="JPEG")
     save(page)
-    assert "Record was successfully saved." in flashes(page)
+    assert "Movie “流浪地球2” was saved." in flashes(page)
     new_src, shown = thumbnail(page, "流浪地球2")
     assert shown and new_src != old_src
     assert page.request.get(old_src).status == 404, "the replaced poster is still served"

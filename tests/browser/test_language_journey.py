@@ -23,7 +23,7 @@ PAGE_CHROME_JS = """() => {
 
 
 def switch_language(page, code):
-    click_and_wait(page, page.locator(f'.language-switcher [lang="{code}"]'))
+    click_and_wait(page, page.locator(f'.language-switcher [data-locale="{code}"]'))
 
 
 def page_chrome(page):

@@ -47,7 +47,8 @@ def test_cinema_manager_sees_only_their_cinema_and_is_told_of_a_collision(page, 
     open_tab(page, "Day view")
     assert page.locator("#cinema_id option").all_inner_texts() == [OWN_CINEMA]
     today = dt.date.today()
-    assert page.locator("#day-view-title").inner_text() == f"{OWN_CINEMA} · {today:%Y-%m-%d}"
+    assert page.locator("#day-view-title").inner_text() == f"{OWN_CINEMA} · {today:%b} " \
+        f"{today.day}, {today.year}"
     halls = [t.strip() for t in page.locator("#day-grid .day-row:not(.day-axis) .day-hall")
              .all_inner_texts()]
     assert sorted(halls) == ["1号厅", "2号厅", "3号厅", "杜比厅"]
@@ -55,7 +56,8 @@ def test_cinema_manager_sees_only_their_cinema_and_is_told_of_a_collision(page, 
     save_readme_screenshot(page, "day-view")
     click_and_wait(page, page.locator("#next-day"))
     tomorrow = today + dt.timedelta(days=1)
-    assert page.locator("#day-view-title").inner_text() == f"{OWN_CINEMA} · {tomorrow:%Y-%m-%d}"
+    assert page.locator("#day-view-title").inner_text() == f"{OWN_CINEMA} · {tomorrow:%b} " \
+        f"{tomorrow.day}, {tomorrow.year}"
     assert page.locator("#day-grid .day-block").count() == 16
 
     open_menu(page, "Cinemas", "Schedules")

@@ -53,7 +53,8 @@ def test_manager_draws_a_hall_and_sees_it_on_a_shows_seat_map(page, snapshot):
     save_readme_screenshot(page, "seat-layout-editor")
 
     click_and_wait(page, page.locator("#layout-save-button"))
-    saved = [m for m in flashes(page) if m.startswith("Version 2 saved: 34 seats in 5 rows.")]
+    saved = [m for m in flashes(page) if m.startswith("Seat layout of “")
+             and ": version 2 saved: 34 seats in 5 rows." in m]
     assert saved, flashes(page)
     assert "Capacity: 34 seats" in page.locator("#layout-facts").inner_text()
 
@@ -66,7 +67,9 @@ def test_manager_draws_a_hall_and_sees_it_on_a_shows_seat_map(page, snapshot):
         dt.date.today() + dt.timedelta(days=30), dt.time(10, 30)))
     page.locator("#price").fill("45")
     save(page)
-    assert "Record was successfully created." in flashes(page)
+    assert any(text.startswith(f"Schedule “流浪地球2, {HALL}, ") and text.endswith("” was created.")
+               for text in flashes(page)), flashes(page)
+    page.goto("/admin/schedule/?when=all")  # every show, latest first: the new one on top
     click_and_wait(page, list_rows(page).first.locator("a[title='Seat map']"))
 
     seat_map = page.locator("#seat-grid")
