@@ -39,6 +39,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check portal tests bench
+	$(BIN)/ruff format --check portal tests bench
 
 # Rewrites files in place with ruff.toml's [format] settings.
 format: install

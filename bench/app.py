@@ -8,6 +8,7 @@
 - `/bench/session`: only the signed-in user's own queries (user, roles, permissions, scope),
   so a page's queries can be told apart from the sign-in's.
 """
+
 from flask import Blueprint, abort, render_template_string, request
 from flask_admin import Admin
 from flask_admin.contrib.sqla import ModelView
@@ -24,10 +25,21 @@ from portal.models import Cinema, City, Hall, Movie, Schedule
 
 from .common import BENCH_URL, bench_app
 
-COPIED = ("column_list", "column_labels", "column_searchable_list", "column_filters",
-          "column_sortable_list", "column_default_sort", "column_formatters")
-LISTS = {"schedule": (Schedule, ScheduleView), "hall": (Hall, HallView),
-         "movie": (Movie, MovieView), "cinema": (Cinema, CinemaView)}
+COPIED = (
+    "column_list",
+    "column_labels",
+    "column_searchable_list",
+    "column_filters",
+    "column_sortable_list",
+    "column_default_sort",
+    "column_formatters",
+)
+LISTS = {
+    "schedule": (Schedule, ScheduleView),
+    "hall": (Hall, HallView),
+    "movie": (Movie, MovieView),
+    "cinema": (Cinema, CinemaView),
+}
 
 
 class StockView(ModelView):
@@ -48,14 +60,23 @@ class StockView(ModelView):
 
 
 def add_stock_admin(app):
-    admin = Admin(app, name="Stock", url="/stock", endpoint="stock",
-                  theme=Bootstrap4Theme(base_template="admin/portal_base.html", fluid=True))
+    admin = Admin(
+        app,
+        name="Stock",
+        url="/stock",
+        endpoint="stock",
+        theme=Bootstrap4Theme(base_template="admin/portal_base.html", fluid=True),
+    )
     for name, (model, portal_view) in LISTS.items():
-        attrs = {key: getattr(portal_view, key) for key in COPIED
-                 if getattr(portal_view, key, None) is not None}
+        attrs = {
+            key: getattr(portal_view, key)
+            for key in COPIED
+            if getattr(portal_view, key, None) is not None
+        }
         view_class = type(f"Stock{model.__name__}View", (StockView,), attrs)
-        admin.add_view(view_class(model, db.session, endpoint=f"stock_{name}",
-                                  url=f"/stock/{name}"))
+        admin.add_view(
+            view_class(model, db.session, endpoint=f"stock_{name}", url=f"/stock/{name}")
+        )
     return admin
 
 
@@ -68,28 +89,64 @@ FLOOR_TEMPLATE = """<!doctype html><html><head><meta charset="utf-8"><title>{{ n
 def floor_query(name, cinema_id):
     """One joined query per list, in the list's default order."""
     if name == "schedule":
-        query = (select(Schedule.id, Schedule.starts_at, Schedule.ends_at, Movie.title,
-                        Cinema.name, Hall.name, Schedule.price, Schedule.language_version,
-                        Schedule.status)
-                 .join(Movie, Movie.id == Schedule.movie_id)
-                 .join(Hall, Hall.id == Schedule.hall_id)
-                 .join(Cinema, Cinema.id == Hall.cinema_id)
-                 .order_by(Schedule.starts_at.desc(), Schedule.id.desc()))
+        query = (
+            select(
+                Schedule.id,
+                Schedule.starts_at,
+                Schedule.ends_at,
+                Movie.title,
+                Cinema.name,
+                Hall.name,
+                Schedule.price,
+                Schedule.language_version,
+                Schedule.status,
+            )
+            .join(Movie, Movie.id == Schedule.movie_id)
+            .join(Hall, Hall.id == Schedule.hall_id)
+            .join(Cinema, Cinema.id == Hall.cinema_id)
+            .order_by(Schedule.starts_at.desc(), Schedule.id.desc())
+        )
         return query.where(Hall.cinema_id == cinema_id) if cinema_id else query
     if name == "hall":
-        query = (select(Hall.id, Cinema.name, Hall.name, Hall.hall_type, Hall.seat_rows,
-                        Hall.seat_cols, Hall.is_active)
-                 .join(Cinema, Cinema.id == Hall.cinema_id)
-                 .order_by(Hall.cinema_id, Hall.name))
+        query = (
+            select(
+                Hall.id,
+                Cinema.name,
+                Hall.name,
+                Hall.hall_type,
+                Hall.seat_rows,
+                Hall.seat_cols,
+                Hall.is_active,
+            )
+            .join(Cinema, Cinema.id == Hall.cinema_id)
+            .order_by(Hall.cinema_id, Hall.name)
+        )
         return query.where(Hall.cinema_id == cinema_id) if cinema_id else query
     if name == "movie":
-        return (select(Movie.id, Movie.title, Movie.director, Movie.genres,
-                       Movie.duration_minutes, Movie.release_date, Movie.status, Movie.rating)
-                .order_by(Movie.release_date.desc(), Movie.id.desc()))
+        return select(
+            Movie.id,
+            Movie.title,
+            Movie.director,
+            Movie.genres,
+            Movie.duration_minutes,
+            Movie.release_date,
+            Movie.status,
+            Movie.rating,
+        ).order_by(Movie.release_date.desc(), Movie.id.desc())
     if name == "cinema":
-        query = (select(Cinema.id, Cinema.name, City.name, Cinema.address, Cinema.phone,
-                        Cinema.is_active, Cinema.created_at)
-                 .join(City, City.id == Cinema.city_id).order_by(Cinema.name))
+        query = (
+            select(
+                Cinema.id,
+                Cinema.name,
+                City.name,
+                Cinema.address,
+                Cinema.phone,
+                Cinema.is_active,
+                Cinema.created_at,
+            )
+            .join(City, City.id == Cinema.city_id)
+            .order_by(Cinema.name)
+        )
         return query.where(Cinema.id == cinema_id) if cinema_id else query
     abort(404)
 
@@ -107,8 +164,9 @@ def add_floor(app):
             # (a cinema's rows are found from its halls instead).
             query = query.prefix_with("STRAIGHT_JOIN", dialect="mysql")
         result = db.session.execute(query)
-        return render_template_string(FLOOR_TEMPLATE, name=name, columns=list(result.keys()),
-                                      rows=result.all())
+        return render_template_string(
+            FLOOR_TEMPLATE, name=name, columns=list(result.keys()), rows=result.all()
+        )
 
     @bp.route("/bench/session")
     @login_required

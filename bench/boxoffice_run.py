@@ -12,6 +12,7 @@ On the database bench.orders_generate filled (BENCH_DATABASE_URL, default portal
   refunded tickets, refunds; one period, not the report's two), p50 of a few runs.
 Writes bench/results/boxoffice.json.
 """
+
 import argparse
 import datetime as dt
 import json
@@ -40,9 +41,11 @@ def timed(call, reps):
         call()
         samples.append((time.perf_counter() - t0) * 1000)
     samples.sort()
-    return {"p50_ms": round(statistics.median(samples), 1),
-            "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 1),
-            "runs": reps}
+    return {
+        "p50_ms": round(statistics.median(samples), 1),
+        "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 1),
+        "runs": reps,
+    }
 
 
 def page(counter, client, url, reps):
@@ -60,16 +63,23 @@ def baseline(session, first, last, group, cinema_id=None):
     """The hand-written floor: the figures summed over the tickets themselves."""
     refunded = Ticket.status == "refunded"
     key = Schedule.movie_id if group == "movie" else func.date(Schedule.starts_at)
-    query = (select(key, func.count(Ticket.id), func.sum(Ticket.price),
-                    func.sum(sa.case((refunded, 1), else_=0)),
-                    func.sum(sa.case((refunded, Ticket.price), else_=0)))
-             .join(Schedule, Schedule.id == Ticket.schedule_id)
-             .join(Order, Order.id == Ticket.order_id)
-             .where(Schedule.starts_at >= dt.datetime.combine(first, dt.time()),
-                    Schedule.starts_at < dt.datetime.combine(last + dt.timedelta(days=1),
-                                                             dt.time()),
-                    Order.status.in_(COUNTED_ORDER_STATUSES))
-             .group_by(key))
+    query = (
+        select(
+            key,
+            func.count(Ticket.id),
+            func.sum(Ticket.price),
+            func.sum(sa.case((refunded, 1), else_=0)),
+            func.sum(sa.case((refunded, Ticket.price), else_=0)),
+        )
+        .join(Schedule, Schedule.id == Ticket.schedule_id)
+        .join(Order, Order.id == Ticket.order_id)
+        .where(
+            Schedule.starts_at >= dt.datetime.combine(first, dt.time()),
+            Schedule.starts_at < dt.datetime.combine(last + dt.timedelta(days=1), dt.time()),
+            Order.status.in_(COUNTED_ORDER_STATUSES),
+        )
+        .group_by(key)
+    )
     if cinema_id is not None:
         query = query.join(Hall, Hall.id == Schedule.hall_id).where(Hall.cinema_id == cinema_id)
     return session.execute(query).all()
@@ -91,8 +101,9 @@ def main():
     results = {"database": args.url.rsplit("@", 1)[-1], "month": args.month}
     with app.app_context():
         results["tickets"] = db.session.scalar(select(func.count(Ticket.id)))
-        results["box_office_rows"] = db.session.scalar(sa.text(
-            "SELECT COUNT(*) FROM box_office_show"))
+        results["box_office_rows"] = db.session.scalar(
+            sa.text("SELECT COUNT(*) FROM box_office_show")
+        )
     results["pages"] = {
         "chain_month_by_movie": page(counter, admin, f"{month}&group=movie", args.reps),
         "cinema_month_by_day": page(counter, manager, f"{month}&group=day", args.reps),
@@ -102,22 +113,27 @@ def main():
     with app.test_request_context():
         session = db.session
         results["report_queries_only"] = {
-            "chain_month_by_movie": timed(lambda: reports.build_report(
-                session, period, "movie", None), args.reps),
-            "cinema_month_by_day": timed(lambda: reports.build_report(
-                session, period, "day", frozenset({1})), args.reps),
+            "chain_month_by_movie": timed(
+                lambda: reports.build_report(session, period, "movie", None), args.reps
+            ),
+            "cinema_month_by_day": timed(
+                lambda: reports.build_report(session, period, "day", frozenset({1})), args.reps
+            ),
         }
         results["baseline_func_sum_over_tickets"] = {
-            "chain_month_by_movie": timed(lambda: baseline(
-                session, period.start, period.end, "movie"), args.baseline_reps),
-            "cinema_month_by_day": timed(lambda: baseline(
-                session, period.start, period.end, "day", 1), args.baseline_reps),
+            "chain_month_by_movie": timed(
+                lambda: baseline(session, period.start, period.end, "movie"), args.baseline_reps
+            ),
+            "cinema_month_by_day": timed(
+                lambda: baseline(session, period.start, period.end, "day", 1), args.baseline_reps
+            ),
         }
     for name in ("chain_month_by_movie", "cinema_month_by_day"):
         base = results["baseline_func_sum_over_tickets"][name]["p50_ms"]
         results.setdefault("speedup_p50", {})[name] = {
             "page": round(base / results["pages"][name]["p50_ms"], 1),
-            "report_queries": round(base / results["report_queries_only"][name]["p50_ms"], 1)}
+            "report_queries": round(base / results["report_queries_only"][name]["p50_ms"], 1),
+        }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "boxoffice.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))

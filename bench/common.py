@@ -1,12 +1,13 @@
 """What the generator and the benchmark share: database URLs, the app, the bench users."""
+
 import os
 
 from portal import create_app
 
-BENCH_URL = os.environ.get("BENCH_DATABASE_URL",
-                           "mysql+pymysql://root@127.0.0.1/portal_bench")
-SMALL_URL = os.environ.get("BENCH_SMALL_DATABASE_URL",
-                           "mysql+pymysql://root@127.0.0.1/portal_bench_small")
+BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "mysql+pymysql://root@127.0.0.1/portal_bench")
+SMALL_URL = os.environ.get(
+    "BENCH_SMALL_DATABASE_URL", "mysql+pymysql://root@127.0.0.1/portal_bench_small"
+)
 PASSWORD = "bench-password-2026"
 ADMIN = "bench_admin"
 MANAGER = "bench_manager"
@@ -14,5 +15,11 @@ MANAGER = "bench_manager"
 
 def bench_app(url=BENCH_URL, **overrides):
     """The real portal, configured like production but against the bench database."""
-    return create_app("development", SQLALCHEMY_DATABASE_URI=url, SEED_DEMO=False,
-                      RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=True, **overrides)
+    return create_app(
+        "development",
+        SQLALCHEMY_DATABASE_URI=url,
+        SEED_DEMO=False,
+        RATELIMIT_ENABLED=False,
+        WTF_CSRF_ENABLED=True,
+        **overrides,
+    )

@@ -7,6 +7,7 @@ through the real form, opens the schedule list once (the worker's baseline RSS i
 that), then downloads `/admin/schedule/export/csv/` (all 2M rows) while a thread samples the
 worker's RSS every 50 ms. Growth = highest RSS during the export - baseline.
 """
+
 import argparse
 import json
 import os
@@ -70,10 +71,21 @@ def download(opener, url, chunk=256 * 1024):
 def measure(path, port):
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}",
-         "--timeout", "3600", "--log-level", "warning", "bench.serve:app"],
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-w",
+            "1",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "3600",
+            "--log-level",
+            "warning",
+            "bench.serve:app",
+        ],
         env=dict(os.environ, BENCH_DATABASE_URL=BENCH_URL),
-        cwd=Path(__file__).resolve().parent.parent)
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     try:
         wait_for(base)
         opener, _cookie = http_sign_in(base)  # also opens the schedule list once
@@ -86,13 +98,19 @@ def measure(path, port):
         seconds = time.perf_counter() - started
         worker_cpu = cpu_seconds(worker) - cpu_before
         peak = sampler.stop()
-        return {"url": path, "rows": lines - 1, "megabytes": round(size / 2**20, 1),
-                "seconds": round(seconds, 1), "rows_per_second": round((lines - 1) / seconds),
-                "worker_cpu_seconds": round(worker_cpu, 1),
-                "load_average_1min": round(os.getloadavg()[0], 1),
-                "worker_rss_baseline_mb": baseline, "worker_rss_peak_mb": peak,
-                "worker_rss_growth_mb": round(peak - baseline, 1),
-                "worker_rss_after_mb": rss_mb(worker)}
+        return {
+            "url": path,
+            "rows": lines - 1,
+            "megabytes": round(size / 2**20, 1),
+            "seconds": round(seconds, 1),
+            "rows_per_second": round((lines - 1) / seconds),
+            "worker_cpu_seconds": round(worker_cpu, 1),
+            "load_average_1min": round(os.getloadavg()[0], 1),
+            "worker_rss_baseline_mb": baseline,
+            "worker_rss_peak_mb": peak,
+            "worker_rss_growth_mb": round(peak - baseline, 1),
+            "worker_rss_after_mb": rss_mb(worker),
+        }
     finally:
         server.terminate()
         server.wait(timeout=30)

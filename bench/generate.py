@@ -10,6 +10,7 @@ version 1 of a seat layout (rows x columns of standard seats, as the migration g
 halls): layout id = hall id, so each show's `seat_layout_id` is its hall's id, and the seats
 are written by the server itself (INSERT ... SELECT over MariaDB's seq_1_to_N tables).
 """
+
 import argparse
 import random
 import time
@@ -36,22 +37,55 @@ HALL_TYPES = ("2D", "2D", "2D", "3D", "3D", "IMAX", "4DX", "DOLBY")
 GENRES = ("剧情", "喜剧", "动作", "爱情", "科幻", "动画", "悬疑", "惊悚", "冒险", "犯罪", "纪录片")
 LANGUAGES = ("国语", "英语", "粤语", "日语", "韩语", "法语")
 COUNTRIES = ("中国大陆", "美国", "中国香港", "日本", "韩国", "法国", "英国")
-WORDS = ("长空", "流浪", "星辰", "大海", "孤城", "少年", "归途", "风暴", "山河", "夜行", "烈火",
-         "往事", "奇迹", "边境", "深海", "白日", "追光", "无名", "破晓", "长安")
+WORDS = (
+    "长空",
+    "流浪",
+    "星辰",
+    "大海",
+    "孤城",
+    "少年",
+    "归途",
+    "风暴",
+    "山河",
+    "夜行",
+    "烈火",
+    "往事",
+    "奇迹",
+    "边境",
+    "深海",
+    "白日",
+    "追光",
+    "无名",
+    "破晓",
+    "长安",
+)
 STREETS = ("人民路", "解放路", "中山路", "建设路", "和平路", "新华路", "胜利路", "长江路")
-BRANDS = ("万达影城", "CGV影城", "金逸影城", "大地影院", "横店电影城", "博纳国际影城",
-          "UME影城", "星美国际影城", "耀莱成龙影城", "保利国际影城")
+BRANDS = (
+    "万达影城",
+    "CGV影城",
+    "金逸影城",
+    "大地影院",
+    "横店电影城",
+    "博纳国际影城",
+    "UME影城",
+    "星美国际影城",
+    "耀莱成龙影城",
+    "保利国际影城",
+)
 
 
 def ensure_database(url, reset):
     u = make_url(url)
-    conn = pymysql.connect(host=u.host, port=u.port or 3306, user=u.username,
-                           password=u.password or "")
+    conn = pymysql.connect(
+        host=u.host, port=u.port or 3306, user=u.username, password=u.password or ""
+    )
     with conn.cursor() as cur:
         if reset:
             cur.execute(f"DROP DATABASE IF EXISTS `{u.database}`")
-        cur.execute(f"CREATE DATABASE IF NOT EXISTS `{u.database}` CHARACTER SET utf8mb4 "
-                    "COLLATE utf8mb4_unicode_ci")
+        cur.execute(
+            f"CREATE DATABASE IF NOT EXISTS `{u.database}` CHARACTER SET utf8mb4 "
+            "COLLATE utf8mb4_unicode_ci"
+        )
     conn.close()
 
 
@@ -75,8 +109,10 @@ def bulk_insert(cur, table, columns, rows, progress=None):
 
 
 def city_rows():
-    return [(c["id"], c["name"], c["pinyin"], c["letter"], c["city_code"], c["parent_id"])
-            for c in parse_cities(CITIES_FILE.read_text(encoding="utf-8"))]
+    return [
+        (c["id"], c["name"], c["pinyin"], c["letter"], c["city_code"], c["parent_id"])
+        for c in parse_cities(CITIES_FILE.read_text(encoding="utf-8"))
+    ]
 
 
 def cinema_rows(n, city_ids, rnd):
@@ -84,9 +120,16 @@ def cinema_rows(n, city_ids, rnd):
     for i in range(1, n + 1):
         brand = BRANDS[i % len(BRANDS)]
         phone = f"0{rnd.randint(10, 99)}-{rnd.randint(10000000, 99999999)}"
-        yield (i, f"{brand}（{rnd.choice(WORDS)}{i}店）", rnd.choice(city_ids),
-               f"{rnd.choice(STREETS)}{rnd.randint(1, 999)}号", phone, 1,
-               created + timedelta(hours=i), 1)
+        yield (
+            i,
+            f"{brand}（{rnd.choice(WORDS)}{i}店）",
+            rnd.choice(city_ids),
+            f"{rnd.choice(STREETS)}{rnd.randint(1, 999)}号",
+            phone,
+            1,
+            created + timedelta(hours=i),
+            1,
+        )
 
 
 def hall_rows(cinemas, per_cinema, rnd):
@@ -94,8 +137,16 @@ def hall_rows(cinemas, per_cinema, rnd):
     for cinema_id in range(1, cinemas + 1):
         for k in range(1, per_cinema + 1):
             hall_id += 1
-            yield (hall_id, cinema_id, f"{k}号厅", HALL_TYPES[(k - 1) % len(HALL_TYPES)],
-                   rnd.randint(8, 20), rnd.randint(12, 30), 1, 1)
+            yield (
+                hall_id,
+                cinema_id,
+                f"{k}号厅",
+                HALL_TYPES[(k - 1) % len(HALL_TYPES)],
+                rnd.randint(8, 20),
+                rnd.randint(12, 30),
+                1,
+                1,
+            )
 
 
 def movie_rows(n, rnd):
@@ -104,11 +155,23 @@ def movie_rows(n, rnd):
         title = f"{rnd.choice(WORDS)}{rnd.choice(WORDS)}{'' if i % 3 else '：续集'} {i}"
         release = today - timedelta(days=rnd.randint(-60, 3650))
         status = "coming_soon" if release > today else rnd.choice(("showing", "offline"))
-        yield (i, title, f"Movie {i}", f"导演{rnd.randint(1, 3000)}",
-               f"演员{rnd.randint(1, 9000)} / 演员{rnd.randint(1, 9000)}",
-               "/".join(rnd.sample(GENRES, 2)), rnd.choice(LANGUAGES), rnd.choice(COUNTRIES),
-               rnd.randint(80, 165), release, status,
-               Decimal(rnd.randint(40, 98)) / 10, "", None, 1)
+        yield (
+            i,
+            title,
+            f"Movie {i}",
+            f"导演{rnd.randint(1, 3000)}",
+            f"演员{rnd.randint(1, 9000)} / 演员{rnd.randint(1, 9000)}",
+            "/".join(rnd.sample(GENRES, 2)),
+            rnd.choice(LANGUAGES),
+            rnd.choice(COUNTRIES),
+            rnd.randint(80, 165),
+            release,
+            status,
+            Decimal(rnd.randint(40, 98)) / 10,
+            "",
+            None,
+            1,
+        )
 
 
 def schedule_rows(n, halls, movies, durations, cleanup, rnd):
@@ -127,11 +190,23 @@ def schedule_rows(n, halls, movies, durations, cleanup, rnd):
             movie_id = rnd.randint(1, movies)
             starts = base + timedelta(minutes=rnd.choice((0, 5, 10, 15)))
             ends = starts + timedelta(minutes=durations[movie_id] + cleanup)
-            status = "cancelled" if rnd.random() < 0.03 else (
-                "on_sale" if rnd.random() < 0.7 else "scheduled")
-            yield (made, movie_id, hall_id, starts, ends,
-                   Decimal(rnd.randint(2990, 12990)) / 100,
-                   rnd.choice(("国语2D", "原版3D", "国语3D", "原版IMAX")), status, 1, hall_id)
+            status = (
+                "cancelled"
+                if rnd.random() < 0.03
+                else ("on_sale" if rnd.random() < 0.7 else "scheduled")
+            )
+            yield (
+                made,
+                movie_id,
+                hall_id,
+                starts,
+                ends,
+                Decimal(rnd.randint(2990, 12990)) / 100,
+                rnd.choice(("国语2D", "原版3D", "国语3D", "原版IMAX")),
+                status,
+                1,
+                hall_id,
+            )
 
 
 def layout_rows(halls):
@@ -147,44 +222,110 @@ def load_seats(cur):
         "INSERT INTO `seat` (layout_id, row_no, col_no, row_label, seat_label, kind) "
         "SELECT l.id, r.seq, c.seq, r.seq, c.seq, 'standard' FROM `seat_layout` l "
         "JOIN seq_1_to_100 r ON r.seq <= l.row_count "
-        "JOIN seq_1_to_100 c ON c.seq <= l.col_count")
+        "JOIN seq_1_to_100 c ON c.seq <= l.col_count"
+    )
 
 
 def load(url, cinemas, halls_per_cinema, movies, schedules, seed, cleanup):
     rnd = random.Random(seed)
     u = make_url(url)
-    conn = pymysql.connect(host=u.host, port=u.port or 3306, user=u.username,
-                           password=u.password or "", database=u.database, charset="utf8mb4",
-                           autocommit=False)
+    conn = pymysql.connect(
+        host=u.host,
+        port=u.port or 3306,
+        user=u.username,
+        password=u.password or "",
+        database=u.database,
+        charset="utf8mb4",
+        autocommit=False,
+    )
     halls = cinemas * halls_per_cinema
     with conn.cursor() as cur:
         cur.execute("SET foreign_key_checks=0, unique_checks=0")
         rows = city_rows()
-        bulk_insert(cur, "city", ("id", "name", "pinyin", "letter", "city_code", "parent_id"),
-                    rows)
+        bulk_insert(cur, "city", ("id", "name", "pinyin", "letter", "city_code", "parent_id"), rows)
         city_ids = [r[0] for r in rows]
-        bulk_insert(cur, "cinema", ("id", "name", "city_id", "address", "phone", "is_active",
-                                    "created_at", "version"),
-                    cinema_rows(cinemas, city_ids, rnd))
+        bulk_insert(
+            cur,
+            "cinema",
+            ("id", "name", "city_id", "address", "phone", "is_active", "created_at", "version"),
+            cinema_rows(cinemas, city_ids, rnd),
+        )
         hall_list = list(hall_rows(cinemas, halls_per_cinema, rnd))
-        bulk_insert(cur, "hall", ("id", "cinema_id", "name", "hall_type", "seat_rows",
-                                  "seat_cols", "is_active", "version"), hall_list)
-        bulk_insert(cur, "seat_layout", ("id", "hall_id", "version", "created_at",
-                                         "row_count", "col_count", "numbering", "capacity"),
-                    layout_rows(hall_list))
+        bulk_insert(
+            cur,
+            "hall",
+            (
+                "id",
+                "cinema_id",
+                "name",
+                "hall_type",
+                "seat_rows",
+                "seat_cols",
+                "is_active",
+                "version",
+            ),
+            hall_list,
+        )
+        bulk_insert(
+            cur,
+            "seat_layout",
+            (
+                "id",
+                "hall_id",
+                "version",
+                "created_at",
+                "row_count",
+                "col_count",
+                "numbering",
+                "capacity",
+            ),
+            layout_rows(hall_list),
+        )
         load_seats(cur)
         movie_list = list(movie_rows(movies, rnd))
         durations = {m[0]: m[8] for m in movie_list}
-        bulk_insert(cur, "movie", ("id", "title", "original_title", "director", "cast",
-                                   "genres", "language", "country", "duration_minutes",
-                                   "release_date", "status", "rating", "synopsis", "poster",
-                                   "version"), movie_list)
+        bulk_insert(
+            cur,
+            "movie",
+            (
+                "id",
+                "title",
+                "original_title",
+                "director",
+                "cast",
+                "genres",
+                "language",
+                "country",
+                "duration_minutes",
+                "release_date",
+                "status",
+                "rating",
+                "synopsis",
+                "poster",
+                "version",
+            ),
+            movie_list,
+        )
         conn.commit()
         with tqdm(total=schedules, unit="row", desc="schedule", smoothing=0.1) as bar:
-            bulk_insert(cur, "schedule", ("id", "movie_id", "hall_id", "starts_at", "ends_at",
-                                          "price", "language_version", "status", "version",
-                                          "seat_layout_id"),
-                        schedule_rows(schedules, halls, movies, durations, cleanup, rnd), bar)
+            bulk_insert(
+                cur,
+                "schedule",
+                (
+                    "id",
+                    "movie_id",
+                    "hall_id",
+                    "starts_at",
+                    "ends_at",
+                    "price",
+                    "language_version",
+                    "status",
+                    "version",
+                    "seat_layout_id",
+                ),
+                schedule_rows(schedules, halls, movies, durations, cleanup, rnd),
+                bar,
+            )
         conn.commit()
         cur.execute("SET foreign_key_checks=1, unique_checks=1")
         for table in ("city", "cinema", "hall", "seat_layout", "seat", "movie", "schedule"):
@@ -195,8 +336,10 @@ def load(url, cinemas, halls_per_cinema, movies, schedules, seed, cleanup):
 
 def create_bench_users(session):
     """A platform admin and a cinema manager of one cinema (the first)."""
-    for name, role, cinema_ids in ((ADMIN, "platform_admin", ()),
-                                   (MANAGER, "cinema_manager", (1,))):
+    for name, role, cinema_ids in (
+        (ADMIN, "platform_admin", ()),
+        (MANAGER, "cinema_manager", (1,)),
+    ):
         if session.query(User).filter_by(username=name).first() is None:
             create_user(session, name, PASSWORD, [role], list(cinema_ids))
     session.commit()
@@ -210,8 +353,11 @@ def main(argv=None):
     parser.add_argument("--movies", type=int, default=20000)
     parser.add_argument("--schedules", type=int, default=2_000_000)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--keep", action="store_true",
-                        help="do not drop the database first (fails if it holds rows)")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="do not drop the database first (fails if it holds rows)",
+    )
     args = parser.parse_args(argv)
 
     started = time.monotonic()
@@ -223,14 +369,23 @@ def main(argv=None):
         db.session.commit()
         cleanup = app.config["SCHEDULE_CLEANUP_MINUTES"]
         db.session.remove()
-    load(args.url, args.cinemas, args.halls_per_cinema, args.movies, args.schedules,
-         args.seed, cleanup)
+    load(
+        args.url,
+        args.cinemas,
+        args.halls_per_cinema,
+        args.movies,
+        args.schedules,
+        args.seed,
+        cleanup,
+    )
     with app.app_context():
         create_bench_users(db.session)
         assert db.session.get(Cinema, 1) is not None
         db.engine.dispose()
-    print(f"loaded {args.schedules:,} schedules into {make_url(args.url).database} "
-          f"in {time.monotonic() - started:.0f} s")
+    print(
+        f"loaded {args.schedules:,} schedules into {make_url(args.url).database} "
+        f"in {time.monotonic() - started:.0f} s"
+    )
 
 
 if __name__ == "__main__":

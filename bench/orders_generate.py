@@ -10,6 +10,7 @@ online payments await confirmation. Rows go in with multi-row INSERTs (PyMySQL e
 foreign and unique checks off while loading; ticket codes are a bijection of the ticket's
 number (unique without a check), order numbers carry the order's id.
 """
+
 import argparse
 import json
 import random
@@ -34,11 +35,31 @@ from .generate import BATCH, bulk_insert
 
 CUSTOMERS = 200_000
 CODE_MULTIPLIER = 0x9E3779B97F4A7C1  # odd: n -> n * M mod 2**60 is a bijection
-ORDER_COLUMNS = ("id", "order_no", "cinema_id", "schedule_id", "customer_id", "channel",
-                 "status", "amount", "created_at", "paid_at", "payment_ref", "sold_by_user_id",
-                 "version")
-TICKET_COLUMNS = ("order_id", "schedule_id", "seat_id", "ticket_type_id", "price", "status",
-                  "code", "live_seat_id")
+ORDER_COLUMNS = (
+    "id",
+    "order_no",
+    "cinema_id",
+    "schedule_id",
+    "customer_id",
+    "channel",
+    "status",
+    "amount",
+    "created_at",
+    "paid_at",
+    "payment_ref",
+    "sold_by_user_id",
+    "version",
+)
+TICKET_COLUMNS = (
+    "order_id",
+    "schedule_id",
+    "seat_id",
+    "ticket_type_id",
+    "price",
+    "status",
+    "code",
+    "live_seat_id",
+)
 SELLER = "bench_seller"
 TABLES = ("ticket", "ticket_order")
 LOADS = Path(__file__).resolve().parent / "results" / "orders_load.json"
@@ -48,29 +69,42 @@ CENT = Decimal("0.01")
 
 
 # Three letters of CODE_ALPHABET per 15 bits, lowest bits first.
-CODE_CHUNKS = ["".join(CODE_ALPHABET[(v >> (5 * i)) & 31] for i in range(3))
-               for v in range(1 << 15)]
+CODE_CHUNKS = [
+    "".join(CODE_ALPHABET[(v >> (5 * i)) & 31] for i in range(3)) for v in range(1 << 15)
+]
 
 
 def ticket_code(n):
     """Twelve characters of CODE_ALPHABET, distinct for distinct n < 2**60."""
     value = (n * CODE_MULTIPLIER) & ((1 << 60) - 1)
     chunks = CODE_CHUNKS
-    return (chunks[value & 0x7FFF] + chunks[(value >> 15) & 0x7FFF]
-            + chunks[(value >> 30) & 0x7FFF] + chunks[value >> 45])
+    return (
+        chunks[value & 0x7FFF]
+        + chunks[(value >> 15) & 0x7FFF]
+        + chunks[(value >> 30) & 0x7FFF]
+        + chunks[value >> 45]
+    )
 
 
 def connect(url, **kwargs):
     u = make_url(url)
-    return pymysql.connect(host=u.host, port=u.port or 3306, user=u.username,
-                           password=u.password or "", database=u.database, charset="utf8mb4",
-                           autocommit=False, **kwargs)
+    return pymysql.connect(
+        host=u.host,
+        port=u.port or 3306,
+        user=u.username,
+        password=u.password or "",
+        database=u.database,
+        charset="utf8mb4",
+        autocommit=False,
+        **kwargs,
+    )
 
 
 def seats_by_layout(cur):
     seats = {}
-    cur.execute("SELECT layout_id, id FROM seat WHERE kind <> 'blocked' "
-                "ORDER BY layout_id, row_no, col_no")
+    cur.execute(
+        "SELECT layout_id, id FROM seat WHERE kind <> 'blocked' ORDER BY layout_id, row_no, col_no"
+    )
     for layout_id, seat_id in cur.fetchall():
         seats.setdefault(layout_id, array("i")).append(seat_id)
     return seats
@@ -78,8 +112,13 @@ def seats_by_layout(cur):
 
 def customer_rows(rnd):
     for n in range(1, CUSTOMERS + 1):
-        yield (n, f"1{rnd.choice('3578')}{n:09d}", f"用户{n}", rnd.random() < 0.02,
-               "2024-01-01 00:00:00")
+        yield (
+            n,
+            f"1{rnd.choice('3578')}{n:09d}",
+            f"用户{n}",
+            rnd.random() < 0.02,
+            "2024-01-01 00:00:00",
+        )
 
 
 class Loader:
@@ -98,7 +137,7 @@ class Loader:
             return 0
         student_price = (price * STUDENT_SHARE).quantize(CENT)
         start = rnd.randrange(len(seats) - wanted + 1)
-        run = seats[start:start + wanted]
+        run = seats[start : start + wanted]
         while run:
             size = min(len(run), ORDER_SIZES[int(rnd.random() * 6)])
             self.order(show_id, cinema_id, starts_at, price, student_price, run[:size])
@@ -114,8 +153,13 @@ class Loader:
         if created > self.now:  # a coming show: sold so far
             created = self.now - timedelta(minutes=1 + int(rnd.random() * 2880))
         roll = rnd.random()
-        status = "refunded" if roll < 0.04 else "awaiting_confirmation" \
-            if online and roll < 0.042 else "paid"
+        status = (
+            "refunded"
+            if roll < 0.04
+            else "awaiting_confirmation"
+            if online and roll < 0.042
+            else "paid"
+        )
         ticket_status = "refunded" if status == "refunded" else "sold"
         live = status != "refunded"
         adult, student = self.types["adult"], self.types["student"]
@@ -128,15 +172,35 @@ class Loader:
             else:
                 type_id, ticket_price = adult, price
             amount += ticket_price
-            append((order_id, show_id, seat_id, type_id, ticket_price, ticket_status,
-                    ticket_code(self.ticket_no), seat_id if live else None))
-        self.orders.append((
-            order_id, f"{'W' if online else 'G'}{created:%y%m%d%H%M}{order_id:08d}", cinema_id,
-            show_id, 1 + int(rnd.random() * CUSTOMERS) if online else None,
-            "online" if online else "counter", status, amount, created,
-            None if status == "awaiting_confirmation" else created,
-            f"PAY{order_id:012d}" if online and status != "awaiting_confirmation"
-            else None, None if online else self.sellers[int(rnd.random() * len(self.sellers))], 1))
+            append(
+                (
+                    order_id,
+                    show_id,
+                    seat_id,
+                    type_id,
+                    ticket_price,
+                    ticket_status,
+                    ticket_code(self.ticket_no),
+                    seat_id if live else None,
+                )
+            )
+        self.orders.append(
+            (
+                order_id,
+                f"{'W' if online else 'G'}{created:%y%m%d%H%M}{order_id:08d}",
+                cinema_id,
+                show_id,
+                1 + int(rnd.random() * CUSTOMERS) if online else None,
+                "online" if online else "counter",
+                status,
+                amount,
+                created,
+                None if status == "awaiting_confirmation" else created,
+                f"PAY{order_id:012d}" if online and status != "awaiting_confirmation" else None,
+                None if online else self.sellers[int(rnd.random() * len(self.sellers))],
+                1,
+            )
+        )
         if len(self.tickets) >= BATCH:
             self.flush()
 
@@ -154,17 +218,26 @@ def secondary_keys(table):
     import sqlalchemy as sa
 
     from portal.models import Order, Ticket
+
     model = {"ticket": Ticket, "ticket_order": Order}[table].__table__
     keys = {i.name: ("UNIQUE KEY" if i.unique else "KEY", i.columns) for i in model.indexes}
-    keys.update((c.name, ("UNIQUE KEY", c.columns)) for c in model.constraints
-                if isinstance(c, sa.UniqueConstraint))
-    return {name: f"ADD {kind} `{name}` ({', '.join(f'`{c.name}`' for c in columns)})"
-            for name, (kind, columns) in keys.items()}
+    keys.update(
+        (c.name, ("UNIQUE KEY", c.columns))
+        for c in model.constraints
+        if isinstance(c, sa.UniqueConstraint)
+    )
+    return {
+        name: f"ADD {kind} `{name}` ({', '.join(f'`{c.name}`' for c in columns)})"
+        for name, (kind, columns) in keys.items()
+    }
 
 
 def existing_keys(cur, table):
-    cur.execute("SELECT DISTINCT index_name FROM information_schema.statistics "
-                "WHERE table_schema = DATABASE() AND table_name = %s", (table,))
+    cur.execute(
+        "SELECT DISTINCT index_name FROM information_schema.statistics "
+        "WHERE table_schema = DATABASE() AND table_name = %s",
+        (table,),
+    )
     return {row[0] for row in cur.fetchall()}
 
 
@@ -175,16 +248,20 @@ def drop_keys(cur):
     for table in TABLES:
         names = sorted(existing_keys(cur, table) & set(secondary_keys(table)))
         if names:
-            cur.execute(f"ALTER TABLE `{table}` "
-                        + ", ".join(f"DROP INDEX `{name}`" for name in names))
+            cur.execute(
+                f"ALTER TABLE `{table}` " + ", ".join(f"DROP INDEX `{name}`" for name in names)
+            )
 
 
 def add_keys(cur):
     """Build the missing secondary keys, each by one sort (an interrupted load leaves them
     missing; the next run adds them). A duplicate ticket code or live seat fails here."""
     for table in TABLES:
-        missing = {name: clause for name, clause in secondary_keys(table).items()
-                   if name not in existing_keys(cur, table)}
+        missing = {
+            name: clause
+            for name, clause in secondary_keys(table).items()
+            if name not in existing_keys(cur, table)
+        }
         if missing:
             started = time.monotonic()
             cur.execute(f"ALTER TABLE `{table}` " + ", ".join(missing.values()))
@@ -199,11 +276,14 @@ def load(url, tickets, seed):
         cur.execute("SET foreign_key_checks=0, unique_checks=0")
         cur.execute("SELECT COUNT(*) FROM customer")
         if not cur.fetchone()[0]:
-            bulk_insert(cur, "customer", ("id", "phone", "nickname", "is_blocked",
-                                          "created_at"), customer_rows(rnd))
+            bulk_insert(
+                cur,
+                "customer",
+                ("id", "phone", "nickname", "is_blocked", "created_at"),
+                customer_rows(rnd),
+            )
         # An interrupted load resumes after the last show it committed.
-        cur.execute("SELECT COALESCE(MAX(id), 0), COALESCE(MAX(schedule_id), 0) "
-                    "FROM ticket_order")
+        cur.execute("SELECT COALESCE(MAX(id), 0), COALESCE(MAX(schedule_id), 0) FROM ticket_order")
         last_order, last_show = cur.fetchone()
         cur.execute("SELECT COUNT(*) FROM ticket")
         done = cur.fetchone()[0]
@@ -214,26 +294,38 @@ def load(url, tickets, seed):
         cinema_of = dict(cur.fetchall())
         cur.execute("SELECT code, id FROM ticket_type")
         types = dict(cur.fetchall())
-        cur.execute("SELECT id FROM user WHERE username IN ('bench_admin', 'bench_manager', "
-                    "%s)", (SELLER,))
+        cur.execute(
+            "SELECT id FROM user WHERE username IN ('bench_admin', 'bench_manager', %s)", (SELLER,)
+        )
         sellers = [row[0] for row in cur.fetchall()]
         # The shows still to fill, by day and hour: their summed occupancy() shares out the
         # tickets still to write, so the last show reaches the total.
-        cur.execute("SELECT DATE(starts_at), HOUR(starts_at), COUNT(*) FROM schedule "
-                    "WHERE status = 'on_sale' AND id > %s GROUP BY 1, 2", (last_show,))
-        weight = sum(occupancy(datetime.combine(day, time_of_day(hour))) * count
-                     for day, hour, count in cur.fetchall())
+        cur.execute(
+            "SELECT DATE(starts_at), HOUR(starts_at), COUNT(*) FROM schedule "
+            "WHERE status = 'on_sale' AND id > %s GROUP BY 1, 2",
+            (last_show,),
+        )
+        weight = sum(
+            occupancy(datetime.combine(day, time_of_day(hour))) * count
+            for day, hour, count in cur.fetchall()
+        )
         loader = Loader(cur, rnd, types, sellers, (tickets - done) / max(weight, 1e-9))
         loader.order_id, loader.ticket_no, written = last_order, done, done
-        with stream.cursor() as rows, tqdm(total=tickets, initial=done, unit="ticket",
-                                           desc="tickets", smoothing=0.1) as bar:
+        with (
+            stream.cursor() as rows,
+            tqdm(total=tickets, initial=done, unit="ticket", desc="tickets", smoothing=0.1) as bar,
+        ):
             # The server waits for a reader slowed by the inserts (net_write_timeout).
             rows.execute("SET SESSION net_write_timeout = 3600")
-            rows.execute("SELECT id, hall_id, seat_layout_id, starts_at, price FROM schedule "
-                         "WHERE status = 'on_sale' AND id > %s ORDER BY id", (last_show,))
+            rows.execute(
+                "SELECT id, hall_id, seat_layout_id, starts_at, price FROM schedule "
+                "WHERE status = 'on_sale' AND id > %s ORDER BY id",
+                (last_show,),
+            )
             for show_id, hall_id, layout_id, starts_at, price in rows:
-                sold = loader.show(show_id, cinema_of[hall_id], starts_at, price,
-                                   seats.get(layout_id, ()))
+                sold = loader.show(
+                    show_id, cinema_of[hall_id], starts_at, price, seats.get(layout_id, ())
+                )
                 written += sold
                 bar.update(sold)
                 if written >= tickets:
@@ -257,6 +349,7 @@ def create_seller(url):
     from portal.services.accounts import create_user
 
     from .common import bench_app
+
     app = bench_app(url)
     with app.app_context():
         if db.session.query(User).filter_by(username=SELLER).first() is None:
@@ -277,8 +370,14 @@ def main(argv=None):
     seconds = round(time.monotonic() - started)
     database = make_url(args.url).database
     print(f"loaded {written:,} tickets into {database} in {seconds} s")
-    record_load(database, {"at": datetime.now().isoformat(timespec="seconds"),
-                           "tickets": written, "seconds": seconds})
+    record_load(
+        database,
+        {
+            "at": datetime.now().isoformat(timespec="seconds"),
+            "tickets": written,
+            "seconds": seconds,
+        },
+    )
 
 
 def record_load(database, figures):

@@ -10,6 +10,7 @@ hand-written one-query page (floor); the dashboard; create-schedule with its ove
 2M rows against 10k rows (BENCH_SMALL_DATABASE_URL); and gunicorn (2 workers) throughput of
 the schedule list under wrk, with each worker's memory.
 """
+
 import argparse
 import http.cookiejar
 import json
@@ -43,8 +44,12 @@ RESULTS = Path(__file__).resolve().parent / "results"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 USER_AGENT = "portal-bench"
 SEARCHES = {"schedule": "星辰", "hall": "5号厅", "movie": "流浪", "cinema": "万达"}
-FILTERS = {"schedule": ("status", "on_sale"), "hall": ("hall_type", "IMAX"),
-           "movie": ("status", "showing"), "cinema": ("name", None)}
+FILTERS = {
+    "schedule": ("status", "on_sale"),
+    "hall": ("hall_type", "IMAX"),
+    "movie": ("status", "showing"),
+    "cinema": ("name", None),
+}
 RELATED_SORTS = {"schedule": "movie", "hall": "cinema", "cinema": "city"}
 TARGETS = {
     "queries_per_page": "at most 3 SQL queries per list page, whatever its size",
@@ -70,8 +75,9 @@ class QueryCounter:
 def sign_in(app, username):
     client = app.test_client()
     token = CSRF_RE.search(client.get("/login").text).group(1)
-    response = client.post("/login", data={"csrf_token": token, "username": username,
-                                           "password": PASSWORD})
+    response = client.post(
+        "/login", data={"csrf_token": token, "username": username, "password": PASSWORD}
+    )
     assert response.status_code == 302, f"could not sign in as {username}"
     return client
 
@@ -93,9 +99,13 @@ def measure(client, counter, url, reps, budget):
         times.append((time.perf_counter() - t0) * 1000)
         queries = counter.count
     times.sort()
-    return {"url": url, "p50": round(statistics.median(times), 2),
-            "p95": round(times[min(len(times) - 1, int(len(times) * 0.95))], 2),
-            "n": len(times), "queries": queries}
+    return {
+        "url": url,
+        "p50": round(statistics.median(times), 2),
+        "p95": round(times[min(len(times) - 1, int(len(times) * 0.95))], 2),
+        "n": len(times),
+        "queries": queries,
+    }
 
 
 def interleaved(requests, reps):
@@ -124,7 +134,9 @@ def view_of(app, endpoint):
 def filter_arg(view, column, value):
     for index, flt in enumerate(view._filters):
         if getattr(flt.column, "key", None) == column and type(flt).__name__ in (
-                "FilterEqual", "BooleanEqualFilter"):
+            "FilterEqual",
+            "BooleanEqualFilter",
+        ):
             return f"flt0_{view.get_filter_arg(index, flt)}={urllib.parse.quote(str(value))}"
     raise LookupError(f"{view.endpoint}: no equals filter on {column}")
 
@@ -138,9 +150,12 @@ def variants(app, name, prefix, city_name):
     """The query strings of the pages measured for one list of one admin (portal or stock)."""
     view = view_of(app, f"{prefix}{name}")
     column, value = FILTERS[name]
-    pages = {"page 1": "", "page 500": "page=499",
-             "search": "search=" + urllib.parse.quote(SEARCHES[name]),
-             "filter": filter_arg(view, column, value if value is not None else city_name)}
+    pages = {
+        "page 1": "",
+        "page 500": "page=499",
+        "search": "search=" + urllib.parse.quote(SEARCHES[name]),
+        "filter": filter_arg(view, column, value if value is not None else city_name),
+    }
     if name in RELATED_SORTS:
         pages["related sort"] = sort_arg(view, RELATED_SORTS[name])
     return pages
@@ -160,55 +175,83 @@ def measure_lists(app, counter, reps, budget, only=None):
             if only and name not in only:
                 continue
             scope = "&cinema=1" if role == "manager" else ""
-            floor = interleaved([(client, f"/floor/{name}?page=0{scope}"),
-                                 (client, f"/admin/{name}/")], max(reps * 3, 30))
+            floor = interleaved(
+                [(client, f"/floor/{name}?page=0{scope}"), (client, f"/admin/{name}/")],
+                max(reps * 3, 30),
+            )
             portal_pages = variants(app, name, "", city_name)
             stock_pages = variants(app, name, "stock_", city_name)
             for variant, query in portal_pages.items():
                 portal = measure(client, counter, f"/admin/{name}/?{query}", reps, budget)
-                stock = measure(client, counter, f"/stock/{name}/?{stock_pages[variant]}",
-                                reps, budget)
-                row = {"role": role, "list": name, "page": variant,
-                       "queries": portal["queries"] - overhead,
-                       "queries_total": portal["queries"], "p50": portal["p50"],
-                       "p95": portal["p95"], "stock_queries": stock["queries"] - overhead,
-                       "stock_p50": stock["p50"], "stock_p95": stock["p95"],
-                       "vs_stock": round(stock["p50"] / portal["p50"], 1)}
+                stock = measure(
+                    client, counter, f"/stock/{name}/?{stock_pages[variant]}", reps, budget
+                )
+                row = {
+                    "role": role,
+                    "list": name,
+                    "page": variant,
+                    "queries": portal["queries"] - overhead,
+                    "queries_total": portal["queries"],
+                    "p50": portal["p50"],
+                    "p95": portal["p95"],
+                    "stock_queries": stock["queries"] - overhead,
+                    "stock_p50": stock["p50"],
+                    "stock_p95": stock["p95"],
+                    "vs_stock": round(stock["p50"] / portal["p50"], 1),
+                }
                 if variant == "page 1":
-                    big = measure(client, counter,
-                                  f"/admin/{name}/?page_size=100", reps, budget)
+                    big = measure(client, counter, f"/admin/{name}/?page_size=100", reps, budget)
                     row["queries_at_100"] = big["queries"] - overhead
                     row["floor_p50"], row["floor_pair_p50"] = floor
                     row["vs_floor"] = round(floor[1] / floor[0], 2)
                 rows.append(row)
                 print(format_row(row), flush=True)
         dash = measure(client, counter, "/admin/", reps, budget)
-        rows.append({"role": role, "list": "dashboard", "page": "/admin/",
-                     "queries": dash["queries"] - overhead, "queries_total": dash["queries"],
-                     "p50": dash["p50"], "p95": dash["p95"]})
+        rows.append(
+            {
+                "role": role,
+                "list": "dashboard",
+                "page": "/admin/",
+                "queries": dash["queries"] - overhead,
+                "queries_total": dash["queries"],
+                "p50": dash["p50"],
+                "p95": dash["p95"],
+            }
+        )
         print(format_row(rows[-1]), flush=True)
     return rows, overheads
 
 
 def manager_vs_admin(app, reps):
     """p50 of the manager's schedule list page 1 over the admin's, requests interleaved."""
-    admin, manager = interleaved([(sign_in(app, ADMIN), "/admin/schedule/"),
-                                  (sign_in(app, MANAGER), "/admin/schedule/")], reps)
-    return {"admin_p50": admin, "manager_p50": manager, "n": reps,
-            "ratio": round(manager / admin, 2)}
+    admin, manager = interleaved(
+        [(sign_in(app, ADMIN), "/admin/schedule/"), (sign_in(app, MANAGER), "/admin/schedule/")],
+        reps,
+    )
+    return {
+        "admin_p50": admin,
+        "manager_p50": manager,
+        "n": reps,
+        "ratio": round(manager / admin, 2),
+    }
 
 
 def format_row(row):
     extra = ""
     if "vs_floor" in row:
-        extra = (f" floor {row['floor_p50']:7.1f} x{row['vs_floor']:<5} "
-                 f"q@100 {row['queries_at_100']}")
+        extra = (
+            f" floor {row['floor_p50']:7.1f} x{row['vs_floor']:<5} q@100 {row['queries_at_100']}"
+        )
     stock = ""
     if "stock_p50" in row:
-        stock = (f" | stock q {row['stock_queries']:>2} p50 {row['stock_p50']:9.1f}"
-                 f" x{row['vs_stock']:<6}")
-    return (f"{row['role']:8} {row['list']:9} {row['page']:13} q {row['queries']:>2} "
-            f"p50 {row['p50']:7.1f} p95 {row['p95']:7.1f}{stock}{extra}")
+        stock = (
+            f" | stock q {row['stock_queries']:>2} p50 {row['stock_p50']:9.1f}"
+            f" x{row['vs_stock']:<6}"
+        )
+    return (
+        f"{row['role']:8} {row['list']:9} {row['page']:13} q {row['queries']:>2} "
+        f"p50 {row['p50']:7.1f} p95 {row['p95']:7.1f}{stock}{extra}"
+    )
 
 
 def create_probe(url, seed=7):
@@ -219,8 +262,8 @@ def create_probe(url, seed=7):
         halls = db.session.scalar(select(func.max(Hall.id)))
         today = date.today()
         movies = db.session.scalars(
-            select(Movie.id).where(Movie.status == "showing", Movie.release_date < today)
-            .limit(200)).all()
+            select(Movie.id).where(Movie.status == "showing", Movie.release_date < today).limit(200)
+        ).all()
         scheduled = db.session.scalar(select(func.count()).select_from(Schedule))
 
     def create_once():
@@ -228,15 +271,26 @@ def create_probe(url, seed=7):
         # shows run from 10:00 to ~01:15, up to ten days ahead.
         day = today + timedelta(days=rnd.randint(1, 7))
         with app.app_context():
-            schedule = Schedule(movie_id=rnd.choice(movies), hall_id=rnd.randint(1, halls),
-                                starts_at=datetime.combine(day, dtime(7, 0)),
-                                price=Decimal("45.00"), status="scheduled",
-                                language_version="国语2D")
+            schedule = Schedule(
+                movie_id=rnd.choice(movies),
+                hall_id=rnd.randint(1, halls),
+                starts_at=datetime.combine(day, dtime(7, 0)),
+                price=Decimal("45.00"),
+                status="scheduled",
+                language_version="国语2D",
+            )
             # The generator grants no screening rights: one for this show, untimed and
             # rolled back with it, so that the timed path includes the right check.
             cinema_id = db.session.get(Hall, schedule.hall_id).cinema_id
-            db.session.add(ScreeningRight(movie_id=schedule.movie_id, cinema_id=cinema_id,
-                                          starts_on=day, ends_on=day, distributor_share=0))
+            db.session.add(
+                ScreeningRight(
+                    movie_id=schedule.movie_id,
+                    cinema_id=cinema_id,
+                    starts_on=day,
+                    ends_on=day,
+                    distributor_share=0,
+                )
+            )
             db.session.flush()
             t0 = time.perf_counter()
             prepare_schedule(db.session, schedule)
@@ -261,8 +315,12 @@ def time_creates(reps):
     result = {}
     for key, samples in times.items():
         samples.sort()
-        result[key] = {"schedules": probes[key][0], "p50": round(statistics.median(samples), 2),
-                       "p95": round(samples[int(len(samples) * 0.95)], 2), "n": len(samples)}
+        result[key] = {
+            "schedules": probes[key][0],
+            "p50": round(statistics.median(samples), 2),
+            "p95": round(samples[int(len(samples) * 0.95)], 2),
+            "n": len(samples),
+        }
     result["ratio"] = round(result["big"]["p50"] / result["small"]["p50"], 2)
     return result
 
@@ -273,8 +331,9 @@ def http_sign_in(base):
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.addheaders = [("User-Agent", USER_AGENT)]
     token = CSRF_RE.search(opener.open(f"{base}/login").read().decode()).group(1)
-    data = urllib.parse.urlencode({"csrf_token": token, "username": ADMIN,
-                                   "password": PASSWORD}).encode()
+    data = urllib.parse.urlencode(
+        {"csrf_token": token, "username": ADMIN, "password": PASSWORD}
+    ).encode()
     opener.open(f"{base}/login", data)
     page = opener.open(f"{base}/admin/schedule/")
     assert page.geturl().endswith("/admin/schedule/"), "not signed in under gunicorn"
@@ -294,9 +353,24 @@ def wait_for(base, seconds=30):
 
 def load_wrk(url, cookie, seconds, connections):
     out = subprocess.run(
-        ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "-H",
-         f"Cookie: {cookie}", "-H", f"User-Agent: {USER_AGENT}", url],
-        capture_output=True, text=True, check=True).stdout
+        [
+            "wrk",
+            "-t",
+            "1",
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "-H",
+            f"Cookie: {cookie}",
+            "-H",
+            f"User-Agent: {USER_AGENT}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     return {"tool": "wrk", "rps": round(rps, 1), "errors": int(bad.group(1)) if bad else 0}
@@ -308,8 +382,9 @@ def load_python(url, cookie, seconds, connections):
 
     def worker():
         while time.time() < stop:
-            request = urllib.request.Request(url, headers={"Cookie": cookie,
-                                                           "User-Agent": USER_AGENT})
+            request = urllib.request.Request(
+                url, headers={"Cookie": cookie, "User-Agent": USER_AGENT}
+            )
             try:
                 urllib.request.urlopen(request, timeout=30).read()
                 done[0] += 1
@@ -350,9 +425,19 @@ def measure_gunicorn(seconds, connections, port=8765):
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, BENCH_DATABASE_URL=BENCH_URL)
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "bench.serve:app"],
-        env=env, cwd=Path(__file__).resolve().parent.parent)
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "bench.serve:app",
+        ],
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     try:
         wait_for(base)
         _opener, cookie = http_sign_in(base)
@@ -365,13 +450,18 @@ def measure_gunicorn(seconds, connections, port=8765):
         rounds = {key: [] for key, _path in pages}
         for _round in range(GUNICORN_ROUNDS):
             for key, path in pages:
-                rounds[key].append(load(base + path, cookie,
-                                        max(1, round(seconds / GUNICORN_ROUNDS)), connections))
-        result = {key: {"tool": runs[0]["tool"],
-                        "rps": round(statistics.mean(run["rps"] for run in runs), 1),
-                        "errors": sum(run["errors"] for run in runs),
-                        "rounds": [run["rps"] for run in runs]}
-                  for key, runs in rounds.items()}
+                rounds[key].append(
+                    load(base + path, cookie, max(1, round(seconds / GUNICORN_ROUNDS)), connections)
+                )
+        result = {
+            key: {
+                "tool": runs[0]["tool"],
+                "rps": round(statistics.mean(run["rps"] for run in runs), 1),
+                "errors": sum(run["errors"] for run in runs),
+                "rounds": [run["rps"] for run in runs],
+            }
+            for key, runs in rounds.items()
+        }
         result["worker_rss_mb"] = [rss_mb(pid) for pid in worker_pids(server.pid)]
         result["ratio"] = round(result["portal"]["rps"] / result["floor"]["rps"], 2)
         return result
@@ -393,11 +483,22 @@ def verdicts(rows, scoped, creates, gunicorn):
     by = {(r["role"], r["list"], r["page"]): r for r in lists}
     big = [r for r in lists if r["list"] == "schedule"]
     # a manager's cinema holds ~2,000 shows: only the admin's list has a deep page at 2M
-    deep = [max(r["vs_stock"] for r in big if r["role"] == "admin"
-                and r["page"] in ("page 500", "related sort"))]
-    manager = scoped["ratio"] if scoped else round(
-        by[("manager", "schedule", "page 1")]["p50"]
-        / by[("admin", "schedule", "page 1")]["p50"], 2)
+    deep = [
+        max(
+            r["vs_stock"]
+            for r in big
+            if r["role"] == "admin" and r["page"] in ("page 500", "related sort")
+        )
+    ]
+    manager = (
+        scoped["ratio"]
+        if scoped
+        else round(
+            by[("manager", "schedule", "page 1")]["p50"]
+            / by[("admin", "schedule", "page 1")]["p50"],
+            2,
+        )
+    )
     result = {
         "queries_per_page": (max(r["queries"] for r in lists), 3),
         "constant_queries": (all(r["queries"] == r["queries_at_100"] for r in firsts), True),
@@ -428,57 +529,93 @@ def markdown(report):
     session = report["session_queries"]
     if isinstance(session, dict):
         session = ", ".join(f"{n} as {role}" for role, n in session.items())
-    intro = (f"Measured {report['measured_at']} on {report['machine']['cpus']} cores, "
-             f"{report['schedules']:,} schedules, MariaDB at {report['machine']['database']}. "
-             f"Queries are the page's own: the sign-in's per request ({session}), the same "
-             "for every page, are left out (`queries_total` in the JSON).")
-    head = ("| role | list | page | queries (25 / 100 rows) | p50 ms | p95 ms | stock "
-            "queries | stock p50 ms | x faster than stock | floor p50 ms | list p50 ms "
-            "interleaved with the floor | x floor |")
+    intro = (
+        f"Measured {report['measured_at']} on {report['machine']['cpus']} cores, "
+        f"{report['schedules']:,} schedules, MariaDB at {report['machine']['database']}. "
+        f"Queries are the page's own: the sign-in's per request ({session}), the same "
+        "for every page, are left out (`queries_total` in the JSON)."
+    )
+    head = (
+        "| role | list | page | queries (25 / 100 rows) | p50 ms | p95 ms | stock "
+        "queries | stock p50 ms | x faster than stock | floor p50 ms | list p50 ms "
+        "interleaved with the floor | x floor |"
+    )
     lines = [intro, "", head, "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in report["pages"]:
         if r["list"] == "dashboard":
             continue
-        queries = f"{r['queries']} / {r['queries_at_100']}" if "queries_at_100" in r \
+        queries = (
+            f"{r['queries']} / {r['queries_at_100']}"
+            if "queries_at_100" in r
             else str(r["queries"])
-        lines.append(f"| {r['role']} | {r['list']} | {r['page']} | {queries} | {r['p50']} | "
-                     f"{r['p95']} | {r['stock_queries']} | {r['stock_p50']} | "
-                     f"{r['vs_stock']} | {r.get('floor_p50', '')} | "
-                     f"{r.get('floor_pair_p50', '')} | {r.get('vs_floor', '')} |")
+        )
+        lines.append(
+            f"| {r['role']} | {r['list']} | {r['page']} | {queries} | {r['p50']} | "
+            f"{r['p95']} | {r['stock_queries']} | {r['stock_p50']} | "
+            f"{r['vs_stock']} | {r.get('floor_p50', '')} | "
+            f"{r.get('floor_pair_p50', '')} | {r.get('vs_floor', '')} |"
+        )
     lines += ["", "| dashboard | queries | p50 ms | p95 ms |", "|---|---|---|---|"]
-    lines += [f"| {r['role']} | {r['queries']} | {r['p50']} | {r['p95']} |"
-              for r in report["pages"] if r["list"] == "dashboard"]
+    lines += [
+        f"| {r['role']} | {r['queries']} | {r['p50']} | {r['p95']} |"
+        for r in report["pages"]
+        if r["list"] == "dashboard"
+    ]
     creates, gunicorn = report.get("create_schedule"), report.get("gunicorn")
     scoped = report.get("manager_vs_admin")
     if scoped:
-        lines += ["", (f"manager vs admin, schedule list page 1, {scoped['n']} requests each, "
-                       f"interleaved: p50 {scoped['manager_p50']} ms against "
-                       f"{scoped['admin_p50']} ms (x{scoped['ratio']}).")]
+        lines += [
+            "",
+            (
+                f"manager vs admin, schedule list page 1, {scoped['n']} requests each, "
+                f"interleaved: p50 {scoped['manager_p50']} ms against "
+                f"{scoped['admin_p50']} ms (x{scoped['ratio']})."
+            ),
+        ]
     if creates:
-        lines += ["", (f"create-schedule (prepare_schedule + INSERT, rolled back): p50 "
-                       f"{creates['big']['p50']} ms at {creates['big']['schedules']:,} rows, "
-                       f"{creates['small']['p50']} ms at {creates['small']['schedules']:,} "
-                       f"rows (x{creates['ratio']}).")]
+        lines += [
+            "",
+            (
+                f"create-schedule (prepare_schedule + INSERT, rolled back): p50 "
+                f"{creates['big']['p50']} ms at {creates['big']['schedules']:,} rows, "
+                f"{creates['small']['p50']} ms at {creates['small']['schedules']:,} "
+                f"rows (x{creates['ratio']})."
+            ),
+        ]
     if gunicorn:
-        lines += ["", (f"gunicorn, 2 workers, {gunicorn['portal']['tool']}: schedule list "
-                       f"{gunicorn['portal']['rps']} req/s, floor page "
-                       f"{gunicorn['floor']['rps']} req/s (x{gunicorn['ratio']}); worker RSS "
-                       f"{gunicorn['worker_rss_mb']} MB.")]
+        lines += [
+            "",
+            (
+                f"gunicorn, 2 workers, {gunicorn['portal']['tool']}: schedule list "
+                f"{gunicorn['portal']['rps']} req/s, floor page "
+                f"{gunicorn['floor']['rps']} req/s (x{gunicorn['ratio']}); worker RSS "
+                f"{gunicorn['worker_rss_mb']} MB."
+            ),
+        ]
         if "rounds" in gunicorn["portal"]:
-            lines += ["", "Rounds (req/s, alternating): floor "
-                      f"{gunicorn['floor']['rounds']}, schedule list "
-                      f"{gunicorn['portal']['rounds']}."]
+            lines += [
+                "",
+                "Rounds (req/s, alternating): floor "
+                f"{gunicorn['floor']['rounds']}, schedule list "
+                f"{gunicorn['portal']['rounds']}.",
+            ]
     lines += ["", "| target | measured | goal | met |", "|---|---|---|---|"]
-    lines += [f"| {key} | {v['measured']} | {v['target']} | {'yes' if v['met'] else 'NO'} |"
-              for key, v in report["verdicts"].items()]
+    lines += [
+        f"| {key} | {v['measured']} | {v['target']} | {'yes' if v['met'] else 'NO'} |"
+        for key, v in report["verdicts"].items()
+    ]
     return "\n".join(lines)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=20, help="requests per page (at most)")
-    parser.add_argument("--budget", type=float, default=3.0,
-                        help="seconds per page before stopping early (at least 2 requests)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=3.0,
+        help="seconds per page before stopping early (at least 2 requests)",
+    )
     parser.add_argument("--lists", nargs="*", help="only these lists")
     parser.add_argument("--creates", type=int, default=200)
     parser.add_argument("--load-seconds", type=int, default=20)
@@ -499,31 +636,50 @@ def main(argv=None):
     print(f"{schedules:,} schedules in {BENCH_URL.rsplit('/', 1)[-1]}", flush=True)
     rows, overhead = measure_lists(app, counter, args.reps, args.budget, args.lists)
     scoped = manager_vs_admin(app, max(args.reps * 5, 50))
-    print(f"manager vs admin, schedule list page 1, interleaved: {scoped['manager_p50']} / "
-          f"{scoped['admin_p50']} ms (x{scoped['ratio']})", flush=True)
+    print(
+        f"manager vs admin, schedule list page 1, interleaved: {scoped['manager_p50']} / "
+        f"{scoped['admin_p50']} ms (x{scoped['ratio']})",
+        flush=True,
+    )
     creates = None
     if not args.skip_creates:
         creates = time_creates(args.creates)
         big, small = creates["big"], creates["small"]
-        print(f"create-schedule p50 {big['p50']} ms at {big['schedules']:,} rows, "
-              f"{small['p50']} ms at {small['schedules']:,}: x{creates['ratio']}", flush=True)
+        print(
+            f"create-schedule p50 {big['p50']} ms at {big['schedules']:,} rows, "
+            f"{small['p50']} ms at {small['schedules']:,}: x{creates['ratio']}",
+            flush=True,
+        )
     gunicorn = None
     if not args.skip_gunicorn:
         gunicorn = measure_gunicorn(args.load_seconds, args.connections)
-        print(f"gunicorn 2 workers: schedule list {gunicorn['portal']['rps']} req/s, floor "
-              f"{gunicorn['floor']['rps']} req/s (x{gunicorn['ratio']}), worker RSS "
-              f"{gunicorn['worker_rss_mb']} MB", flush=True)
+        print(
+            f"gunicorn 2 workers: schedule list {gunicorn['portal']['rps']} req/s, floor "
+            f"{gunicorn['floor']['rps']} req/s (x{gunicorn['ratio']}), worker RSS "
+            f"{gunicorn['worker_rss_mb']} MB",
+            flush=True,
+        )
     report = {
         "measured_at": datetime.now().isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "database": BENCH_URL.rsplit("@", 1)[-1]},
-        "schedules": schedules, "session_queries": overhead, "pages": rows,
-        "manager_vs_admin": scoped, "create_schedule": creates, "gunicorn": gunicorn,
-        "targets": TARGETS, "verdicts": verdicts(rows, scoped, creates, gunicorn),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "database": BENCH_URL.rsplit("@", 1)[-1],
+        },
+        "schedules": schedules,
+        "session_queries": overhead,
+        "pages": rows,
+        "manager_vs_admin": scoped,
+        "create_schedule": creates,
+        "gunicorn": gunicorn,
+        "targets": TARGETS,
+        "verdicts": verdicts(rows, scoped, creates, gunicorn),
     }
     for key, verdict in report["verdicts"].items():
-        print(f"{key:26} measured {verdict['measured']!s:>8}  target {verdict['target']!s:>5}  "
-              f"{'met' if verdict['met'] else 'NOT met'}")
+        print(
+            f"{key:26} measured {verdict['measured']!s:>8}  target {verdict['target']!s:>5}  "
+            f"{'met' if verdict['met'] else 'NOT met'}"
+        )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str))
     print(markdown(report))

@@ -2,6 +2,7 @@
 
 Built like wsgi.py, the production entry point: the app, then gc.freeze().
 """
+
 import gc
 
 from .app import build_app

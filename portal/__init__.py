@@ -1,4 +1,5 @@
 """The portal: back office of a movie-ticketing platform."""
+
 import logging
 from pathlib import Path
 
@@ -19,49 +20,63 @@ def create_app(env=None, **overrides):
     logging.getLogger("portal").setLevel(logging.INFO)
 
     from .memo import init_memo
+
     init_memo(app)
 
     db.init_app(app)
     with app.app_context():
         enforce_sqlite_foreign_keys(db.engine)
-    migrate.init_app(app, db, directory=str(_migrations_dir()), compare_type=True,
-                     render_as_batch=True)
+    migrate.init_app(
+        app, db, directory=str(_migrations_dir()), compare_type=True, render_as_batch=True
+    )
     csrf.init_app(app)
     limiter.init_app(app)
 
     from .i18n import init_i18n
+
     init_i18n(app)
 
     from flask_uploads import configure_uploads
+
     configure_uploads(app, posters)
 
     from .auth import init_auth
+
     init_auth(app)
 
     from .services.audit import install_audit_listener
+
     install_audit_listener()
 
     from .services.seating import install_seating_listener
+
     install_seating_listener()
 
     from .services.boxoffice import install_box_office_listeners
+
     install_box_office_listeners()
 
     from .admin_views import init_admin
+
     init_admin(app)
 
     from .errors import init_errors
+
     init_errors(app)
 
     from .headers import init_security_headers
+
     init_security_headers(app)
     from .static_files import init_static_files
+
     init_static_files(app)
 
     from .uploads import bp as uploads_bp
+
     app.register_blueprint(uploads_bp)
 
     from .cli import init_cli
+
     init_cli(app)
 
     @app.route("/")
@@ -94,6 +109,7 @@ def _init_proxies(app):
     hops = app.config["PORTAL_PROXY_COUNT"]
     if hops > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
+
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
@@ -104,4 +120,4 @@ def _init_database_url(app):
         separator = "&" if "?" in url else "?"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"{url}{separator}charset=utf8mb4"
     if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
 """Permission codes, the default roles, and the cinema scope: asked of this one place."""
+
 from flask import g, has_request_context
 from flask_login import current_user
 from sqlalchemy import false, func, select
@@ -22,8 +23,21 @@ from .models import (
     user_role,
 )
 
-RESOURCES = ("movie", "cinema", "hall", "schedule", "city", "user", "role", "audit", "right",
-             "pricecard", "tickettype", "order", "customer")
+RESOURCES = (
+    "movie",
+    "cinema",
+    "hall",
+    "schedule",
+    "city",
+    "user",
+    "role",
+    "audit",
+    "right",
+    "pricecard",
+    "tickettype",
+    "order",
+    "customer",
+)
 ACTIONS = ("view", "create", "edit", "delete", "export")
 CRUD = ("view", "create", "edit", "delete")  # PRODUCT.md's "full CRUD": export is named apart
 SCOPE_ALL_CINEMAS = "scope.all_cinemas"
@@ -34,15 +48,27 @@ READ_ONLY_RESOURCES = ("boxoffice",)
 READ_ACTIONS = ("view", "export")
 BOXOFFICE_VIEW, BOXOFFICE_EXPORT = "boxoffice.view", "boxoffice.export"
 
-ALL_PERMISSIONS = (tuple(f"{r}.{a}" for r in RESOURCES for a in ACTIONS)
-                   + tuple(f"{r}.{a}" for r in READ_ONLY_RESOURCES for a in READ_ACTIONS)
-                   + EXTRA_CODES + (SCOPE_ALL_CINEMAS,))
+ALL_PERMISSIONS = (
+    tuple(f"{r}.{a}" for r in RESOURCES for a in ACTIONS)
+    + tuple(f"{r}.{a}" for r in READ_ONLY_RESOURCES for a in READ_ACTIONS)
+    + EXTRA_CODES
+    + (SCOPE_ALL_CINEMAS,)
+)
 # Codes no view acts on: the audit log is read-only; orders change only by selling, refunds
 # and payments (order.edit marks a payment confirmed), customers only in the consumer app
 # (customer.block aside). The role matrix does not offer them.
-INERT_PERMISSIONS = frozenset({"audit.create", "audit.edit", "audit.delete", "order.create",
-                               "order.delete", "customer.create", "customer.edit",
-                               "customer.delete"})
+INERT_PERMISSIONS = frozenset(
+    {
+        "audit.create",
+        "audit.edit",
+        "audit.delete",
+        "order.create",
+        "order.delete",
+        "customer.create",
+        "customer.edit",
+        "customer.delete",
+    }
+)
 
 
 def _codes(resources, actions):
@@ -91,8 +117,11 @@ def describe_permission(code):
     if code == SCOPE_ALL_CINEMAS:
         return "See rows of every cinema"
     if code in EXTRA_CODES:
-        return {ORDER_SELL: "Sell tickets at the counter", ORDER_REFUND: "Refund tickets",
-                CUSTOMER_BLOCK: "Block and unblock customers"}[code]
+        return {
+            ORDER_SELL: "Sell tickets at the counter",
+            ORDER_REFUND: "Refund tickets",
+            CUSTOMER_BLOCK: "Block and unblock customers",
+        }[code]
     resource, action = code.split(".")
     return f"{action} {'box office' if resource == 'boxoffice' else resource}"
 
@@ -142,11 +171,13 @@ def cinema_scope(user=None):
 
 
 def _permission_codes_of(user_id, *columns):
-    return (select(*columns)
-            .select_from(Permission)
-            .join(role_permission, role_permission.c.permission_id == Permission.id)
-            .join(user_role, user_role.c.role_id == role_permission.c.role_id)
-            .where(user_role.c.user_id == user_id))
+    return (
+        select(*columns)
+        .select_from(Permission)
+        .join(role_permission, role_permission.c.permission_id == Permission.id)
+        .join(user_role, user_role.c.role_id == role_permission.c.role_id)
+        .where(user_role.c.user_id == user_id)
+    )
 
 
 def _cinema_ids_of(user_id, *columns):
@@ -163,16 +194,19 @@ def _load_access(user_id):
     MySQL/MariaDB alike) instead of a row per item. A server that cut a joined text short
     (MySQL's group_concat_max_len) is caught by the size, and that list read row by row."""
     code, cinema_id = Permission.code.distinct(), user_cinema.c.cinema_id
-    row = db.session.execute(select(
-        _permission_codes_of(user_id, func.count(code)).scalar_subquery(),
-        _permission_codes_of(user_id, _joined(code)).scalar_subquery(),
-        _cinema_ids_of(user_id, func.count(cinema_id)).scalar_subquery(),
-        _cinema_ids_of(user_id, _joined(cinema_id)).scalar_subquery(),
-    )).one()
+    row = db.session.execute(
+        select(
+            _permission_codes_of(user_id, func.count(code)).scalar_subquery(),
+            _permission_codes_of(user_id, _joined(code)).scalar_subquery(),
+            _cinema_ids_of(user_id, func.count(cinema_id)).scalar_subquery(),
+            _cinema_ids_of(user_id, _joined(cinema_id)).scalar_subquery(),
+        )
+    ).one()
     codes = _split(row[0], row[1], str)
     if codes is None:
         codes = frozenset(
-            db.session.execute(_permission_codes_of(user_id, Permission.code)).scalars())
+            db.session.execute(_permission_codes_of(user_id, Permission.code)).scalars()
+        )
     cinemas = _split(row[2], row[3], int)
     if cinemas is None:
         cinemas = frozenset(db.session.execute(_cinema_ids_of(user_id, cinema_id)).scalars())
@@ -200,16 +234,20 @@ def _scope_clause(model, cinema_ids):
         return model.cinema_id.in_(cinema_ids)
     if model is PriceCardRule:
         return PriceCardRule.price_card_id.in_(
-            select(PriceCard.id).where(PriceCard.cinema_id.in_(cinema_ids)))
+            select(PriceCard.id).where(PriceCard.cinema_id.in_(cinema_ids))
+        )
     if model is SchedulePrice:
         return SchedulePrice.schedule_id.in_(
-            select(Schedule.id).join(Hall, Hall.id == Schedule.hall_id)
-            .where(Hall.cinema_id.in_(cinema_ids)))
+            select(Schedule.id)
+            .join(Hall, Hall.id == Schedule.hall_id)
+            .where(Hall.cinema_id.in_(cinema_ids))
+        )
     if model is User:
         # Staff accounts belong to the cinemas assigned to them (a manager who may see
         # users sees their own cinemas' staff).
-        return User.id.in_(select(user_cinema.c.user_id)
-                           .where(user_cinema.c.cinema_id.in_(cinema_ids)))
+        return User.id.in_(
+            select(user_cinema.c.user_id).where(user_cinema.c.cinema_id.in_(cinema_ids))
+        )
     if model is Order:
         return Order.cinema_id.in_(cinema_ids)
     if model is Ticket:
@@ -217,8 +255,19 @@ def _scope_clause(model, cinema_ids):
     return None
 
 
-CINEMA_OWNED = (Cinema, Hall, Schedule, SeatLayout, ScreeningRight, PriceCard, PriceCardRule,
-                SchedulePrice, User, Order, Ticket)
+CINEMA_OWNED = (
+    Cinema,
+    Hall,
+    Schedule,
+    SeatLayout,
+    ScreeningRight,
+    PriceCard,
+    PriceCardRule,
+    SchedulePrice,
+    User,
+    Order,
+    Ticket,
+)
 
 
 def is_cinema_owned(model):

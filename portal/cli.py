@@ -1,4 +1,5 @@
 """Command line: `flask --app wsgi <command>`."""
+
 import os
 from pathlib import Path
 
@@ -16,13 +17,18 @@ from .services.demo import seed_demo
 
 @click.command("seed-demo")
 @with_appcontext
-@click.option("--password", envvar="PORTAL_DEMO_PASSWORD", default=None,
-              help="Password for the demo users (default: the documented demo password).")
+@click.option(
+    "--password",
+    envvar="PORTAL_DEMO_PASSWORD",
+    default=None,
+    help="Password for the demo users (default: the documented demo password).",
+)
 def seed_demo_command(password):
     """Create the demo data that is missing (idempotent)."""
     if not current_app.config.get("SEED_DEMO", True):
         raise click.ClickException(
-            f"PORTAL_ENV={current_app.config['ENV_NAME']} never seeds demo data.")
+            f"PORTAL_ENV={current_app.config['ENV_NAME']} never seeds demo data."
+        )
     logins = seed_demo(db.session, **({"password": password} if password else {}))
     db.session.commit()
     click.echo("Demo data is in place. Demo logins:")
@@ -42,8 +48,10 @@ def import_cities_command(path):
     with tqdm(total=len(cities), unit="city", disable=None) as bar:
         created, updated = upsert_cities(db.session, cities, progress=bar.update)
     db.session.commit()
-    click.echo(f"{len(cities)} cities read: {created} created, {updated} updated, "
-               f"{len(cities) - created - updated} unchanged.")
+    click.echo(
+        f"{len(cities)} cities read: {created} created, {updated} updated, "
+        f"{len(cities) - created - updated} unchanged."
+    )
 
 
 @click.command("create-user")
@@ -55,8 +63,11 @@ def import_cities_command(path):
 @click.option("--password", default=None, help="Else PORTAL_PASSWORD, else a hidden prompt.")
 def create_user_command(username, roles, cinemas, email, password):
     """Create a user with roles and assigned cinemas."""
-    password = password or os.environ.get("PORTAL_PASSWORD") or click.prompt(
-        "Password", hide_input=True, confirmation_prompt=True)
+    password = (
+        password
+        or os.environ.get("PORTAL_PASSWORD")
+        or click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    )
     try:
         user = create_user(db.session, username, password, roles, cinemas, email)
     except ValueError as exc:
@@ -72,8 +83,10 @@ def sync_permissions_command():
     """Make the permission table and the default roles match the code."""
     result = sync_permissions(db.session)
     db.session.commit()
-    click.echo(f"Permissions in sync ({result['permissions_created']} created); "
-               f"{result['roles']} default roles updated.")
+    click.echo(
+        f"Permissions in sync ({result['permissions_created']} created); "
+        f"{result['roles']} default roles updated."
+    )
 
 
 @click.command("rebuild-box-office")
@@ -81,6 +94,7 @@ def sync_permissions_command():
 def rebuild_box_office_command():
     """Recompute the box office figures of every show from its tickets."""
     from .models import Schedule
+
     total = db.session.query(db.func.count(Schedule.id)).scalar()
     with tqdm(total=total, unit="show", disable=None) as bar:
         shows = rebuild_box_office(db.session, progress=bar.update)
@@ -89,6 +103,11 @@ def rebuild_box_office_command():
 
 
 def init_cli(app):
-    for command in (seed_demo_command, import_cities_command, create_user_command,
-                    sync_permissions_command, rebuild_box_office_command):
+    for command in (
+        seed_demo_command,
+        import_cities_command,
+        create_user_command,
+        sync_permissions_command,
+        rebuild_box_office_command,
+    ):
         app.cli.add_command(command)

@@ -3,6 +3,7 @@
 Values are read from the environment when the app is built (`load_config`), not at import,
 so tests and the CLI can change them per process.
 """
+
 import os
 import secrets
 from pathlib import Path
@@ -119,6 +120,7 @@ CONFIGS = {
     "staging": StagingConfig,
     "production": ProductionConfig,
 }
+
 
 def flag(raw):
     """An on/off setting from the environment: 1/0, true/false, on/off, yes/no."""

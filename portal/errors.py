@@ -1,4 +1,5 @@
 """Error pages in the portal's look, translated."""
+
 import contextlib
 import logging
 
@@ -59,8 +60,10 @@ def init_errors(app):
 
     @app.errorhandler(413)
     def too_large(_exc):
-        message = _("The file is larger than the portal accepts (at most %(size)s). Nothing "
-                    "was saved.", size=readable_size(app.config.get("MAX_CONTENT_LENGTH") or 0))
+        message = _(
+            "The file is larger than the portal accepts (at most %(size)s). Nothing was saved.",
+            size=readable_size(app.config.get("MAX_CONTENT_LENGTH") or 0),
+        )
         _drain_request_body()
         if request.method == "POST" and (request.endpoint or "").endswith(RESUBMITTABLE):
             # The body was never read, so the form cannot be re-rendered with its values:
@@ -76,18 +79,33 @@ def init_errors(app):
     @app.errorhandler(CSRFError)
     def csrf_failed(exc):
         log.warning("CSRF refused %s %s: %s", request.method, request.path, exc.description)
-        return _page(400, _("The form expired"),
-                     _("The form was open too long or came from elsewhere. Go back, reload "
-                       "the page and submit it again."))
+        return _page(
+            400,
+            _("The form expired"),
+            _(
+                "The form was open too long or came from elsewhere. Go back, reload "
+                "the page and submit it again."
+            ),
+        )
 
     def database_unavailable(exc):
-        log.error("database unavailable on %s %s: %s", request.method, request.path,
-                  str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        log.error(
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.path,
+            str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+        )
         _forget_failed_session()
-        response = app.make_response(_page(
-            503, _("The portal is unavailable"),
-            _("The database cannot be reached right now. Nothing was saved; please try again "
-              "in a minute.")))
+        response = app.make_response(
+            _page(
+                503,
+                _("The portal is unavailable"),
+                _(
+                    "The database cannot be reached right now. Nothing was saved; please try again "
+                    "in a minute."
+                ),
+            )
+        )
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
@@ -96,8 +114,11 @@ def init_errors(app):
 
     @app.errorhandler(500)
     def server_error(_exc):
-        return _page(500, _("Something went wrong"),
-                     _("The error was logged. Nothing was saved; please try again."))
+        return _page(
+            500,
+            _("Something went wrong"),
+            _("The error was logged. Nothing was saved; please try again."),
+        )
 
 
 def _forget_failed_session():

@@ -9,6 +9,7 @@ cannot run. No nonce is needed, so the menu and asset tags Flask-Admin renders s
 cacheable (portal/memo.py). The handler texts are listed in `inline_handlers`;
 tests/test_security_headers.py fails if a page carries one the policy does not allow.
 """
+
 import base64
 import hashlib
 
@@ -61,12 +62,15 @@ def _inline_list_ids(app):
     ids = set()
     for admin in app.extensions.get("admin", ()):
         for view in admin._views:
-            for form_class in (getattr(view, "_create_form_class", None),
-                               getattr(view, "_edit_form_class", None)):
+            for form_class in (
+                getattr(view, "_create_form_class", None),
+                getattr(view, "_edit_form_class", None),
+            ):
                 for name in dir(form_class) if form_class is not None else ():
                     unbound = getattr(form_class, name, None)
-                    if isinstance(unbound, UnboundField) and \
-                            issubclass(unbound.field_class, InlineFieldList):
+                    if isinstance(unbound, UnboundField) and issubclass(
+                        unbound.field_class, InlineFieldList
+                    ):
                         ids.add(name)
     return sorted(ids)
 
@@ -85,12 +89,15 @@ def _admin_text(text, locale):
 def inline_handlers(locale):
     """The inline event handlers Flask-Admin's pages carry in `locale`."""
     confirm = _admin_text(DELETE_CONFIRMATION, locale)
-    return (*FIXED_HANDLERS,
-            f"return faHelpers.safeConfirm('{confirm}');",
-            *(f"return modelActions.execute('{name}');"
-              for name in _action_names(current_app)),
-            *(f"faForm.addInlineField(this, '{field_id}');"
-              for field_id in _inline_list_ids(current_app)))
+    return (
+        *FIXED_HANDLERS,
+        f"return faHelpers.safeConfirm('{confirm}');",
+        *(f"return modelActions.execute('{name}');" for name in _action_names(current_app)),
+        *(
+            f"faForm.addInlineField(this, '{field_id}');"
+            for field_id in _inline_list_ids(current_app)
+        ),
+    )
 
 
 def source_hash(text):
@@ -106,14 +113,17 @@ def content_security_policy():
     def build():
         hashes = " ".join(source_hash(text) for text in inline_handlers(locale))
         return "; ".join(POLICY).format(hashes=hashes)
+
     return remember(("csp", str(locale)), build)
 
 
 def add_security_headers(response):
     headers = response.headers
     # A response that set its own (a poster: "default-src 'none'; sandbox") keeps it.
-    headers.setdefault("Content-Security-Policy", content_security_policy()
-                       if response.mimetype == "text/html" else NOT_A_PAGE_POLICY)
+    headers.setdefault(
+        "Content-Security-Policy",
+        content_security_policy() if response.mimetype == "text/html" else NOT_A_PAGE_POLICY,
+    )
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")

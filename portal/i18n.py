@@ -6,6 +6,7 @@ A choice reaches `user.locale` only through a POST with a CSRF token (the navbar
 when a user signs in after choosing a language on the sign-in page; a GET never writes to
 the database.
 """
+
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -128,8 +129,9 @@ ROLE_DESCRIPTIONS = {
     "cinema_manager": _l("A cinema's manager: their cinemas, halls and schedules"),
     "content_editor": _l("Catalogue editor: movies and posters"),
     "auditor": _l("Compliance: view and export everything, read the audit log"),
-    "box_office": _l("A cinema's ticket seller: its schedules and seat maps, counter sales, "
-                     "its orders"),
+    "box_office": _l(
+        "A cinema's ticket seller: its schedules and seat maps, counter sales, its orders"
+    ),
 }
 
 # The permission matrix: resources as rows, actions as columns.
@@ -213,6 +215,7 @@ def role_label(code):
 
 def _is_seeded(role, field, index):
     from .access import DEFAULT_ROLES
+
     seeded = DEFAULT_ROLES.get(role.code)
     return seeded is not None and getattr(role, field) == seeded[index]
 
@@ -223,13 +226,17 @@ def role_name(role):
 
 
 def role_description(role):
-    return str(ROLE_DESCRIPTIONS[role.code]) if _is_seeded(role, "description", 1) \
+    return (
+        str(ROLE_DESCRIPTIONS[role.code])
+        if _is_seeded(role, "description", 1)
         else role.description
+    )
 
 
 def permission_label(code):
     """'Movies: Edit' for movie.edit, in the reader's language."""
     from .access import SCOPE_ALL_CINEMAS
+
     if code == SCOPE_ALL_CINEMAS:
         return str(SCOPE_ALL_CINEMAS_LABEL)
     resource, _dot, action = code.partition(".")
@@ -268,8 +275,9 @@ def format_price(value):
     if value is None:
         return ""
     locale = current_locale()
-    return remember(("price", value, locale),
-                    lambda: babel_format_currency(value, "CNY", locale=locale))
+    return remember(
+        ("price", value, locale), lambda: babel_format_currency(value, "CNY", locale=locale)
+    )
 
 
 def format_showtime(value, style="medium"):
@@ -279,15 +287,20 @@ def format_showtime(value, style="medium"):
     if value is None:
         return ""
     locale = current_locale()
-    return remember(("showtime", value, locale), lambda: get_datetime_format(
-        "medium", locale=locale).replace(
-        "{1}", babel_format_date(value, "medium", locale=locale)).replace(
-        "{0}", babel_format_time(value, "short", locale=locale)))
+    return remember(
+        ("showtime", value, locale),
+        lambda: (
+            get_datetime_format("medium", locale=locale)
+            .replace("{1}", babel_format_date(value, "medium", locale=locale))
+            .replace("{0}", babel_format_time(value, "short", locale=locale))
+        ),
+    )
 
 
 def _date(value, locale):
-    return remember(("date", value, locale),
-                    lambda: babel_format_date(value, "medium", locale=locale))
+    return remember(
+        ("date", value, locale), lambda: babel_format_date(value, "medium", locale=locale)
+    )
 
 
 def format_day(value):
@@ -308,8 +321,10 @@ def format_clock(value):
 # Punctuation inside composed texts ("影片“流浪地球2”", "状态：即将上映"): full-width in
 # Chinese, ASCII with spaces in English. Not catalog entries: a msgid of placeholders and
 # punctuation alone would say nothing to a translator.
-_PUNCTUATION = {"zh": {"comma": "，", "colon": "：", "space": ""},
-                "en": {"comma": ", ", "colon": ": ", "space": " "}}
+_PUNCTUATION = {
+    "zh": {"comma": "，", "colon": "：", "space": ""},
+    "en": {"comma": ", ", "colon": ": ", "space": " "},
+}
 
 
 def punctuation(mark):
@@ -363,8 +378,9 @@ def type_formatters(base=typefmt.BASE_FORMATTERS):
     view's column formatter says otherwise (schedule times are cinema wall-clock)."""
     formatters = dict(base)
     # bool keeps its place ahead of int: Flask-Admin takes the first isinstance() match.
-    formatters[bool] = _bool_icon_formatter if base is typefmt.BASE_FORMATTERS \
-        else _bool_text_formatter
+    formatters[bool] = (
+        _bool_icon_formatter if base is typefmt.BASE_FORMATTERS else _bool_text_formatter
+    )
     # datetime before date: Flask-Admin takes the first isinstance() match.
     formatters[datetime] = _utc_type_formatter
     formatters[date] = _date_type_formatter
@@ -387,8 +403,10 @@ class WTFormsTranslations:
 
 def _wtforms_catalog():
     locale = get_locale()
-    return remember(("wtforms_catalog", str(locale)), lambda: Translations.load(
-        wtforms_messages_path(), [locale], domain="wtforms"))
+    return remember(
+        ("wtforms_catalog", str(locale)),
+        lambda: Translations.load(wtforms_messages_path(), [locale], domain="wtforms"),
+    )
 
 
 wtforms_translations = WTFormsTranslations()
@@ -408,6 +426,7 @@ def choose_language():
         current_user.locale = chosen
         db.session.commit()
     from .auth.views import safe_next
+
     return redirect(safe_next(request.form.get("next")))
 
 
@@ -435,9 +454,11 @@ def admin_translations_path():
 def _per_request_filter(function):
     """A Jinja filter Jinja may not fold into a constant when the template compiles:
     `{{ 'on_sale'|enum_label }}` would otherwise keep the first request's language."""
+
     @pass_context
     def locale_filter(_context, value, *args):
         return function(value, *args)
+
     return locale_filter
 
 
@@ -446,17 +467,28 @@ def init_i18n(app):
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
     user_logged_in.connect(_keep_choice_on_sign_in, app)
-    for name, function in (("price", format_price), ("showtime", format_showtime),
-                           ("utc_time", format_utc), ("enum_label", enum_label),
-                           ("audit_action", audit_action_label), ("day", format_day)):
+    for name, function in (
+        ("price", format_price),
+        ("showtime", format_showtime),
+        ("utc_time", format_utc),
+        ("enum_label", enum_label),
+        ("audit_action", audit_action_label),
+        ("day", format_day),
+    ):
         app.jinja_env.filters[name] = _per_request_filter(function)
 
     @app.context_processor
     def languages():
         locale = str(get_locale())
-        return {"portal_languages": LANGUAGE_NAMES, "current_locale_tag": locale,
-                "html_lang": LANGUAGE_TAGS.get(locale, locale.replace("_", "-")),
-                "language_tags": LANGUAGE_TAGS, "wall_clock_offset_minutes":
-                    int((wall_clock_now() - datetime.now(UTC).replace(tzinfo=None))
-                        .total_seconds() // 60 + 0.5),
-                "role_label": role_label, "language_switcher_next": switcher_next}
+        return {
+            "portal_languages": LANGUAGE_NAMES,
+            "current_locale_tag": locale,
+            "html_lang": LANGUAGE_TAGS.get(locale, locale.replace("_", "-")),
+            "language_tags": LANGUAGE_TAGS,
+            "wall_clock_offset_minutes": int(
+                (wall_clock_now() - datetime.now(UTC).replace(tzinfo=None)).total_seconds() // 60
+                + 0.5
+            ),
+            "role_label": role_label,
+            "language_switcher_next": switcher_next,
+        }

@@ -6,6 +6,7 @@ names everything the value depends on: language, permissions, page, arguments), 
 be kept instead of computed again on every request. One store per app, bounded (the oldest
 entry goes first), emptied by `clear()`; with PORTAL_FAST_LISTS off nothing is kept.
 """
+
 import threading
 import time
 

@@ -3,6 +3,7 @@
 A movie by its title, a hall with its cinema, a show by film, hall and start; each in the
 reader's language. Names come from the row itself, never from its id alone.
 """
+
 from flask_babel import gettext as _
 
 from .i18n import format_day, format_showtime, model_label, punctuation, role_name
@@ -25,9 +26,13 @@ from .models import (
 def record_name(obj):
     """The name people know `obj` by: "流浪地球2", "万达影城 · 1号厅", "流浪地球2，1号厅，..."."""
     if isinstance(obj, Schedule):
-        return punctuation("comma").join((obj.movie.title if obj.movie else "",
-                                          obj.hall.name if obj.hall else "",
-                                          format_showtime(obj.starts_at)))
+        return punctuation("comma").join(
+            (
+                obj.movie.title if obj.movie else "",
+                obj.hall.name if obj.hall else "",
+                format_showtime(obj.starts_at),
+            )
+        )
     if isinstance(obj, Hall):
         return f"{obj.cinema.name} · {obj.name}" if obj.cinema else obj.name
     if isinstance(obj, Role):
@@ -41,14 +46,20 @@ def record_name(obj):
     if isinstance(obj, Permission):
         return obj.code
     if isinstance(obj, ScreeningRight):
-        return punctuation("comma").join((
-            f"{obj.movie.title if obj.movie else ''} · {obj.cinema.name if obj.cinema else ''}",
-            f"{format_day(obj.starts_on)}–{format_day(obj.ends_on)}"))
+        return punctuation("comma").join(
+            (
+                f"{obj.movie.title if obj.movie else ''} · {obj.cinema.name if obj.cinema else ''}",
+                f"{format_day(obj.starts_on)}–{format_day(obj.ends_on)}",
+            )
+        )
     if isinstance(obj, PriceCard):
         return f"{obj.cinema.name} · {obj.name}" if obj.cinema else obj.name
     if isinstance(obj, SeatLayout):
-        return _("%(hall)s, version %(version)s",
-                 hall=record_name(obj.hall) if obj.hall else "", version=obj.version)
+        return _(
+            "%(hall)s, version %(version)s",
+            hall=record_name(obj.hall) if obj.hall else "",
+            version=obj.version,
+        )
     if isinstance(obj, TicketType):
         return obj.name
     return str(obj)

@@ -6,6 +6,7 @@ of the file's content; a request whose `v` matches the file is answered with a y
 file has a new hash, hence a new URL. Requests without `v`, or with an old one, keep Flask's
 `no-cache` (revalidated with the ETag).
 """
+
 import hashlib
 import os
 from functools import lru_cache
@@ -57,8 +58,11 @@ def add_version(endpoint, values):
 def cache_versioned(response):
     """after_request: a static file asked for by its current version is kept for a year."""
     endpoint = request.endpoint
-    if response.status_code not in (200, 304) or not endpoint or \
-            not (endpoint == "static" or endpoint.endswith(".static")):
+    if (
+        response.status_code not in (200, 304)
+        or not endpoint
+        or not (endpoint == "static" or endpoint.endswith(".static"))
+    ):
         return response
     asked = request.args.get(VERSION_ARG)
     filename = (request.view_args or {}).get("filename")

@@ -1,4 +1,5 @@
 """Serving poster files to signed-in users who may view movies."""
+
 from flask import Blueprint, abort, current_app, send_from_directory
 from flask_login import current_user
 
@@ -14,8 +15,7 @@ def poster(name):
         return current_app.login_manager.unauthorized()
     if not access.has_permission("movie.view"):
         abort(403)
-    response = send_from_directory(current_app.config["UPLOADED_POSTERS_DEST"], name,
-                                   max_age=3600)
+    response = send_from_directory(current_app.config["UPLOADED_POSTERS_DEST"], name, max_age=3600)
     response.cache_control.public = False
     response.cache_control.private = True  # behind a sign-in: no shared caches
     response.headers["X-Content-Type-Options"] = "nosniff"

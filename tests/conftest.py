@@ -4,6 +4,7 @@ SQLite (a temporary file) by default; MySQL/MariaDB when PORTAL_TEST_DATABASE_UR
 A test's app context (`app_ctx`) is for its setup and assertions; every request of the test
 client runs in a context of its own, as on a server (RequestClient).
 """
+
 import contextvars
 import os
 import re
@@ -42,8 +43,12 @@ def _reset_mysql_schema(app):
 def app(tmp_path_factory):
     base = tmp_path_factory.mktemp("portal")
     url = os.environ.get("PORTAL_TEST_DATABASE_URL") or f"sqlite:///{base / 'test.db'}"
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, UPLOADS_DEST=str(base / "uploads"),
-                     RATELIMIT_STORAGE_URI="memory://")
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=url,
+        UPLOADS_DEST=str(base / "uploads"),
+        RATELIMIT_STORAGE_URI="memory://",
+    )
     if url.startswith("mysql"):
         _reset_mysql_schema(app)
     app.test_client_class = RequestClient
@@ -121,11 +126,33 @@ def _remember_deleted_row(_session, instance):
 
 
 TABLES_IN_DELETE_ORDER = (
-    "audit_log", "user_session", "login_failure", "account_token", "recovery_code", "ticket",
-    "ticket_order", "customer", "schedule_price", "box_office_show", "schedule", "seat",
-    "seat_layout", "price_card_rule", "price_card",
-    "ticket_type", "screening_right", "user_cinema", "user_role", "hall", "cinema", "city",
-    "movie", '"user"', "role_permission", "role", "permission",
+    "audit_log",
+    "user_session",
+    "login_failure",
+    "account_token",
+    "recovery_code",
+    "ticket",
+    "ticket_order",
+    "customer",
+    "schedule_price",
+    "box_office_show",
+    "schedule",
+    "seat",
+    "seat_layout",
+    "price_card_rule",
+    "price_card",
+    "ticket_type",
+    "screening_right",
+    "user_cinema",
+    "user_role",
+    "hall",
+    "cinema",
+    "city",
+    "movie",
+    '"user"',
+    "role_permission",
+    "role",
+    "permission",
 )
 
 
@@ -154,6 +181,7 @@ def app_ctx(app):
 @pytest.fixture()
 def client(app_ctx):
     from portal.extensions import limiter
+
     limiter.reset()
     return app_ctx.test_client()
 
@@ -169,9 +197,11 @@ def make(app_ctx):
     return factories.Factory(db.session)
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                     r'type="hidden" name="csrf_token" value="([^"]+)"|'
-                     r'name="csrf_token" value="([^"]+)"')
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'type="hidden" name="csrf_token" value="([^"]+)"|'
+    r'name="csrf_token" value="([^"]+)"'
+)
 
 
 def csrf_from(html):
@@ -185,15 +215,25 @@ def login_as(client, make):
     """Sign in through the real form (CSRF on) as a new user of `role`; returns the user."""
 
     def sign_in(role_or_user, cinemas=(), password=factories.PASSWORD):
-        user = role_or_user if not isinstance(role_or_user, str) else make.user(
-            role_or_user, cinemas=cinemas, password=password)
+        user = (
+            role_or_user
+            if not isinstance(role_or_user, str)
+            else make.user(role_or_user, cinemas=cinemas, password=password)
+        )
         # Signed in already? /login redirects to the dashboard, whose sign-out form has a token.
-        client.post("/logout", data={"csrf_token": csrf_from(
-            client.get("/login", follow_redirects=True).text)})
+        client.post(
+            "/logout",
+            data={"csrf_token": csrf_from(client.get("/login", follow_redirects=True).text)},
+        )
         page = client.get("/login")
-        response = client.post("/login", data={
-            "csrf_token": csrf_from(page.text), "username": user.username, "password": password,
-        })
+        response = client.post(
+            "/login",
+            data={
+                "csrf_token": csrf_from(page.text),
+                "username": user.username,
+                "password": password,
+            },
+        )
         assert response.status_code == 302, response.text[:500]
         return user
 
@@ -213,8 +253,11 @@ def mailbox(app, smtp_server, monkeypatch):
     holds what arrived during this test."""
     box, controller = smtp_server
     box.clear()
-    for key, value in (("MAIL_BACKEND", "smtp"), ("MAIL_SERVER", controller.hostname),
-                       ("MAIL_PORT", controller.port)):
+    for key, value in (
+        ("MAIL_BACKEND", "smtp"),
+        ("MAIL_SERVER", controller.hostname),
+        ("MAIL_PORT", controller.port),
+    ):
         monkeypatch.setitem(app.config, key, value)
     return box
 
@@ -222,8 +265,11 @@ def mailbox(app, smtp_server, monkeypatch):
 def page_messages(html):
     """Flashed messages and field errors on a page, as plain text (for assertions)."""
     alerts = re.findall(r'class="alert alert-[a-z]+[^"]*"[^>]*>(.*?)</div>', html, re.S)
-    errors = re.findall(r'<li>(.*?)</li>', "".join(
-        re.findall(r'class="form-text text-danger[^"]*">(.*?)</ul>', html, re.S)), re.S)
+    errors = re.findall(
+        r"<li>(.*?)</li>",
+        "".join(re.findall(r'class="form-text text-danger[^"]*">(.*?)</ul>', html, re.S)),
+        re.S,
+    )
     feedback = re.findall(r'class="invalid-feedback">(.*?)</div>', html, re.S)
     clean = [re.sub(r"<[^>]+>|&times;", "", m).strip() for m in alerts + errors + feedback]
     return [m for m in clean if m]

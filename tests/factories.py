@@ -1,4 +1,5 @@
 """Small factories for test data: sensible defaults, override what the test is about."""
+
 import datetime as dt
 import itertools
 from decimal import Decimal
@@ -36,8 +37,15 @@ def grant_covering_right(session, movie, cinema):
     (tests of other rules schedule films their cinemas hold the rights to)."""
     held = session.query(ScreeningRight).filter_by(movie_id=movie.id, cinema_id=cinema.id)
     if held.first() is None:
-        session.add(ScreeningRight(movie_id=movie.id, cinema_id=cinema.id, starts_on=ALWAYS[0],
-                                   ends_on=ALWAYS[1], distributor_share=Decimal("43.00")))
+        session.add(
+            ScreeningRight(
+                movie_id=movie.id,
+                cinema_id=cinema.id,
+                starts_on=ALWAYS[0],
+                ends_on=ALWAYS[1],
+                distributor_share=Decimal("43.00"),
+            )
+        )
         session.commit()
 
 
@@ -92,25 +100,37 @@ class Factory:
         """A show as stored (no rule applied), with its one price as the adult standard
         price and, unless `right=False`, a screening right covering it."""
         from portal.services.scheduling import compute_ends_at
+
         if "hall" not in kw:
             kw["hall"] = self.hall()
         if "movie" not in kw:
             kw["movie"] = self.movie()
-        kw.setdefault("starts_at", dt.datetime(2030, 1, 1, 10, 0) +
-                      dt.timedelta(days=next(_show_days) % SHOW_DAYS))
+        kw.setdefault(
+            "starts_at",
+            dt.datetime(2030, 1, 1, 10, 0) + dt.timedelta(days=next(_show_days) % SHOW_DAYS),
+        )
         kw.setdefault("price", Decimal("45.00"))
         kw.setdefault("status", "scheduled")
         kw.setdefault("ends_at", compute_ends_at(kw["movie"], kw["starts_at"]))
         if right:
             grant_covering_right(self.session, kw["movie"], kw["hall"].cinema)
-        kw.setdefault("prices", [SchedulePrice(ticket_type=ticket_type(self.session, "adult"),
-                                               seat_kind="standard", price=kw["price"])])
+        kw.setdefault(
+            "prices",
+            [
+                SchedulePrice(
+                    ticket_type=ticket_type(self.session, "adult"),
+                    seat_kind="standard",
+                    price=kw["price"],
+                )
+            ],
+        )
         return self._save(Schedule(**kw))
 
     def right(self, movie, cinema, starts_on=ALWAYS[0], ends_on=ALWAYS[1], **kw):
         kw.setdefault("distributor_share", Decimal("43.00"))
-        return self._save(ScreeningRight(movie=movie, cinema=cinema, starts_on=starts_on,
-                                         ends_on=ends_on, **kw))
+        return self._save(
+            ScreeningRight(movie=movie, cinema=cinema, starts_on=starts_on, ends_on=ends_on, **kw)
+        )
 
     def price_card(self, cinema, rules=(), **kw):
         """A card of `cinema`; rules as dicts, ticket types by code: {"ticket_type": "adult",
@@ -129,8 +149,11 @@ class Factory:
     def user(self, role=None, cinemas=(), password=PASSWORD, **kw):
         n = next(_seq)
         kw.setdefault("username", f"{role or 'user'}{n}")
-        roles = [r for r in [self.session.query(Role).filter_by(code=role).one()] if role] \
-            if role else []
+        roles = (
+            [r for r in [self.session.query(Role).filter_by(code=role).one()] if role]
+            if role
+            else []
+        )
         user = User(roles=roles, cinemas=list(cinemas), is_active=kw.pop("is_active", True), **kw)
         user.set_password(password)
         return self._save(user)
@@ -140,17 +163,28 @@ class Factory:
         """A show on sale in a hall drawn as `layout` (text form), priced per (ticket type
         code, seat kind); default: adult 50, student 35 on every seat kind, VIP 80/60."""
         from portal.services.seating import change_layout, plan_layout
-        hall = kw.pop("hall", None) or self.hall(**({"cinema": kw.pop("cinema")}
-                                                    if "cinema" in kw else {}))
+
+        hall = kw.pop("hall", None) or self.hall(
+            **({"cinema": kw.pop("cinema")} if "cinema" in kw else {})
+        )
         change_layout(self.session, hall.id, plan_layout(layout))
         self.session.commit()
-        prices = prices or {("adult", "standard"): "50.00", ("student", "standard"): "35.00",
-                            ("adult", "couple"): "50.00", ("student", "couple"): "35.00",
-                            ("adult", "vip"): "80.00", ("student", "vip"): "60.00",
-                            ("adult", "wheelchair"): "50.00",
-                            ("student", "wheelchair"): "35.00"}
-        rows = [SchedulePrice(ticket_type=ticket_type(self.session, code), seat_kind=kind,
-                              price=Decimal(price)) for (code, kind), price in prices.items()]
+        prices = prices or {
+            ("adult", "standard"): "50.00",
+            ("student", "standard"): "35.00",
+            ("adult", "couple"): "50.00",
+            ("student", "couple"): "35.00",
+            ("adult", "vip"): "80.00",
+            ("student", "vip"): "60.00",
+            ("adult", "wheelchair"): "50.00",
+            ("student", "wheelchair"): "35.00",
+        }
+        rows = [
+            SchedulePrice(
+                ticket_type=ticket_type(self.session, code), seat_kind=kind, price=Decimal(price)
+            )
+            for (code, kind), price in prices.items()
+        ]
         kw.setdefault("status", "on_sale")
         return self.schedule(hall=hall, prices=rows, **kw)
 
@@ -163,12 +197,28 @@ class Factory:
     def online_order(self, schedule, seats, status="paid", customer=None, **kw):
         """An order of the consumer app for `seats` (Seat rows) of `schedule`, adult price."""
         from portal.services.selling import new_order_no, new_ticket_code
+
         adult = ticket_type(self.session, "adult")
-        order = Order(order_no=new_order_no("online"), cinema_id=schedule.hall.cinema_id,
-                      schedule_id=schedule.id, customer=customer or self.customer(),
-                      channel="online", status=status, amount=schedule.price * len(seats),
-                      **kw)
-        order.tickets = [Ticket(schedule_id=schedule.id, seat_id=seat.id, live_seat_id=seat.id,
-                                ticket_type_id=adult.id, price=schedule.price, status="sold",
-                                code=new_ticket_code()) for seat in seats]
+        order = Order(
+            order_no=new_order_no("online"),
+            cinema_id=schedule.hall.cinema_id,
+            schedule_id=schedule.id,
+            customer=customer or self.customer(),
+            channel="online",
+            status=status,
+            amount=schedule.price * len(seats),
+            **kw,
+        )
+        order.tickets = [
+            Ticket(
+                schedule_id=schedule.id,
+                seat_id=seat.id,
+                live_seat_id=seat.id,
+                ticket_type_id=adult.id,
+                price=schedule.price,
+                status="sold",
+                code=new_ticket_code(),
+            )
+            for seat in seats
+        ]
         return self._save(order)

@@ -3,6 +3,7 @@
 smtplib returns only after the server accepted the message, so a request that sent a mail
 has put it in the mailbox by the time the test client returns: no waiting, no polling.
 """
+
 import re
 import socket
 import threading
@@ -22,8 +23,9 @@ class Mailbox:
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
-        message = message_from_bytes(envelope.original_content or envelope.content,
-                                     policy=default_policy)
+        message = message_from_bytes(
+            envelope.original_content or envelope.content, policy=default_policy
+        )
         with self._lock:
             self.messages.append((list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"

@@ -3,6 +3,7 @@
 Expected outcomes come from the contract's role table as written out by hand in
 test_role_table.py (PRODUCT.md), never from portal/access.py.
 """
+
 import pytest
 
 from portal import access
@@ -25,8 +26,7 @@ from portal.models import (
 from .conftest import csrf_from
 from .test_role_table import contract_permissions
 
-ROLES = (access.PLATFORM_ADMIN, access.CINEMA_MANAGER, access.CONTENT_EDITOR, access.AUDITOR,
-         None)
+ROLES = (access.PLATFORM_ADMIN, access.CINEMA_MANAGER, access.CONTENT_EDITOR, access.AUDITOR, None)
 # endpoint -> (model, permission resource, read-only view)
 VIEWS = {
     "movie": (Movie, "movie", False),
@@ -44,8 +44,15 @@ VIEWS = {
 }
 SCOPED = ("cinema", "hall", "schedule", "screeningright", "pricecard")
 ACTIONS = ("list", "details", "create", "edit", "delete", "bulk_delete", "export")
-NEEDS = {"list": "view", "details": "view", "create": "create", "edit": "edit",
-         "delete": "delete", "bulk_delete": "delete", "export": "export"}
+NEEDS = {
+    "list": "view",
+    "details": "view",
+    "create": "create",
+    "edit": "edit",
+    "delete": "delete",
+    "bulk_delete": "delete",
+    "export": "export",
+}
 
 
 def expected(role, endpoint, action, scope):
@@ -121,7 +128,9 @@ def row_exists(model, row_id):
 
 CASES = [
     (role, endpoint, action, scope)
-    for role in ROLES for endpoint in VIEWS for action in ACTIONS
+    for role in ROLES
+    for endpoint in VIEWS
+    for action in ACTIONS
     for scope in (("in", "out") if endpoint in SCOPED else ("in",))
 ]
 
@@ -152,23 +161,26 @@ def test_access_matrix(client, make, login_as, case):
         response = client.get(f"{base}new/")
         if want != "ok":
             before = _count(model)
-            posted = client.post(f"{base}new/", data={"csrf_token": token, "name": "X",
-                                                      "title": "X", "code": "x"})
+            posted = client.post(
+                f"{base}new/", data={"csrf_token": token, "name": "X", "title": "X", "code": "x"}
+            )
             assert posted.status_code == 403
             assert _count(model) == before
     elif action == "edit":
         response = client.get(f"{base}edit/?id={row_id}")
         if want != "ok":
             snapshot = _snapshot(model, row_id)
-            posted = client.post(f"{base}edit/?id={row_id}",
-                                 data={"csrf_token": token, "name": "改", "title": "改"})
+            posted = client.post(
+                f"{base}edit/?id={row_id}", data={"csrf_token": token, "name": "改", "title": "改"}
+            )
             assert posted.status_code == want
             assert _snapshot(model, row_id) == snapshot
     elif action == "delete":
         response = client.post(f"{base}delete/", data={"csrf_token": token, "id": row_id})
     elif action == "bulk_delete":
-        response = client.post(f"{base}action/", data={"csrf_token": token, "action": "delete",
-                                                        "rowid": [row_id]})
+        response = client.post(
+            f"{base}action/", data={"csrf_token": token, "action": "delete", "rowid": [row_id]}
+        )
     else:
         response = client.get(f"{base}export/csv/")
 
@@ -202,8 +214,11 @@ def _snapshot(model, row_id):
 def test_manager_lists_only_their_cinemas_rows(client, make, login_as):
     user, rows = build_world(make, access.CINEMA_MANAGER)
     login_as(user)
-    for endpoint, inside, outside in (("cinema", "影城A2", "影城B2"), ("hall", "A空厅", "B空厅"),
-                                      ("schedule", "甲片", "乙片")):
+    for endpoint, inside, outside in (
+        ("cinema", "影城A2", "影城B2"),
+        ("hall", "A空厅", "B空厅"),
+        ("schedule", "甲片", "乙片"),
+    ):
         listing = client.get(f"/admin/{endpoint}/").text
         assert inside in listing and outside not in listing, endpoint
 
@@ -212,25 +227,39 @@ def test_an_export_holds_only_the_exporters_cinemas_rows(client, make, login_as)
     """A role with export but without every cinema exports only its cinemas' rows."""
     user, rows = build_world(make, access.CINEMA_MANAGER)
     exporter = Role(code="cinema_exporter", name="导出")
-    exporter.permissions = db.session.query(Permission).filter(Permission.code.in_(
-        [f"{resource}.{action}" for resource in SCOPED for action in ("view", "export")])).all()
+    exporter.permissions = (
+        db.session.query(Permission)
+        .filter(
+            Permission.code.in_(
+                [f"{resource}.{action}" for resource in SCOPED for action in ("view", "export")]
+            )
+        )
+        .all()
+    )
     user.roles.append(exporter)
     db.session.commit()
     login_as(user)
-    for endpoint, inside, outside in (("cinema", "影城A2", "影城B2"), ("hall", "A空厅", "B空厅"),
-                                      ("schedule", "甲片", "乙片")):
+    for endpoint, inside, outside in (
+        ("cinema", "影城A2", "影城B2"),
+        ("hall", "A空厅", "B空厅"),
+        ("schedule", "甲片", "乙片"),
+    ):
         export = client.get(f"/admin/{endpoint}/export/csv/").data.decode("utf-8-sig")
         assert inside in export and outside not in export, endpoint
 
 
-@pytest.mark.parametrize("endpoint,field,query,inside,outside", [
-    ("hall", "cinema", "影城", "影城A", "影城B"),
-    ("schedule", "hall", "厅", "A厅", "B厅"),
-    ("pricecard", "cinema", "影城", "影城A", "影城B"),
-    ("screeningright", "cinema", "影城", "影城A", "影城B"),
-])
-def test_manager_ajax_lookups_offer_only_their_rows(client, make, login_as, endpoint, field,
-                                                     query, inside, outside):
+@pytest.mark.parametrize(
+    "endpoint,field,query,inside,outside",
+    [
+        ("hall", "cinema", "影城", "影城A", "影城B"),
+        ("schedule", "hall", "厅", "A厅", "B厅"),
+        ("pricecard", "cinema", "影城", "影城A", "影城B"),
+        ("screeningright", "cinema", "影城", "影城A", "影城B"),
+    ],
+)
+def test_manager_ajax_lookups_offer_only_their_rows(
+    client, make, login_as, endpoint, field, query, inside, outside
+):
     user, _ = build_world(make, access.CINEMA_MANAGER)
     login_as(user)
     response = client.get(f"/admin/{endpoint}/ajax/lookup/?name={field}&query={query}")
@@ -279,7 +308,8 @@ def test_permission_codes_survive_a_cut_short_group_concat(app_ctx, make, monkey
     user = make.user("platform_admin")
     cinemas = [make.cinema() for _ in range(5)]
     manager = make.user("cinema_manager", cinemas=cinemas)
-    monkeypatch.setattr(access, "_joined",
-                        lambda column: access.func.substr(access.func.group_concat(column), 1, 3))
+    monkeypatch.setattr(
+        access, "_joined", lambda column: access.func.substr(access.func.group_concat(column), 1, 3)
+    )
     assert access.user_permissions(user) == set(access.ALL_PERMISSIONS)
     assert access.cinema_scope(manager) == {cinema.id for cinema in cinemas}

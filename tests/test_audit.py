@@ -1,4 +1,5 @@
 """The audit log: who changed which row and how, sign-ins, denials; read-only."""
+
 import json
 
 from portal.extensions import db
@@ -21,16 +22,26 @@ def post_form(client, url, data):
 
 def test_create_edit_delete_are_recorded_with_old_and_new_values(client, login_as):
     admin = login_as("platform_admin")
-    post_form(client, "/admin/movie/new/", {"title": "初版", "duration_minutes": "100",
-                                             "status": "showing"})
+    post_form(
+        client,
+        "/admin/movie/new/",
+        {"title": "初版", "duration_minutes": "100", "status": "showing"},
+    )
     movie = db.session.query(Movie).filter_by(title="初版").one()
     created = entries("create", "movie")[-1]
     assert created.user_id == admin.id and created.object_id == str(movie.id)
     assert json.loads(created.changes)["title"] == [None, "初版"]
 
-    post_form(client, f"/admin/movie/edit/?id={movie.id}", {
-        "title": "终版", "duration_minutes": "100", "status": "showing",
-        "form_version": movie.version})
+    post_form(
+        client,
+        f"/admin/movie/edit/?id={movie.id}",
+        {
+            "title": "终版",
+            "duration_minutes": "100",
+            "status": "showing",
+            "form_version": movie.version,
+        },
+    )
     edited = entries("edit", "movie")[-1]
     assert json.loads(edited.changes) == {"title": ["初版", "终版"]}
 
@@ -42,8 +53,11 @@ def test_create_edit_delete_are_recorded_with_old_and_new_values(client, login_a
 
 def test_passwords_never_reach_the_audit_log(client, login_as):
     login_as("platform_admin")
-    post_form(client, "/admin/user/new/", {"username": "newbie", "email": "",
-                                            "new_password": "super-secret-pass", "is_active": "y"})
+    post_form(
+        client,
+        "/admin/user/new/",
+        {"username": "newbie", "email": "", "new_password": "super-secret-pass", "is_active": "y"},
+    )
     text = " ".join(e.changes or "" for e in db.session.query(AuditLog))
     assert "super-secret-pass" not in text and "pbkdf2" not in text and "scrypt" not in text
     assert "password_hash" not in text
@@ -52,8 +66,14 @@ def test_passwords_never_reach_the_audit_log(client, login_as):
 def test_sign_in_failure_and_denial_are_recorded(client, make, login_as):
     user = make.user("cinema_manager")
     page = client.get("/login")
-    client.post("/login", data={"csrf_token": csrf_from(page.text), "username": user.username,
-                                "password": "wrong-password"})
+    client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "username": user.username,
+            "password": "wrong-password",
+        },
+    )
     assert entries("login_failed")[-1].object_id == str(user.id)
     login_as(user)
     assert entries("login")[-1].user_id == user.id

@@ -1,5 +1,6 @@
 """The audit log people can read: changes as "field: old → new" in the reader's language,
 records by name, denial reasons in words, a CSV in Shanghai time, each record's history."""
+
 import csv
 import datetime as dt
 import io
@@ -22,13 +23,19 @@ def text_of(html):
 
 
 def edit_status(client, movie, status):
-    return post_form(client, f"/admin/movie/edit/?id={movie.id}", {
-        "title": movie.title, "duration_minutes": "100", "status": status,
-        "form_version": movie.version})
+    return post_form(
+        client,
+        f"/admin/movie/edit/?id={movie.id}",
+        {
+            "title": movie.title,
+            "duration_minutes": "100",
+            "status": status,
+            "form_version": movie.version,
+        },
+    )
 
 
-def test_a_change_reads_field_old_to_new_with_translated_names_and_labels(client, make,
-                                                                          login_as):
+def test_a_change_reads_field_old_to_new_with_translated_names_and_labels(client, make, login_as):
     login_as("platform_admin")
     movie = make.movie(title="流浪地球2", status="coming_soon")
     edit_status(client, movie, "showing")
@@ -45,10 +52,19 @@ def test_records_and_related_rows_are_named_and_linked(client, make, login_as):
     cinema = make.cinema(name="万达影城")
     first, second = make.hall(cinema=cinema, name="1号厅"), make.hall(cinema=cinema, name="2号厅")
     show = make.schedule(hall=first, starts_at=dt.datetime(2030, 1, 8, 10, 0))
-    post_form(client, f"/admin/schedule/edit/?id={show.id}", {
-        "movie": show.movie.id, "hall": second.id, "starts_at": "2030-01-08 10:00:00",
-        "price": "45.00", "language_version": "", "status": "scheduled",
-        "form_version": show.version})
+    post_form(
+        client,
+        f"/admin/schedule/edit/?id={show.id}",
+        {
+            "movie": show.movie.id,
+            "hall": second.id,
+            "starts_at": "2030-01-08 10:00:00",
+            "price": "45.00",
+            "language_version": "",
+            "status": "scheduled",
+            "form_version": show.version,
+        },
+    )
 
     page = client.get("/admin/auditlog/?lang=en").text
     assert "Hall: 万达影城 · 1号厅 → 万达影城 · 2号厅" in text_of(page)
@@ -69,8 +85,14 @@ def test_a_denial_says_which_permission_was_missing(client, make, login_as):
 
 def test_the_csv_gives_shanghai_time_to_the_second(client, make, login_as):
     login_as("auditor")
-    db.session.add(AuditLog(at=dt.datetime(2021, 12, 2, 4, 58, 7, 123456), action="login",
-                            model="user", changes="{}"))
+    db.session.add(
+        AuditLog(
+            at=dt.datetime(2021, 12, 2, 4, 58, 7, 123456),
+            action="login",
+            model="user",
+            changes="{}",
+        )
+    )
     db.session.commit()
     response = client.get("/admin/auditlog/export/csv/")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
@@ -94,8 +116,7 @@ def test_details_and_edit_pages_link_to_the_records_history(client, make, login_
 def test_no_history_link_or_page_without_audit_view(client, make, login_as):
     login_as("content_editor")
     movie = make.movie()
-    assert "/admin/auditlog/history/" not in client.get(
-        f"/admin/movie/details/?id={movie.id}").text
+    assert "/admin/auditlog/history/" not in client.get(f"/admin/movie/details/?id={movie.id}").text
     assert client.get(f"/admin/auditlog/history/?model=movie&id={movie.id}").status_code == 403
 
 
@@ -104,18 +125,26 @@ def test_history_of_a_record_outside_the_readers_scope_answers_404(client, make,
     db.session.add(role)
     db.session.commit()
     from portal.models import Permission
-    role.permissions = db.session.query(Permission).filter(
-        Permission.code.in_(["audit.view", "schedule.view"])).all()
+
+    role.permissions = (
+        db.session.query(Permission)
+        .filter(Permission.code.in_(["audit.view", "schedule.view"]))
+        .all()
+    )
     db.session.commit()
     mine, theirs = make.cinema(), make.cinema()
-    own_show, other_show = make.schedule(hall=make.hall(cinema=mine)), \
-        make.schedule(hall=make.hall(cinema=theirs))
+    own_show, other_show = (
+        make.schedule(hall=make.hall(cinema=mine)),
+        make.schedule(hall=make.hall(cinema=theirs)),
+    )
     user = make.user("cinema_auditor", cinemas=[mine])
     login_as(user)
-    assert client.get(f"/admin/auditlog/history/?model=schedule&id={own_show.id}") \
-        .status_code == 200
-    assert client.get(f"/admin/auditlog/history/?model=schedule&id={other_show.id}") \
-        .status_code == 404
+    assert (
+        client.get(f"/admin/auditlog/history/?model=schedule&id={own_show.id}").status_code == 200
+    )
+    assert (
+        client.get(f"/admin/auditlog/history/?model=schedule&id={other_show.id}").status_code == 404
+    )
 
 
 def test_saving_flashes_name_the_record(client, make, login_as, english):
@@ -123,7 +152,8 @@ def test_saving_flashes_name_the_record(client, make, login_as, english):
     movie = make.movie(title="满江红", status="coming_soon")
     response = edit_status(client, movie, "showing")
     assert "Movie “满江红” was saved." in page_messages(
-        client.get(response.headers["Location"]).text)
+        client.get(response.headers["Location"]).text
+    )
 
 
 def test_the_time_filter_takes_shanghai_days(client, app, login_as):
@@ -132,7 +162,8 @@ def test_the_time_filter_takes_shanghai_days(client, app, login_as):
         db.session.add(AuditLog(at=at, action="login", model="user", changes="{}"))
     db.session.commit()
     view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "auditlog")
-    on = next(i for i, f in enumerate(view._filters)
-              if isinstance(f, OnDay) and f.column is AuditLog.at)
+    on = next(
+        i for i, f in enumerate(view._filters) if isinstance(f, OnDay) and f.column is AuditLog.at
+    )
     page = client.get(f"/admin/auditlog/?flt0_{on}=2021-12-02&lang=en").text
     assert "Dec 2, 2021, 12:01" in page and "Dec 1, 2021, 11:59" not in page

@@ -1,4 +1,5 @@
 """Signing in and out: the form, the throttle, the redirect guard and inactive accounts."""
+
 import json
 
 import pytest
@@ -65,10 +66,19 @@ def test_anonymous_user_is_sent_to_sign_in_and_back_after(client, make, path):
     assert sign_in(client, user.username, PASSWORD, path).headers["Location"] == path
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example/", "//evil.example/", "/\\evil.example", "http:evil.example",
-    "javascript:alert(1)", "\\\\evil.example", " //evil.example", "///evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "http:evil.example",
+        "javascript:alert(1)",
+        "\\\\evil.example",
+        " //evil.example",
+        "///evil.example",
+    ],
+)
 def test_next_outside_the_site_falls_back_to_the_dashboard(client, make, target):
     user = make.user("platform_admin")
     assert sign_in(client, user.username, PASSWORD, target).headers["Location"] == "/admin/"
@@ -114,8 +124,13 @@ def test_user_deactivated_while_signed_in_is_signed_out_on_next_request(client, 
 
 def test_session_protection_is_strong_outside_tests():
     from portal.config import load_config
-    assert load_config("production", {"SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})[
-        "SESSION_PROTECTION"] == "strong"
+
+    assert (
+        load_config("production", {"SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})[
+            "SESSION_PROTECTION"
+        ]
+        == "strong"
+    )
 
 
 def test_passwords_are_hashed_and_at_least_ten_characters(app_ctx, make):
@@ -132,8 +147,9 @@ SPELLINGS_OF_EDITOR = ["édïtor", "ｅｄｉｔｏｒ", "EDİTOR", "e\u0301dito
 
 
 @pytest.mark.parametrize("spelling", SPELLINGS_OF_EDITOR)
-def test_five_failures_throttle_the_account_whichever_spelling_is_typed_next(client, make,
-                                                                             spelling):
+def test_five_failures_throttle_the_account_whichever_spelling_is_typed_next(
+    client, make, spelling
+):
     make.user("content_editor", username="editor")
     for _ in range(5):
         assert sign_in(client, "editor", "wrong-password!").status_code == 200
@@ -159,16 +175,16 @@ def test_the_audit_log_names_the_account_a_failed_sign_in_was_for(client, make):
     user = make.user("content_editor", username="editor")
     for _ in range(6):
         sign_in(client, "ｅｄｉｔｏｒ", "wrong-password!")
-    failed = db.session.query(AuditLog).filter_by(action="login_failed") \
-        .order_by(AuditLog.id).all()
+    failed = db.session.query(AuditLog).filter_by(action="login_failed").order_by(AuditLog.id).all()
     assert len(failed) == 6 and {entry.object_id for entry in failed} == {str(user.id)}
     first, throttled = json.loads(failed[0].changes), json.loads(failed[-1].changes)
     assert (first["username"], first["typed"]) == ("editor", "ｅｄｉｔｏｒ")
     assert throttled["username"] == "editor" and "throttled" in throttled["reason"]
 
 
-def test_failed_sign_ins_from_one_address_are_throttled_across_names(app, english, make,
-                                                                    monkeypatch):
+def test_failed_sign_ins_from_one_address_are_throttled_across_names(
+    app, english, make, monkeypatch
+):
     monkeypatch.setitem(app.config, "LOGIN_IP_LIMIT", "3 per minute")
     user = make.user("auditor")
     for name in ("spray-a", "spray-b", "spray-c"):
@@ -176,7 +192,8 @@ def test_failed_sign_ins_from_one_address_are_throttled_across_names(app, englis
     refused = sign_in(english, user.username, PASSWORD)
     assert refused.status_code == 429
     assert page_messages(refused.text) == [
-        "Too many failed sign-ins from your address. Try again in a minute."]
+        "Too many failed sign-ins from your address. Try again in a minute."
+    ]
 
 
 def test_a_right_password_clears_the_accounts_failures(client, make):
@@ -194,15 +211,19 @@ def test_a_right_password_clears_the_accounts_failures(client, make):
 def second_worker(app):
     """Another app on the same database, as a second gunicorn worker (built before the test's
     app context is pushed: list it before `client`)."""
-    other = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                       UPLOADS_DEST=app.config["UPLOADS_DEST"])
+    other = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        UPLOADS_DEST=app.config["UPLOADS_DEST"],
+    )
     yield other
     with other.app_context():
         db.engine.dispose()
 
 
-def test_two_app_instances_sharing_the_database_allow_five_failures_in_all(second_worker,
-                                                                           client, make):
+def test_two_app_instances_sharing_the_database_allow_five_failures_in_all(
+    second_worker, client, make
+):
     """Two workers (here: two apps, as two gunicorn processes) on one database share the
     count: 3 failures on one and 2 on the other throttle the account on both."""
     name = make.user("cinema_manager").username  # read once: no snapshot kept open here

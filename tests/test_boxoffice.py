@@ -5,6 +5,7 @@ transaction by the selling services, and the same again when rebuilt from the ti
 The oracle sums the tickets themselves (tickets of paid orders, by the day of their show)
 and the shows themselves (not cancelled: their sellable seats), never box_office_show.
 """
+
 import datetime as dt
 import os
 import random
@@ -37,9 +38,15 @@ def money(value):
 
 def free_seats(show):
     sold = selling.sold_seat_ids(db.session, show.id)
-    return [s.id for s in db.session.scalars(select(Seat).where(
-        Seat.layout_id == show.seat_layout_id, Seat.kind != "blocked").order_by(Seat.id))
-        if s.id not in sold]
+    return [
+        s.id
+        for s in db.session.scalars(
+            select(Seat)
+            .where(Seat.layout_id == show.seat_layout_id, Seat.kind != "blocked")
+            .order_by(Seat.id)
+        )
+        if s.id not in sold
+    ]
 
 
 def world(make):
@@ -55,9 +62,14 @@ def world(make):
     for cinema in (first, second):
         for n in range(3):
             for film in films:
-                shows.append(make.show_on_sale(
-                    layout=HALL, cinema=cinema, movie=film,
-                    starts_at=dt.datetime(2030, 3, 1 + n, 10 + 4 * films.index(film) + n)))
+                shows.append(
+                    make.show_on_sale(
+                        layout=HALL,
+                        cinema=cinema,
+                        movie=film,
+                        starts_at=dt.datetime(2030, 3, 1 + n, 10 + 4 * films.index(film) + n),
+                    )
+                )
     db.session.commit()
     return shows
 
@@ -74,10 +86,10 @@ def random_mix(make, shows, rng, steps=60):
         free = free_seats(show)
         if action < 0.45 and free:
             picked = rng.sample(free, min(len(free), rng.randint(1, 3)))
-            types = {str(s): str(_type_id(rng.choice(sorted(adult | {"student"}))))
-                     for s in picked}
-            selling.sell_at_counter(db.session, show.id, [str(s) for s in picked], types,
-                                    None, f"token-{step}")
+            types = {str(s): str(_type_id(rng.choice(sorted(adult | {"student"})))) for s in picked}
+            selling.sell_at_counter(
+                db.session, show.id, [str(s) for s in picked], types, None, f"token-{step}"
+            )
         elif action < 0.6 and free:
             seats = db.session.scalars(select(Seat).where(Seat.id.in_(free[:2]))).all()
             order = make.online_order(show, seats, status="awaiting_confirmation")
@@ -86,8 +98,10 @@ def random_mix(make, shows, rng, steps=60):
             else:
                 selling.cancel_unpaid(db.session, selling.lock_order(db.session, order.id))
         elif action < 0.9:
-            orders = db.session.scalars(select(Order).where(
-                Order.schedule_id == show.id, Order.status.in_(("paid", "partially_refunded")))
+            orders = db.session.scalars(
+                select(Order).where(
+                    Order.schedule_id == show.id, Order.status.in_(("paid", "partially_refunded"))
+                )
             ).all()
             if orders:
                 order = rng.choice(orders)
@@ -102,6 +116,7 @@ def random_mix(make, shows, rng, steps=60):
 
 def _type_id(code):
     from .factories import ticket_type
+
     return ticket_type(db.session, code).id
 
 
@@ -116,8 +131,11 @@ def oracle(group):
             row["shows"] += 1
             row["seats"] += show.seat_layout.capacity
         share = _share(show)
-        for ticket in db.session.scalars(select(Ticket).join(Order).where(
-                Ticket.schedule_id == show.id, Order.status.in_(COUNTED))):
+        for ticket in db.session.scalars(
+            select(Ticket)
+            .join(Order)
+            .where(Ticket.schedule_id == show.id, Order.status.in_(COUNTED))
+        ):
             row["tickets"] += 1
             row["gross"] += ticket.price
             row["share"] += ticket.price * share
@@ -129,18 +147,31 @@ def oracle(group):
 
 
 def _key(group, show):
-    return {"day": show.starts_at.date(), "cinema": show.hall.cinema_id,
-            "city": show.hall.cinema.city_id, "movie": show.movie_id, "hall": show.hall_id,
-            "hour": show.starts_at.hour}[group]
+    return {
+        "day": show.starts_at.date(),
+        "cinema": show.hall.cinema_id,
+        "city": show.hall.cinema.city_id,
+        "movie": show.movie_id,
+        "hall": show.hall_id,
+        "hour": show.starts_at.hour,
+    }[group]
 
 
 def _share(show):
     from portal.models import ScreeningRight
+
     day = show.starts_at.date()
-    return db.session.scalar(select(ScreeningRight.distributor_share).where(
-        ScreeningRight.movie_id == show.movie_id,
-        ScreeningRight.cinema_id == show.hall.cinema_id,
-        ScreeningRight.starts_on <= day, ScreeningRight.ends_on >= day)) / 100
+    return (
+        db.session.scalar(
+            select(ScreeningRight.distributor_share).where(
+                ScreeningRight.movie_id == show.movie_id,
+                ScreeningRight.cinema_id == show.hall.cinema_id,
+                ScreeningRight.starts_on <= day,
+                ScreeningRight.ends_on >= day,
+            )
+        )
+        / 100
+    )
 
 
 def assert_report_matches_tickets():
@@ -154,25 +185,32 @@ def assert_report_matches_tickets():
             row = got[key]
             net_tickets = int(want["tickets"] - want["refunded_tickets"])
             assert (row.tickets, row.refunded_tickets, row.shows, row.seats) == (
-                want["tickets"], want["refunded_tickets"], want["shows"], want["seats"]), \
-                (group, key)
+                want["tickets"],
+                want["refunded_tickets"],
+                want["shows"],
+                want["seats"],
+            ), (group, key)
             assert (row.gross, row.refunds, row.net) == (
-                money(want["gross"]), money(want["refunds"]),
-                money(want["gross"] - want["refunds"])), (group, key)
+                money(want["gross"]),
+                money(want["refunds"]),
+                money(want["gross"] - want["refunds"]),
+            ), (group, key)
             assert row.distributor_share == money(want["share"]), (group, key)
             seats = int(want["seats"])
             assert row.occupancy == (net_tickets / seats if seats else None)
             assert row.average_price == (
-                money((want["gross"] - want["refunds"]) / net_tickets) if net_tickets
-                else None)
+                money((want["gross"] - want["refunds"]) / net_tickets) if net_tickets else None
+            )
         totals = report.total
         assert totals.tickets == sum(w["tickets"] for w in expected.values())
         assert totals.net == money(sum(w["gross"] - w["refunds"] for w in expected.values()))
 
 
 def stored_rows():
-    return sorted(tuple(getattr(r, c.name) for c in BoxOfficeShow.__table__.columns)
-                  for r in db.session.scalars(select(BoxOfficeShow)))
+    return sorted(
+        tuple(getattr(r, c.name) for c in BoxOfficeShow.__table__.columns)
+        for r in db.session.scalars(select(BoxOfficeShow))
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -225,8 +263,10 @@ def test_changing_a_right_share_changes_the_distributor_share_of_its_shows(ctx, 
     selling.sell_at_counter(db.session, show.id, [str(free_seats(show)[0])], {}, None, "t")
     db.session.commit()
     from portal.models import ScreeningRight
-    right = db.session.scalar(select(ScreeningRight).where(
-        ScreeningRight.movie_id == show.movie_id))
+
+    right = db.session.scalar(
+        select(ScreeningRight).where(ScreeningRight.movie_id == show.movie_id)
+    )
     right.distributor_share = Decimal("50.00")
     db.session.commit()
 
@@ -235,8 +275,10 @@ def test_changing_a_right_share_changes_the_distributor_share_of_its_shows(ctx, 
     assert report.total.distributor_share == Decimal("25.00")
 
 
-@pytest.mark.skipif(not (os.environ.get("PORTAL_TEST_DATABASE_URL") or "").startswith("mysql"),
-                    reason="row locks between connections: MariaDB")
+@pytest.mark.skipif(
+    not (os.environ.get("PORTAL_TEST_DATABASE_URL") or "").startswith("mysql"),
+    reason="row locks between connections: MariaDB",
+)
 def test_concurrent_sales_of_one_show_keep_its_figures_exact(ctx, make):
     app_ctx = ctx
     show = make.show_on_sale(layout="\n".join(["SSSSSSSSSS"] * 4))
@@ -250,9 +292,14 @@ def test_concurrent_sales_of_one_show_keep_its_figures_exact(ctx, make):
         with app_ctx.app_context(), app_ctx.test_request_context():
             barrier.wait(timeout=30)
             try:
-                selling.sell_at_counter(db.session, show_id, [str(seats[2 * n]),
-                                                              str(seats[2 * n + 1])],
-                                        {}, None, f"c-{n}")
+                selling.sell_at_counter(
+                    db.session,
+                    show_id,
+                    [str(seats[2 * n]), str(seats[2 * n + 1])],
+                    {},
+                    None,
+                    f"c-{n}",
+                )
                 db.session.commit()
             except Exception as exc:  # noqa: BLE001 - reported by the assertion below
                 db.session.rollback()
@@ -293,4 +340,8 @@ def test_a_show_moved_before_it_sells_is_counted_where_it_now_plays(ctx, make):
     row = db.session.get(BoxOfficeShow, show.id)
     db.session.refresh(row)
     assert (row.hall_id, row.cinema_id, row.city_id, row.show_hour) == (
-        other_hall.id, other_hall.cinema_id, other_hall.cinema.city_id, 21)
+        other_hall.id,
+        other_hall.cinema_id,
+        other_hall.cinema.city_id,
+        21,
+    )

@@ -2,6 +2,7 @@
 trend, this week's top films, occupancy by hour, today's shows with their fill rate, the
 online orders awaiting confirmation; scoped; each card links to what is behind it; a page
 of at most 10 queries."""
+
 import datetime as dt
 import re
 
@@ -16,9 +17,12 @@ HOSTILE_NAME = "别人的影城"
 
 
 def sell(show, count, token):
-    seats = db.session.scalars(select(Seat.id).where(
-        Seat.layout_id == show.seat_layout_id, Seat.kind != "blocked").order_by(Seat.id)
-        .limit(count)).all()
+    seats = db.session.scalars(
+        select(Seat.id)
+        .where(Seat.layout_id == show.seat_layout_id, Seat.kind != "blocked")
+        .order_by(Seat.id)
+        .limit(count)
+    ).all()
     selling.sell_at_counter(db.session, show.id, [str(s) for s in seats], {}, None, token)
     db.session.commit()
 
@@ -36,15 +40,20 @@ def today_sales(app_ctx, make):
     other = make.show_on_sale(layout="SSSS\nSSSS", cinema=theirs, starts_at=later)
     sell(mine, 2, "ours")
     sell(other, 3, "theirs")
-    awaiting = make.online_order(other, [db.session.scalars(select(Seat).where(
-        Seat.layout_id == other.seat_layout_id).order_by(Seat.id.desc())).first()],
-        status="awaiting_confirmation")
+    awaiting = make.online_order(
+        other,
+        [
+            db.session.scalars(
+                select(Seat).where(Seat.layout_id == other.seat_layout_id).order_by(Seat.id.desc())
+            ).first()
+        ],
+        status="awaiting_confirmation",
+    )
     db.session.commit()
     return ours, theirs, mine, awaiting
 
 
-def test_a_manager_sees_their_cinemas_box_office_only(client, make, login_as, english,
-                                                      today_sales):
+def test_a_manager_sees_their_cinemas_box_office_only(client, make, login_as, english, today_sales):
     ours, _theirs, mine, _awaiting = today_sales
     login_as("cinema_manager", cinemas=[ours])
 
@@ -53,14 +62,14 @@ def test_a_manager_sees_their_cinemas_box_office_only(client, make, login_as, en
     assert re.search(r'id="today-tickets">2<', page) and 'id="today-net">100.00<' in page
     assert HOSTILE_NAME not in page and "我们的影城" in page
     assert f"/admin/schedule/seats/?id={mine.id}" in page
-    assert re.search(r"<td class=\"text-right\">2 / 8</td>\s*<td class=\"text-right\">25.0%",
-                     page)
+    assert re.search(r"<td class=\"text-right\">2 / 8</td>\s*<td class=\"text-right\">25.0%", page)
     films = re.search(r'id="films-table">(.*?)</table>', page, re.S).group(1)
     assert films.count("<tr>") == 2  # the head and our one film
 
 
-def test_the_platform_admin_sees_every_cinema_and_the_orders_awaiting(client, make, login_as,
-                                                                       english, today_sales):
+def test_the_platform_admin_sees_every_cinema_and_the_orders_awaiting(
+    client, make, login_as, english, today_sales
+):
     login_as("platform_admin")
     page = client.get("/admin/").text
     assert 'id="today-net">250.00<' in page and HOSTILE_NAME in page
@@ -70,22 +79,22 @@ def test_the_platform_admin_sees_every_cinema_and_the_orders_awaiting(client, ma
     assert today_sales[3].order_no in listed
 
 
-def test_every_card_links_to_the_report_behind_it(client, make, login_as, english,
-                                                  today_sales):
+def test_every_card_links_to_the_report_behind_it(client, make, login_as, english, today_sales):
     login_as("auditor")
     page = client.get("/admin/").text
     links = set(re.findall(r'href="(/admin/boxoffice/\?[^"]+)"', page))
-    assert {"/admin/boxoffice/?period=today&amp;group=cinema",
-            "/admin/boxoffice/?period=last_30&amp;group=day",
-            "/admin/boxoffice/?period=this_week&amp;group=movie",
-            "/admin/boxoffice/?period=last_30&amp;group=hour"} <= links
+    assert {
+        "/admin/boxoffice/?period=today&amp;group=cinema",
+        "/admin/boxoffice/?period=last_30&amp;group=day",
+        "/admin/boxoffice/?period=this_week&amp;group=movie",
+        "/admin/boxoffice/?period=last_30&amp;group=hour",
+    } <= links
     for link in links:
         assert client.get(link.replace("&amp;", "&")).status_code == 200
 
 
 @pytest.mark.parametrize("role", ["box_office", "content_editor"])
-def test_roles_without_the_box_office_see_no_figures(client, make, login_as, role,
-                                                     today_sales):
+def test_roles_without_the_box_office_see_no_figures(client, make, login_as, role, today_sales):
     login_as(role, cinemas=[today_sales[0]])
     assert 'id="box-office-cards"' not in client.get("/admin/").text
 

@@ -2,6 +2,7 @@
 managers read their cinemas' box office, auditors read everything, platform admins all),
 the cinema scope in every row, total, chart and export, bad parameters answered with a
 message, CSV and XLSX that spreadsheets open safely (Chinese, no formulas)."""
+
 import csv
 import datetime as dt
 import io
@@ -19,13 +20,16 @@ from portal.services import selling
 
 DAY = dt.date(2030, 5, 6)
 REPORT = f"/admin/boxoffice/?period=custom&start={DAY}&end={DAY}"
-HOSTILE_NAME = "=HYPERLINK(\"http://x\")影城"
+HOSTILE_NAME = '=HYPERLINK("http://x")影城'
 
 
 def sell(show, count, token):
-    seats = db.session.scalars(select(Seat.id).where(
-        Seat.layout_id == show.seat_layout_id, Seat.kind != "blocked").order_by(Seat.id)
-        .limit(count)).all()
+    seats = db.session.scalars(
+        select(Seat.id)
+        .where(Seat.layout_id == show.seat_layout_id, Seat.kind != "blocked")
+        .order_by(Seat.id)
+        .limit(count)
+    ).all()
     selling.sell_at_counter(db.session, show.id, [str(s) for s in seats], {}, None, token)
     db.session.commit()
 
@@ -35,10 +39,12 @@ def two_cinemas(make):
     """Two cinemas in two cities, each with a show on DAY that sold tickets (2 and 3)."""
     ours = make.cinema(name="我们的影城")
     theirs = make.cinema(name=HOSTILE_NAME)
-    mine = make.show_on_sale(layout="SSSS\nSSSS", cinema=ours,
-                             starts_at=dt.datetime.combine(DAY, dt.time(19, 30)))
-    other = make.show_on_sale(layout="SSSS\nSSSS", cinema=theirs,
-                              starts_at=dt.datetime.combine(DAY, dt.time(14, 0)))
+    mine = make.show_on_sale(
+        layout="SSSS\nSSSS", cinema=ours, starts_at=dt.datetime.combine(DAY, dt.time(19, 30))
+    )
+    other = make.show_on_sale(
+        layout="SSSS\nSSSS", cinema=theirs, starts_at=dt.datetime.combine(DAY, dt.time(14, 0))
+    )
     sell(mine, 2, "ours")
     sell(other, 3, "theirs")
     return ours, theirs
@@ -46,23 +52,47 @@ def two_cinemas(make):
 
 def chart_of(html):
     match = re.search(r"data-chart='([^']*)'", html)
-    return json.loads(match.group(1).replace("&#39;", "'").replace("&quot;", '"')
-                      .replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")) \
-        if match else None
+    return (
+        json.loads(
+            match.group(1)
+            .replace("&#39;", "'")
+            .replace("&quot;", '"')
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+        )
+        if match
+        else None
+    )
 
 
 # -- the gate ------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("role", "status"), [
-    ("platform_admin", 200), ("auditor", 200), ("cinema_manager", 200),
-    ("content_editor", 403), ("box_office", 403), (None, 403)])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("platform_admin", 200),
+        ("auditor", 200),
+        ("cinema_manager", 200),
+        ("content_editor", 403),
+        ("box_office", 403),
+        (None, 403),
+    ],
+)
 def test_who_reads_the_box_office(client, make, login_as, role, status):
     login_as(make.user(role, cinemas=[make.cinema()]) if role else make.user())
     assert client.get("/admin/boxoffice/").status_code == status
 
 
-@pytest.mark.parametrize(("role", "status"), [
-    ("platform_admin", 200), ("auditor", 200), ("cinema_manager", 403),
-    ("content_editor", 403), ("box_office", 403)])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("platform_admin", 200),
+        ("auditor", 200),
+        ("cinema_manager", 403),
+        ("content_editor", 403),
+        ("box_office", 403),
+    ],
+)
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_who_exports_the_box_office(client, make, login_as, role, status, kind):
     login_as(make.user(role, cinemas=[make.cinema()]))
@@ -89,8 +119,9 @@ def test_signed_out_readers_are_sent_to_sign_in(client):
 
 # -- the scope -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("group", ["day", "cinema", "city", "movie", "hall", "hour"])
-def test_a_manager_sees_only_their_cinema_in_rows_totals_and_chart(client, make, login_as,
-                                                                    two_cinemas, group):
+def test_a_manager_sees_only_their_cinema_in_rows_totals_and_chart(
+    client, make, login_as, two_cinemas, group
+):
     ours, _theirs = two_cinemas
     login_as("cinema_manager", cinemas=[ours])
 
@@ -112,20 +143,26 @@ def test_the_platform_admin_sees_every_cinema(client, make, login_as, two_cinema
     assert re.findall(r'<td class="text-right">([^<]*)</td>', total)[:2] == ["5", "250.00"]
 
 
-def test_an_exporting_role_without_every_cinema_exports_only_its_cinemas(client, make,
-                                                                         login_as,
-                                                                         two_cinemas):
+def test_an_exporting_role_without_every_cinema_exports_only_its_cinemas(
+    client, make, login_as, two_cinemas
+):
     ours, _theirs = two_cinemas
-    role = Role(code="regional", name="区域经理", permissions=db.session.scalars(select(
-        Permission).where(Permission.code.in_(["boxoffice.view", "boxoffice.export"]))).all())
+    role = Role(
+        code="regional",
+        name="区域经理",
+        permissions=db.session.scalars(
+            select(Permission).where(Permission.code.in_(["boxoffice.view", "boxoffice.export"]))
+        ).all(),
+    )
     db.session.add(role)
     user = make.user(cinemas=[ours])
     user.roles = [role]
     db.session.commit()
     login_as(user)
 
-    text = client.get(f"/admin/boxoffice/export/csv/?period=custom&start={DAY}&end={DAY}"
-                      "&group=cinema").data.decode("utf-8-sig")
+    text = client.get(
+        f"/admin/boxoffice/export/csv/?period=custom&start={DAY}&end={DAY}&group=cinema"
+    ).data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert [r[0] for r in rows[1:]] == ["我们的影城", rows[-1][0]] and "HYPERLINK" not in text
     assert rows[-1][1:3] == ["2", "100.00"]
@@ -139,14 +176,23 @@ def test_a_manager_without_cinemas_sees_no_figures(client, make, login_as, two_c
 
 # -- bad parameters --------------------------------------------------------------------------------
 REFUSED = [
-    "period=forever", "group=password_hash", "period=custom", "period=custom&start=x&end=y",
+    "period=forever",
+    "group=password_hash",
+    "period=custom",
+    "period=custom&start=x&end=y",
     "period=custom&start=2030-05-06&end=2030-05-01",
     "period=custom&start=2000-01-01&end=2030-01-01",
-    "period=custom&start=0001-01-01&end=0001-01-02", "period=month&month=9999-12",
-    "period=month&month=2030-13", "period=month&month=%00", "group=" + "x" * 5000,
+    "period=custom&start=0001-01-01&end=0001-01-02",
+    "period=month&month=9999-12",
+    "period=month&month=2030-13",
+    "period=month&month=%00",
+    "group=" + "x" * 5000,
 ]
-ODD_BUT_HARMLESS = ["period[]=today", "start=%E2%80%AE",
-                    "period=custom&start=9999-12-30&end=9999-12-30"]
+ODD_BUT_HARMLESS = [
+    "period[]=today",
+    "start=%E2%80%AE",
+    "period=custom&start=9999-12-30&end=9999-12-30",
+]
 
 
 @pytest.mark.parametrize("query", REFUSED + ODD_BUT_HARMLESS)
@@ -161,8 +207,9 @@ def test_bad_parameters_answer_a_message_never_a_500(client, make, login_as, eng
         assert export.status_code == (400 if refused else 200)
 
 
-@pytest.mark.parametrize("period", ["today", "yesterday", "this_week", "last_7", "last_30",
-                                    "month"])
+@pytest.mark.parametrize(
+    "period", ["today", "yesterday", "this_week", "last_7", "last_30", "month"]
+)
 def test_every_period_preset_makes_a_report(client, make, login_as, english, period):
     login_as("platform_admin")
     page = client.get(f"/admin/boxoffice/?period={period}&group=hour")
@@ -170,13 +217,15 @@ def test_every_period_preset_makes_a_report(client, make, login_as, english, per
     assert 'id="report-error"' not in page.text
 
 
-def test_the_report_compares_with_the_previous_period_of_the_same_length(client, make,
-                                                                          login_as,
-                                                                          two_cinemas):
+def test_the_report_compares_with_the_previous_period_of_the_same_length(
+    client, make, login_as, two_cinemas
+):
     ours, _theirs = two_cinemas
-    earlier = make.show_on_sale(layout="SSSS\nSSSS", cinema=ours,
-                                starts_at=dt.datetime.combine(DAY - dt.timedelta(days=1),
-                                                              dt.time(19, 30)))
+    earlier = make.show_on_sale(
+        layout="SSSS\nSSSS",
+        cinema=ours,
+        starts_at=dt.datetime.combine(DAY - dt.timedelta(days=1), dt.time(19, 30)),
+    )
     sell(earlier, 1, "earlier")
     login_as("cinema_manager", cinemas=[ours])
     page = client.get(f"{REPORT}&group=cinema").text
@@ -185,11 +234,13 @@ def test_the_report_compares_with_the_previous_period_of_the_same_length(client,
 
 
 # -- exports --------------------------------------------------------------------------------------
-def test_the_csv_export_is_excel_safe_chinese_with_formula_safe_cells(client, make, login_as,
-                                                                       two_cinemas):
+def test_the_csv_export_is_excel_safe_chinese_with_formula_safe_cells(
+    client, make, login_as, two_cinemas
+):
     login_as("auditor")
-    response = client.get(f"/admin/boxoffice/export/csv/?period=custom&start={DAY}&end={DAY}"
-                          "&group=cinema")
+    response = client.get(
+        f"/admin/boxoffice/export/csv/?period=custom&start={DAY}&end={DAY}&group=cinema"
+    )
     assert response.headers["Content-Type"].startswith("text/csv")
     assert response.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
@@ -199,14 +250,18 @@ def test_the_csv_export_is_excel_safe_chinese_with_formula_safe_cells(client, ma
     assert rows[-1][1:3] == ["5", "250.00"]
 
 
-def test_the_xlsx_export_opens_with_numbers_chinese_and_no_formula(client, make, login_as,
-                                                                    two_cinemas):
+def test_the_xlsx_export_opens_with_numbers_chinese_and_no_formula(
+    client, make, login_as, two_cinemas
+):
     login_as("platform_admin")
-    response = client.get(f"/admin/boxoffice/export/xlsx/?period=custom&start={DAY}&end={DAY}"
-                          "&group=cinema")
+    response = client.get(
+        f"/admin/boxoffice/export/xlsx/?period=custom&start={DAY}&end={DAY}&group=cinema"
+    )
     assert response.status_code == 200
-    assert "filename=box_office_cinema_20300506_20300506.xlsx" in \
-        response.headers["Content-Disposition"]
+    assert (
+        "filename=box_office_cinema_20300506_20300506.xlsx"
+        in response.headers["Content-Disposition"]
+    )
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = [[cell for cell in row] for row in sheet.iter_rows()]
     assert rows[0][0].value == "影院" and rows[0][0].font.bold
@@ -220,16 +275,18 @@ def test_the_xlsx_export_opens_with_numbers_chinese_and_no_formula(client, make,
     assert total[1].value == 5 and float(total[5].value) == 250.0
 
 
-def test_a_long_report_shows_its_first_rows_and_exports_them_all(client, make, login_as,
-                                                                  english, monkeypatch,
-                                                                  two_cinemas):
+def test_a_long_report_shows_its_first_rows_and_exports_them_all(
+    client, make, login_as, english, monkeypatch, two_cinemas
+):
     from portal.admin_views import boxoffice as view
+
     monkeypatch.setattr(view, "PAGE_ROWS", 1)
     login_as("platform_admin")
     page = client.get(f"{REPORT}&group=cinema").text
     assert page.count('class="report-row"') == 1 and 'id="report-cut"' in page
     total = re.search(r'<tr id="report-total">(.*?)</tr>', page, re.S).group(1)
     assert re.findall(r'<td class="text-right">([^<]*)</td>', total)[:2] == ["5", "250.00"]
-    exported = client.get(f"/admin/boxoffice/export/csv/?period=custom&start={DAY}&end={DAY}"
-                          "&group=cinema").data.decode("utf-8-sig")
+    exported = client.get(
+        f"/admin/boxoffice/export/csv/?period=custom&start={DAY}&end={DAY}&group=cinema"
+    ).data.decode("utf-8-sig")
     assert len(list(csv.reader(io.StringIO(exported)))) == 4  # head, two cinemas, total

@@ -1,5 +1,6 @@
 """The parts of admin pages built once and reused (admin_views/chrome.py) never leak
 between users of different permissions or between languages."""
+
 import json
 import re
 
@@ -8,7 +9,7 @@ from portal.extensions import db
 
 def menu_of(html):
     start = html.index('<ul class="nav navbar-nav mr-auto">')
-    return html[start:html.index('<ul class="nav navbar-nav navbar-right">', start)]
+    return html[start : html.index('<ul class="nav navbar-nav navbar-right">', start)]
 
 
 def filter_groups_of(html):
@@ -50,7 +51,7 @@ def test_menu_and_filters_follow_the_language(client, login_as):
 
 def menu_bar_of(html):
     start = html.index('<ul class="nav nav-tabs">')
-    return html[start:html.index("</ul>", start)]
+    return html[start : html.index("</ul>", start)]
 
 
 def test_the_list_menu_bar_follows_permissions_and_the_row_count(client, make, login_as):

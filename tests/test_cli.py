@@ -1,4 +1,5 @@
 """The command line: import-cities, seed-demo, create-user and sync-permissions."""
+
 import json
 import os
 
@@ -15,8 +16,9 @@ def city_file(tmp_path, cities):
     for city in cities:
         groups.setdefault(city["pinYin"][0], []).append(city)
     path = tmp_path / "cities.json"
-    path.write_text(json.dumps({"returnCode": "0", "returnValue": groups}, ensure_ascii=False),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"returnCode": "0", "returnValue": groups}, ensure_ascii=False), encoding="utf-8"
+    )
     return path
 
 
@@ -33,15 +35,18 @@ def test_import_cities_twice_gives_the_same_rows(runner, tmp_path):
     second = runner.invoke(args=["import-cities", str(path)])
     assert second.exit_code == 0 and "0 created, 0 updated, 2 unchanged" in second.output
     db.session.expire_all()
-    assert sorted((c.id, c.name, c.pinyin, c.letter, c.city_code)
-                  for c in db.session.query(City)) == rows
+    assert (
+        sorted((c.id, c.name, c.pinyin, c.letter, c.city_code) for c in db.session.query(City))
+        == rows
+    )
     assert rows[0] == (1, "北京", "BEIJING", "B", 110100)
 
 
 def test_import_cities_updates_changed_names(runner, tmp_path):
     runner.invoke(args=["import-cities", str(city_file(tmp_path, [ABA]))])
-    result = runner.invoke(args=["import-cities", str(city_file(tmp_path, [
-        dict(ABA, regionName="阿坝州")]))])
+    result = runner.invoke(
+        args=["import-cities", str(city_file(tmp_path, [dict(ABA, regionName="阿坝州")]))]
+    )
     assert "1 updated" in result.output
     db.session.expire_all()
     assert db.session.get(City, 3643).name == "阿坝州"
@@ -54,8 +59,9 @@ def test_shipped_city_list_has_more_than_300_chinese_cities(runner):
     assert db.session.query(City).filter_by(name="上海").count() == 1
 
 
-@pytest.mark.parametrize("content", ["not json", '{"returnValue": []}',
-                                     '{"returnValue": {"A": [{"id": "x"}]}}'])
+@pytest.mark.parametrize(
+    "content", ["not json", '{"returnValue": []}', '{"returnValue": {"A": [{"id": "x"}]}}']
+)
 def test_import_of_a_malformed_file_fails_cleanly(runner, tmp_path, content):
     path = tmp_path / "bad.json"
     path.write_text(content, encoding="utf-8")
@@ -72,25 +78,39 @@ def test_seed_demo_is_idempotent(runner):
     assert all(counts)
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output
-    assert [db.session.query(m).count()
-            for m in (City, Cinema, Hall, Movie, Schedule, User)] == counts
+    assert [
+        db.session.query(m).count() for m in (City, Cinema, Hall, Movie, Schedule, User)
+    ] == counts
     manager = db.session.query(User).filter_by(username="manager").one()
     assert [c.name for c in manager.cinemas] == ["万达影城（CBD店）"]
 
 
 def test_seed_demo_is_refused_in_production(app):
     from portal import create_app
-    prod = create_app("production", SECRET_KEY="x",
-                      SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+
+    prod = create_app(
+        "production", SECRET_KEY="x", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"]
+    )
     result = prod.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0 and "never seeds" in result.output
 
 
 def test_create_user_with_role_and_cinema(runner, make):
     cinema = make.cinema()
-    result = runner.invoke(args=["create-user", "zhang", "--role", "cinema_manager",
-                                 "--cinema", str(cinema.id), "--email", "z@example.com",
-                                 "--password", "a-long-password"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "zhang",
+            "--role",
+            "cinema_manager",
+            "--cinema",
+            str(cinema.id),
+            "--email",
+            "z@example.com",
+            "--password",
+            "a-long-password",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.query(User).filter_by(username="zhang").one()
     assert user.role_codes == {"cinema_manager"} and user.cinemas == [cinema]
@@ -101,24 +121,32 @@ def test_create_user_takes_the_password_from_the_environment(runner, monkeypatch
     monkeypatch.setenv("PORTAL_PASSWORD", "from-the-environment")
     result = runner.invoke(args=["create-user", "li", "--role", "auditor"])
     assert result.exit_code == 0, result.output
-    assert db.session.query(User).filter_by(username="li").one().check_password(
-        "from-the-environment")
+    assert (
+        db.session.query(User).filter_by(username="li").one().check_password("from-the-environment")
+    )
 
 
 def test_create_user_prompts_for_a_hidden_password(runner, monkeypatch):
     monkeypatch.delenv("PORTAL_PASSWORD", raising=False)
-    result = runner.invoke(args=["create-user", "wang", "--role", "auditor"],
-                           input="prompted-password\nprompted-password\n")
+    result = runner.invoke(
+        args=["create-user", "wang", "--role", "auditor"],
+        input="prompted-password\nprompted-password\n",
+    )
     assert result.exit_code == 0, result.output
     assert "prompted-password" not in result.output
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--role", "nope", "--password", "a-long-password"], "unknown role"),
-    (["--role", "auditor", "--password", "short"], "at least 10"),
-    (["--role", "cinema_manager", "--cinema", "999999", "--password", "a-long-password"],
-     "unknown cinema"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--role", "nope", "--password", "a-long-password"], "unknown role"),
+        (["--role", "auditor", "--password", "short"], "at least 10"),
+        (
+            ["--role", "cinema_manager", "--cinema", "999999", "--password", "a-long-password"],
+            "unknown cinema",
+        ),
+    ],
+)
 def test_create_user_refuses_bad_input_without_writing(runner, args, message):
     result = runner.invoke(args=["create-user", "bad"] + args)
     assert result.exit_code != 0 and message in result.output
@@ -141,6 +169,7 @@ def test_seed_demo_gives_every_movie_a_poster_stored_like_an_upload(runner, app_
     from PIL import Image
 
     from portal.services import posters
+
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     movies = db.session.query(Movie).all()
     names = {movie.poster for movie in movies}

@@ -1,4 +1,5 @@
 """Environments: development defaults, overrides from the environment, refusals in production."""
+
 from pathlib import Path
 
 import pytest
@@ -37,12 +38,18 @@ def test_portal_env_chooses_the_environment():
 
 
 def test_every_setting_can_come_from_the_environment():
-    config = load_config("development", {
-        "DATABASE_URL": "mysql+pymysql://root@127.0.0.1/x", "SECRET_KEY": "k",
-        "UPLOADS_DEST": "/srv/uploads", "MAX_CONTENT_LENGTH": "1024",
-        "PORTAL_DEFAULT_LOCALE": "en", "SCHEDULE_CLEANUP_MINUTES": "20",
-        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/1",
-    })
+    config = load_config(
+        "development",
+        {
+            "DATABASE_URL": "mysql+pymysql://root@127.0.0.1/x",
+            "SECRET_KEY": "k",
+            "UPLOADS_DEST": "/srv/uploads",
+            "MAX_CONTENT_LENGTH": "1024",
+            "PORTAL_DEFAULT_LOCALE": "en",
+            "SCHEDULE_CLEANUP_MINUTES": "20",
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/1",
+        },
+    )
     assert config["SQLALCHEMY_DATABASE_URI"] == "mysql+pymysql://root@127.0.0.1/x"
     assert (config["UPLOADS_DEST"], config["MAX_CONTENT_LENGTH"]) == ("/srv/uploads", 1024)
     assert (config["BABEL_DEFAULT_LOCALE"], config["SCHEDULE_CLEANUP_MINUTES"]) == ("en", 20)
@@ -65,8 +72,9 @@ def test_the_factory_builds_independent_apps(app):
     assert "movie.index_view" in second.view_functions and "movie.index_view" in app.view_functions
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("0", False), ("off", False), ("1", True),
-                                               ("True", True)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("0", False), ("off", False), ("1", True), ("True", True)]
+)
 def test_fast_lists_can_be_switched_from_the_environment(raw, expected):
     assert load_config("development", {"PORTAL_FAST_LISTS": raw})["PORTAL_FAST_LISTS"] is expected
 
@@ -74,13 +82,17 @@ def test_fast_lists_can_be_switched_from_the_environment(raw, expected):
 def test_a_malformed_switch_is_a_clear_error():
     with pytest.raises(ConfigError, match="PORTAL_FAST_LISTS"):
         load_config("development", {"PORTAL_FAST_LISTS": "maybe"})
+
+
 def development_app(secret_file):
-    return create_app("development", SQLALCHEMY_DATABASE_URI="sqlite://",
-                      SECRET_KEY_FILE=str(secret_file))
+    return create_app(
+        "development", SQLALCHEMY_DATABASE_URI="sqlite://", SECRET_KEY_FILE=str(secret_file)
+    )
 
 
 def test_development_generates_its_own_secret_key_kept_private_under_instance(
-        app, tmp_path, monkeypatch):
+    app, tmp_path, monkeypatch
+):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     first = development_app(tmp_path / "one" / "secret_key")
     other_checkout = development_app(tmp_path / "two" / "secret_key")
@@ -101,6 +113,7 @@ def test_development_keeps_its_secret_key_in_the_instance_folder(app, monkeypatc
 
 def test_no_secret_key_is_written_in_the_code():
     from portal.config import CONFIGS
+
     assert all(config.SECRET_KEY is None for config in CONFIGS.values())
     assert load_config("testing", {})["SECRET_KEY"] != load_config("testing", {})["SECRET_KEY"]
 

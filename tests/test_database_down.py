@@ -6,6 +6,7 @@ test cuts (every live connection killed, new ones closed at once) and restores; 
 second app opens its database file per request and the test moves the file's folder away and
 back.
 """
+
 import contextlib
 import os
 import shutil
@@ -85,8 +86,9 @@ class MysqlOutage:
     def __init__(self, url, tmp_path):
         target = make_url(url)
         self.proxy = TcpProxy(target.host or "127.0.0.1", target.port or 3306)
-        self.url = target.set(host="127.0.0.1", port=self.proxy.port) \
-            .render_as_string(hide_password=False)
+        self.url = target.set(host="127.0.0.1", port=self.proxy.port).render_as_string(
+            hide_password=False
+        )
         self.engine_options = {"pool_pre_ping": True}
 
     def prepare(self):
@@ -131,16 +133,21 @@ def outage(app, tmp_path, request):
     outage = kind(url, tmp_path)
     # Built before the test's own app context opens (building an app inside another app's
     # context would translate its labels for a request that does not exist).
-    outage.app = create_app("testing", SQLALCHEMY_DATABASE_URI=outage.url,
-                            SQLALCHEMY_ENGINE_OPTIONS=outage.engine_options,
-                            UPLOADS_DEST=str(tmp_path / "uploads"),
-                            RATELIMIT_STORAGE_URI="memory://")
+    outage.app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=outage.url,
+        SQLALCHEMY_ENGINE_OPTIONS=outage.engine_options,
+        UPLOADS_DEST=str(tmp_path / "uploads"),
+        RATELIMIT_STORAGE_URI="memory://",
+    )
     user = request.getfixturevalue("make").user("platform_admin")
     outage.prepare()
     outage.client = outage.app.test_client()
     page = outage.client.get("/login")
-    response = outage.client.post("/login", data={
-        "csrf_token": csrf_from(page.text), "username": user.username, "password": PASSWORD})
+    response = outage.client.post(
+        "/login",
+        data={"csrf_token": csrf_from(page.text), "username": user.username, "password": PASSWORD},
+    )
     assert response.status_code == 302
     yield outage
     outage.close()
@@ -148,8 +155,7 @@ def outage(app, tmp_path, request):
         db.engine.dispose()
 
 
-def test_pages_answer_a_503_in_the_portals_look_with_retry_after_when_the_database_is_down(
-        outage):
+def test_pages_answer_a_503_in_the_portals_look_with_retry_after_when_the_database_is_down(outage):
     assert outage.client.get("/admin/movie/").status_code == 200
     outage.go_down()
     for url in ("/admin/movie/", "/admin/", "/admin/schedule/?search=x", "/admin/hall/new/"):
@@ -172,8 +178,10 @@ def test_the_503_page_is_in_the_readers_language(outage):
 def test_a_form_sent_while_the_database_is_down_answers_503(outage):
     token = csrf_from(outage.client.get("/admin/movie/new/").text)
     outage.go_down()
-    response = outage.client.post("/admin/movie/new/", data={
-        "csrf_token": token, "title": "停电", "duration_minutes": "100", "status": "showing"})
+    response = outage.client.post(
+        "/admin/movie/new/",
+        data={"csrf_token": token, "title": "停电", "duration_minutes": "100", "status": "showing"},
+    )
     assert response.status_code == 503
 
 

@@ -1,6 +1,7 @@
 """The day view in everyday use: shows from the evening before, whole blocks that open the
 show, empty hours that create one, copying a day all or none, a line at now, and no offers
 for inactive halls."""
+
 import datetime as dt
 import re
 
@@ -32,8 +33,11 @@ def test_a_show_from_the_evening_before_appears_from_midnight(client, admin, mak
     hall = make.hall()
     late = make.schedule(hall=hall, starts_at=at(23, 0, DAY - dt.timedelta(days=1)))
     html = client.get(day_url(hall.cinema)).text
-    block = re.search(rf'<a class="day-block[^"]*" id="schedule-{late.id}"[^>]*'
-                      r'style="left: ([\d.]+)%', html)
+    block = re.search(
+        rf'<a class="day-block[^"]*" id="schedule-{late.id}"[^>]*'
+        r'style="left: ([\d.]+)%',
+        html,
+    )
     assert block and float(block.group(1)) == 0
     assert "from the day before" in html
 
@@ -41,8 +45,9 @@ def test_a_show_from_the_evening_before_appears_from_midnight(client, admin, mak
 def test_the_whole_block_is_the_link_to_the_show(client, admin, make):
     show = make.schedule(starts_at=at(10))
     html = client.get(day_url(show.hall.cinema)).text
-    block = re.search(rf'<a class="day-block[^"]*" id="schedule-{show.id}"[^>]*href="([^"]+)"',
-                      html, re.S)
+    block = re.search(
+        rf'<a class="day-block[^"]*" id="schedule-{show.id}"[^>]*href="([^"]+)"', html, re.S
+    )
     assert block and block.group(1).startswith(f"/admin/schedule/edit/?id={show.id}")
 
 
@@ -71,9 +76,16 @@ def test_a_line_marks_now_on_todays_view(client, admin, make):
 
 def copy(client, cinema, day, first, last=""):
     page = client.get(day_url(cinema, day))
-    return client.post("/admin/schedule/day/copy/", data={
-        "csrf_token": csrf_from(page.text), "cinema_id": cinema.id, "date": day.isoformat(),
-        "first_day": first.isoformat(), "last_day": last and last.isoformat()})
+    return client.post(
+        "/admin/schedule/day/copy/",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "cinema_id": cinema.id,
+            "date": day.isoformat(),
+            "first_day": first.isoformat(),
+            "last_day": last and last.isoformat(),
+        },
+    )
 
 
 def test_copying_a_day_creates_its_shows_on_every_target_day(client, admin, make):
@@ -82,15 +94,18 @@ def test_copying_a_day_creates_its_shows_on_every_target_day(client, admin, make
     make.schedule(hall=first, starts_at=at(10))
     make.schedule(hall=second, starts_at=at(19, 30))
     make.schedule(hall=first, starts_at=at(14), status="cancelled")
-    response = copy(client, first.cinema, DAY, DAY + dt.timedelta(days=1),
-                    DAY + dt.timedelta(days=3))
+    response = copy(
+        client, first.cinema, DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=3)
+    )
     assert response.status_code == 302, page_messages(response.text)
     copies = db.session.query(Schedule).filter(Schedule.starts_at > at(23, 59)).all()
     assert sorted((s.hall.name, s.starts_at) for s in copies) == sorted(
-        [("1号厅", at(10, day=DAY + dt.timedelta(days=n))) for n in (1, 2, 3)] +
-        [("2号厅", at(19, 30, day=DAY + dt.timedelta(days=n))) for n in (1, 2, 3)])
+        [("1号厅", at(10, day=DAY + dt.timedelta(days=n))) for n in (1, 2, 3)]
+        + [("2号厅", at(19, 30, day=DAY + dt.timedelta(days=n))) for n in (1, 2, 3)]
+    )
     assert "Copied 6 shows to Dec 6–Dec 8." in page_messages(
-        client.get(response.headers["Location"]).text)
+        client.get(response.headers["Location"]).text
+    )
 
 
 def test_copying_a_day_is_all_or_none_and_lists_the_collisions(client, admin, make):
@@ -99,13 +114,19 @@ def test_copying_a_day_is_all_or_none_and_lists_the_collisions(client, admin, ma
     make.schedule(hall=hall, starts_at=at(18))
     blocker = make.schedule(hall=hall, starts_at=at(11, day=DAY + dt.timedelta(days=2)))
     before = db.session.query(Schedule).count()
-    response = copy(client, hall.cinema, DAY, DAY + dt.timedelta(days=1),
-                    DAY + dt.timedelta(days=2))
+    response = copy(
+        client, hall.cinema, DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=2)
+    )
     assert response.status_code == 200
     assert db.session.query(Schedule).count() == before
-    problems = [re.sub(r"\s+", " ", p).strip() for p in re.findall(
-        r'class="list-group-item list-group-item-danger copy-problem">(.*?)</li>',
-        response.text, re.S)]
+    problems = [
+        re.sub(r"\s+", " ", p).strip()
+        for p in re.findall(
+            r'class="list-group-item list-group-item-danger copy-problem">(.*?)</li>',
+            response.text,
+            re.S,
+        )
+    ]
     assert len(problems) == 1 and problems[0].startswith("1号厅: 2030-12-07 10:00")
     assert f"#{blocker.id}" in problems[0]
 
@@ -116,7 +137,13 @@ def test_copying_needs_schedule_create(client, login_as, make):
     login_as("auditor")
     assert 'id="copy-day"' not in client.get(day_url(hall.cinema)).text
     page = client.get(day_url(hall.cinema))
-    response = client.post("/admin/schedule/day/copy/", data={
-        "csrf_token": csrf_from(page.text), "cinema_id": hall.cinema.id,
-        "date": DAY.isoformat(), "first_day": (DAY + dt.timedelta(days=1)).isoformat()})
+    response = client.post(
+        "/admin/schedule/day/copy/",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "cinema_id": hall.cinema.id,
+            "date": DAY.isoformat(),
+            "first_day": (DAY + dt.timedelta(days=1)).isoformat(),
+        },
+    )
     assert response.status_code == 403

@@ -1,4 +1,5 @@
 """The repository's documentation links only to files a clone of the repository has."""
+
 import re
 from pathlib import Path
 

@@ -1,6 +1,7 @@
 """Forms and pages as a cinema manager meets them every day: valid languages, the way on
 from error pages, named exports, required marks, help texts that fit, in-page delete
 confirmations, a readable role matrix, parent cities by name, no 'showing' before release."""
+
 import datetime as dt
 import re
 from decimal import Decimal
@@ -29,8 +30,9 @@ def test_every_kind_of_page_declares_a_valid_language(client, make, login_as, la
         assert f'<html lang="{tag}">' in client.get(url).text, url
 
 
-@pytest.mark.parametrize("url, code", [("/admin/movie/new/", 403),
-                                       ("/admin/movie/details/?id=999999", 404)])
+@pytest.mark.parametrize(
+    "url, code", [("/admin/movie/new/", 403), ("/admin/movie/details/?id=999999", 404)]
+)
 def test_error_pages_keep_the_menu_the_user_and_sign_out(client, login_as, url, code):
     user = login_as("auditor")
     response = client.get(url)
@@ -50,8 +52,9 @@ def test_exports_are_named_after_the_list_and_the_local_time(client, make, login
     login_as("auditor")
     make.schedule(price=Decimal("40.00"))
     before = wall_clock_now()
-    disposition = client.get("/admin/schedule/export/csv/?lang=zh_Hans_CN") \
-        .headers["Content-Disposition"]
+    disposition = client.get("/admin/schedule/export/csv/?lang=zh_Hans_CN").headers[
+        "Content-Disposition"
+    ]
     after = wall_clock_now()
     name = unquote(disposition.split("filename*=UTF-8''")[1])
     assert name in {f"排期_{moment:%Y-%m-%d_%H%M}.csv" for moment in (before, after)}
@@ -66,9 +69,16 @@ def test_the_role_matrix_offers_only_permissions_that_do_something(client, login
     admin_role = db.session.query(Role).filter_by(code="platform_admin").one()
     edit = client.get(f"/admin/role/edit/?id={admin_role.id}").text
     offered = re.findall(r'name="permissions" value="([^"]+)" [^>]*checked', edit)
-    response = client.post(f"/admin/role/edit/?id={admin_role.id}", data={
-        "csrf_token": csrf_from(edit), "code": "platform_admin", "name": admin_role.name,
-        "description": admin_role.description, "permissions": offered})
+    response = client.post(
+        f"/admin/role/edit/?id={admin_role.id}",
+        data={
+            "csrf_token": csrf_from(edit),
+            "code": "platform_admin",
+            "name": admin_role.name,
+            "description": admin_role.description,
+            "permissions": offered,
+        },
+    )
     assert response.status_code == 302, page_messages(response.text)
 
 
@@ -84,14 +94,28 @@ def test_the_city_list_names_the_parent_city(client, make, login_as):
 def test_a_movie_cannot_be_showing_before_its_release_date(client, english, login_as):
     login_as("content_editor")
     later = (wall_clock_now() + dt.timedelta(days=10)).date()
-    response = submit(client, "/admin/movie/new/", {
-        "title": "未上映", "duration_minutes": "100", "status": "showing",
-        "release_date": later.isoformat()})
+    response = submit(
+        client,
+        "/admin/movie/new/",
+        {
+            "title": "未上映",
+            "duration_minutes": "100",
+            "status": "showing",
+            "release_date": later.isoformat(),
+        },
+    )
     assert response.status_code == 200 and db.session.query(Movie).count() == 0
     assert any("cannot be showing before then" in m for m in page_messages(response.text))
-    accepted = submit(client, "/admin/movie/new/", {
-        "title": "未上映", "duration_minutes": "100", "status": "coming_soon",
-        "release_date": later.isoformat()})
+    accepted = submit(
+        client,
+        "/admin/movie/new/",
+        {
+            "title": "未上映",
+            "duration_minutes": "100",
+            "status": "coming_soon",
+            "release_date": later.isoformat(),
+        },
+    )
     assert accepted.status_code == 302
 
 
@@ -101,15 +125,17 @@ def required_fields(html):
 
 def test_required_marks_and_help_texts_that_fit(client, english, login_as):
     login_as("platform_admin")
-    assert {"movie", "hall", "first_day", "last_day"} <= \
-        required_fields(client.get("/admin/schedule/bulk/").text)
+    assert {"movie", "hall", "first_day", "last_day"} <= required_fields(
+        client.get("/admin/schedule/bulk/").text
+    )
     new_user = client.get("/admin/user/new/").text
     assert "Leave empty to keep the current one" not in new_user
     assert "At least 10 characters." in new_user
 
 
 def test_details_and_edit_pages_delete_with_a_confirmation_naming_the_record(
-        client, english, make, login_as):
+    client, english, make, login_as
+):
     login_as("content_editor")
     movie = make.movie(title="孤注一掷")
     for page in ("details", "edit"):
@@ -118,9 +144,11 @@ def test_details_and_edit_pages_delete_with_a_confirmation_naming_the_record(
         assert "confirm(" not in html
     html = client.get(f"/admin/movie/details/?id={movie.id}").text
     form = re.search(r'<details class="delete-record.*?</details>', html, re.S).group(0)
-    response = client.post("/admin/movie/delete/", data={
-        "csrf_token": csrf_from(form), "id": str(movie.id), "url": "/admin/movie/"},
-        follow_redirects=True)
+    response = client.post(
+        "/admin/movie/delete/",
+        data={"csrf_token": csrf_from(form), "id": str(movie.id), "url": "/admin/movie/"},
+        follow_redirects=True,
+    )
     assert "Movie “孤注一掷” was deleted." in page_messages(response.text)
     assert db.session.query(Movie).count() == 0
 

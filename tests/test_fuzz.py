@@ -6,6 +6,7 @@ empty and repeated query and form values, on GET and POST (POSTs carry a valid C
 and the form's own field names, so forms are really processed). Seeded and bounded: a few
 thousand requests. On SQLite and MariaDB alike.
 """
+
 import random
 import re
 from urllib.parse import quote, urlencode
@@ -20,25 +21,111 @@ from .conftest import csrf_from
 
 SEED = 12
 VARIATIONS = 4  # requests per route, method and role
-ROLES = [access.PLATFORM_ADMIN, access.CINEMA_MANAGER, access.CONTENT_EDITOR, access.AUDITOR,
-         None]
+ROLES = [access.PLATFORM_ADMIN, access.CINEMA_MANAGER, access.CONTENT_EDITOR, access.AUDITOR, None]
 HUGE = "9223372036854775807"
 VALUES = [
-    "", " ", "0", "1", "2", "-1", "-2147483649", "2147483648", HUGE, "-" + HUGE,
-    "99999999999999999999999", "1e309", "-1e309", "NaN", "inf", "0.5", "-0.01", "45.00",
-    "abc", "x" * 3000, "'; DROP TABLE movie; --", "\" OR 1=1", "<script>alert(1)</script>",
-    "影院🎬", "\u202e\u0000", "../../etc/passwd", "%s%s%n", "None", "null", "true", "[]", "{}",
-    "9999-12-31", "9999-12-31 23:00", "9999-12-31 23:59:59", "0001-01-01", "0000-00-00",
-    "2024-02-30", "2024-13-01 25:61:00", "23:00", "10:00, 25:00", "24:00", "csv", "xlsx",
-    "POST", "DELETE", "scheduled", "cancelled", "delete", "cancel", "put_on_sale",
-    "zh_Hans_CN", "en", "xx", "/admin/", "//evil.example/", "javascript:alert(1)",
-    "custom", "month", "last_30", "this_week", "city", "hour", "9999-12", "0001-01",
+    "",
+    " ",
+    "0",
+    "1",
+    "2",
+    "-1",
+    "-2147483649",
+    "2147483648",
+    HUGE,
+    "-" + HUGE,
+    "99999999999999999999999",
+    "1e309",
+    "-1e309",
+    "NaN",
+    "inf",
+    "0.5",
+    "-0.01",
+    "45.00",
+    "abc",
+    "x" * 3000,
+    "'; DROP TABLE movie; --",
+    '" OR 1=1',
+    "<script>alert(1)</script>",
+    "影院🎬",
+    "\u202e\u0000",
+    "../../etc/passwd",
+    "%s%s%n",
+    "None",
+    "null",
+    "true",
+    "[]",
+    "{}",
+    "9999-12-31",
+    "9999-12-31 23:00",
+    "9999-12-31 23:59:59",
+    "0001-01-01",
+    "0000-00-00",
+    "2024-02-30",
+    "2024-13-01 25:61:00",
+    "23:00",
+    "10:00, 25:00",
+    "24:00",
+    "csv",
+    "xlsx",
+    "POST",
+    "DELETE",
+    "scheduled",
+    "cancelled",
+    "delete",
+    "cancel",
+    "put_on_sale",
+    "zh_Hans_CN",
+    "en",
+    "xx",
+    "/admin/",
+    "//evil.example/",
+    "javascript:alert(1)",
+    "custom",
+    "month",
+    "last_30",
+    "this_week",
+    "city",
+    "hour",
+    "9999-12",
+    "0001-01",
 ]
 QUERY_NAMES = [
-    "page", "page_size", "sort", "desc", "search", "id", "url", "name", "query", "offset",
-    "limit", "cinema_id", "date", "lang", "flt0_0", "flt1_1", "flt2_5", "flt0_99", "flt0_x",
-    "export_type", "_method", "endpoint", "_external", "_anchor", "modal", "next", "action",
-    "rowid", "list_form_pk", "csrf_token", "period", "group", "start", "end", "month",
+    "page",
+    "page_size",
+    "sort",
+    "desc",
+    "search",
+    "id",
+    "url",
+    "name",
+    "query",
+    "offset",
+    "limit",
+    "cinema_id",
+    "date",
+    "lang",
+    "flt0_0",
+    "flt1_1",
+    "flt2_5",
+    "flt0_99",
+    "flt0_x",
+    "export_type",
+    "_method",
+    "endpoint",
+    "_external",
+    "_anchor",
+    "modal",
+    "next",
+    "action",
+    "rowid",
+    "list_form_pk",
+    "csrf_token",
+    "period",
+    "group",
+    "start",
+    "end",
+    "month",
 ]
 PATH_VALUES = ["csv", "x", "xlsx", "CSV", "0", "-1", HUGE, "..", "影院", "a" * 300]
 
@@ -53,16 +140,20 @@ def admin_routes(app):
 
 def path_for(rule, rng):
     """The rule's path with a value (often junk) for each of its variables."""
-    return re.sub(r"<(?:[^:>]+:)?[^>]+>", lambda _m: quote(rng.choice(PATH_VALUES), safe=""),
-                  rule.rule)
+    return re.sub(
+        r"<(?:[^:>]+:)?[^>]+>", lambda _m: quote(rng.choice(PATH_VALUES), safe=""), rule.rule
+    )
 
 
 def junk_pairs(rng, names, count):
     """`count` (name, value) pairs: known names, random ones, repeated names, row ids."""
     pairs = []
     for _ in range(count):
-        name = rng.choice(names) if rng.random() < 0.85 else \
-            "".join(rng.choice("abcxyz_0123456789") for _ in range(rng.randint(1, 12)))
+        name = (
+            rng.choice(names)
+            if rng.random() < 0.85
+            else "".join(rng.choice("abcxyz_0123456789") for _ in range(rng.randint(1, 12)))
+        )
         value = rng.choice(VALUES) if rng.random() < 0.8 else str(rng.randint(-3, 40))
         pairs.append((name, value))
         if rng.random() < 0.2:
@@ -110,8 +201,7 @@ def test_no_request_to_any_admin_route_gives_a_5xx(app, client, login_as, world,
                 else:
                     key = (rule.rule, role)
                     if key not in forms:
-                        forms[key] = form_field_names(client, path) if "GET" in methods \
-                            else ()
+                        forms[key] = form_field_names(client, path) if "GET" in methods else ()
                     names = list(forms[key]) + QUERY_NAMES
                     data = junk_pairs(rng, names, rng.randint(1, 2 * len(forms[key]) + 3))
                     if rng.random() < 0.9:

@@ -1,5 +1,6 @@
 """Chinese and English throughout: complete catalogs, the locale choice, translated pages,
 and dates, prices and enum values formatted for the reader's language."""
+
 import datetime as dt
 import json
 import re
@@ -58,12 +59,16 @@ def translated_pairs():
 
 # -- the catalogs ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("po_path", catalog_files(), ids=lambda p: f"{p.parts[-3]}-{p.stem}")
 def test_catalog_has_no_untranslated_or_fuzzy_entries(po_path):
     with open(po_path, "rb") as f:
         messages = read_po(f)
-    untranslated = [m.id for m in messages if m.id and not (
-        all(m.string) if isinstance(m.string, tuple) else m.string)]
+    untranslated = [
+        m.id
+        for m in messages
+        if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)
+    ]
     fuzzy = [m.id for m in messages if m.id and m.fuzzy]
     assert not untranslated, f"untranslated in {po_path}: {untranslated}"
     assert not fuzzy, f"fuzzy in {po_path}: {fuzzy}"
@@ -84,8 +89,21 @@ def test_english_catalog_spells_out_every_text():
 def extract_pot(tmp_path):
     """Extract as `make update-translations` does, into a temporary file."""
     target = tmp_path / "fresh.pot"
-    CommandLineInterface().run(["pybabel", "extract", "-F", "babel.cfg", "-k", "_l",
-                                "-k", "lazy_gettext", "-o", str(target), "."])
+    CommandLineInterface().run(
+        [
+            "pybabel",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(target),
+            ".",
+        ]
+    )
     with open(target, "rb") as f:
         return msgids(read_po(f))
 
@@ -97,7 +115,8 @@ def test_pot_matches_the_code(tmp_path, monkeypatch):
     fresh = extract_pot(tmp_path)
     assert fresh == committed, (
         f"run `make update-translations` and translate: new {sorted(fresh - committed)}, "
-        f"gone {sorted(committed - fresh)}")
+        f"gone {sorted(committed - fresh)}"
+    )
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -130,13 +149,17 @@ GETTEXT_IN_FSTRING = re.compile(r"""\bf(["']).*\{[^{}]*\b(_|_l|gettext|lazy_gett
 
 def test_no_gettext_call_hides_inside_an_f_string():
     """pybabel cannot see _() inside an f-string: such a text would never be translated."""
-    hidden = [f"{path.relative_to(ROOT)}:{n}" for path in (ROOT / "portal").rglob("*.py")
-              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-              if GETTEXT_IN_FSTRING.search(line)]
+    hidden = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in (ROOT / "portal").rglob("*.py")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if GETTEXT_IN_FSTRING.search(line)
+    ]
     assert not hidden
 
 
 # -- choosing the language ------------------------------------------------------------------
+
 
 def page_language(response):
     """The language the switcher marks as current (every page has the switcher)."""
@@ -162,13 +185,16 @@ def test_portal_default_locale_setting_is_read_from_the_environment():
     assert load_config("testing", environ={})["BABEL_DEFAULT_LOCALE"] == ZH
 
 
-@pytest.mark.parametrize("header, expected", [
-    ("en-US,en;q=0.9", EN),
-    ("zh-CN,zh;q=0.9,en;q=0.5", ZH),
-    ("zh-TW", ZH),
-    ("fr-FR", ZH),
-    ("en;q=0.4,zh;q=0.8", ZH),
-])
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        ("en-US,en;q=0.9", EN),
+        ("zh-CN,zh;q=0.9,en;q=0.5", ZH),
+        ("zh-TW", ZH),
+        ("fr-FR", ZH),
+        ("en;q=0.4,zh;q=0.8", ZH),
+    ],
+)
 def test_browser_language_is_used_when_nothing_was_chosen(client, header, expected):
     assert page_language(client.get("/login", headers={"Accept-Language": header})) == expected
 
@@ -201,8 +227,9 @@ def test_session_choice_beats_the_saved_preference(client, make, login_as):
 
 def switch_language(client, lang, next_url="/admin/", **extra):
     token = csrf_from(client.get("/login", follow_redirects=True).text)
-    return client.post("/language", data={"csrf_token": token, "lang": lang, "next": next_url,
-                                          **extra})
+    return client.post(
+        "/language", data={"csrf_token": token, "lang": lang, "next": next_url, **extra}
+    )
 
 
 def test_switcher_saves_the_signed_in_users_language(client, make, login_as):
@@ -252,6 +279,7 @@ def test_switcher_is_a_post_form_on_every_page(client):
 
 # -- formatting -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("locale, expected", [(ZH, "¥59.90"), (EN, "CN¥59.90")])
 def test_prices_are_yuan_in_the_locales_notation(app_ctx, locale, expected):
     with app_ctx.test_request_context(), force_locale(locale):
@@ -259,8 +287,7 @@ def test_prices_are_yuan_in_the_locales_notation(app_ctx, locale, expected):
 
 
 @pytest.mark.parametrize("locale, expected", [(ZH, "19:30"), (EN, "7:30")])
-def test_showtimes_are_cinema_wall_clock_without_time_zone_conversion(app_ctx, locale,
-                                                                      expected):
+def test_showtimes_are_cinema_wall_clock_without_time_zone_conversion(app_ctx, locale, expected):
     with app_ctx.test_request_context(), force_locale(locale):
         text = format_showtime(dt.datetime(2027, 2, 1, 19, 30), "short")
     assert expected in text and "2" in text
@@ -273,8 +300,9 @@ def test_utc_times_are_shown_in_china_time(app_ctx, locale, expected):
 
 
 @pytest.mark.parametrize("lang, price, starts", [(ZH, "¥59.90", "19:30"), (EN, "CN¥59.90", "7:30")])
-def test_schedule_list_shows_price_and_start_for_the_locale(client, make, login_as, lang,
-                                                            price, starts):
+def test_schedule_list_shows_price_and_start_for_the_locale(
+    client, make, login_as, lang, price, starts
+):
     make.schedule(price=Decimal("59.90"), starts_at=dt.datetime(2030, 3, 1, 19, 30))
     login_as("platform_admin")
     page = visible_texts(client.get(f"/admin/schedule/?lang={lang}").text)
@@ -282,10 +310,13 @@ def test_schedule_list_shows_price_and_start_for_the_locale(client, make, login_
     assert any(starts in text for text in page)
 
 
-@pytest.mark.parametrize("lang, labels", [
-    (ZH, {"正在热映", "杜比影院", "售票中"}),
-    (EN, {"Showing", "Dolby Cinema", "On sale"}),
-])
+@pytest.mark.parametrize(
+    "lang, labels",
+    [
+        (ZH, {"正在热映", "杜比影院", "售票中"}),
+        (EN, {"Showing", "Dolby Cinema", "On sale"}),
+    ],
+)
 def test_enum_values_are_shown_translated(client, make, login_as, lang, labels):
     hall = make.hall(hall_type="DOLBY")
     make.schedule(hall=hall, movie=make.movie(status="showing"), status="on_sale")
@@ -310,15 +341,17 @@ def filter_options(html, label):
     return {code: text for flt in groups[label] for code, text in (flt["options"] or ())}
 
 
-@pytest.mark.parametrize("endpoint, column, lang, expected", [
-    ("movie", "状态", ZH, {"showing": "正在热映", "coming_soon": "即将上映"}),
-    ("movie", "Status", EN, {"showing": "Showing", "offline": "Offline"}),
-    ("hall", "影厅类型", ZH, {"DOLBY": "杜比影院"}),
-    ("schedule", "状态", ZH, {"on_sale": "售票中", "cancelled": "已取消"}),
-    ("auditlog", "操作", ZH, {"login_failed": "登录失败"}),
-])
-def test_enum_filters_offer_translated_choices(client, login_as, endpoint, column, lang,
-                                               expected):
+@pytest.mark.parametrize(
+    "endpoint, column, lang, expected",
+    [
+        ("movie", "状态", ZH, {"showing": "正在热映", "coming_soon": "即将上映"}),
+        ("movie", "Status", EN, {"showing": "Showing", "offline": "Offline"}),
+        ("hall", "影厅类型", ZH, {"DOLBY": "杜比影院"}),
+        ("schedule", "状态", ZH, {"on_sale": "售票中", "cancelled": "已取消"}),
+        ("auditlog", "操作", ZH, {"login_failed": "登录失败"}),
+    ],
+)
+def test_enum_filters_offer_translated_choices(client, login_as, endpoint, column, lang, expected):
     login_as("platform_admin")
     options = filter_options(client.get(f"/admin/{endpoint}/?lang={lang}").text, column)
     assert expected.items() <= options.items()
@@ -327,8 +360,9 @@ def test_enum_filters_offer_translated_choices(client, login_as, endpoint, colum
 def test_details_show_yes_no_and_language_translated_and_no_version(client, make, login_as):
     cinema = make.cinema(is_active=True)
     admin = login_as(make.user("platform_admin", locale=EN))
-    cinema_page = visible_texts(client.get(f"/admin/cinema/details/?id={cinema.id}"
-                                           "&lang=zh_Hans_CN").text)
+    cinema_page = visible_texts(
+        client.get(f"/admin/cinema/details/?id={cinema.id}&lang=zh_Hans_CN").text
+    )
     assert "是" in cinema_page and "版本" not in cinema_page
     user_page = visible_texts(client.get(f"/admin/user/details/?id={admin.id}").text)
     assert "English" in user_page and "en" not in user_page
@@ -341,11 +375,13 @@ def test_audit_actions_are_shown_translated(client, login_as):
 
 # -- Flask-Admin's and WTForms' own texts ---------------------------------------------------
 
+
 def test_flask_admin_failure_message_is_chinese(client, login_as):
     login_as("platform_admin")
     page = client.get("/admin/city/new/?lang=zh_Hans_CN")
-    response = client.post("/admin/city/new/", data={"csrf_token": csrf_from(page.text),
-                                                     "name": ""})
+    response = client.post(
+        "/admin/city/new/", data={"csrf_token": csrf_from(page.text), "name": ""}
+    )
     messages = page_messages(response.text)
     assert "创建记录失败。" in messages
     assert "该字段是必填字段。" in messages
@@ -354,9 +390,18 @@ def test_flask_admin_failure_message_is_chinese(client, login_as):
 def test_success_message_is_chinese_and_names_the_record(client, login_as):
     login_as("platform_admin")
     page = client.get("/admin/city/new/?lang=zh_Hans_CN")
-    response = client.post("/admin/city/new/", data={
-        "csrf_token": csrf_from(page.text), "name": "杭州", "pinyin": "HANGZHOU",
-        "letter": "H", "city_code": "330100", "parent_id": "0"}, follow_redirects=True)
+    response = client.post(
+        "/admin/city/new/",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "name": "杭州",
+            "pinyin": "HANGZHOU",
+            "letter": "H",
+            "city_code": "330100",
+            "parent_id": "0",
+        },
+        follow_redirects=True,
+    )
     assert "已创建城市“杭州”。" in page_messages(response.text)
 
 
@@ -389,6 +434,7 @@ def test_seeded_role_names_follow_the_language_until_renamed(client, login_as):
 
 
 # -- every page in both languages -----------------------------------------------------------
+
 
 class TextCollector(HTMLParser):
     """What a reader sees: text outside scripts and styles, and a few attributes."""
@@ -425,9 +471,20 @@ def whole_text_pattern(message):
     return re.compile(r"\s*" + r".+?".join(re.escape(p) for p in parts) + r"\s*[:：*]?\s*")
 
 
-FLASK_ADMIN_CHROME = ("List", "Create", "Edit", "Details", "Save", "Export", "Search",
-                      "Add Filter", "With selected", "Save and Add Another",
-                      "Save and Continue Editing", "Delete")
+FLASK_ADMIN_CHROME = (
+    "List",
+    "Create",
+    "Edit",
+    "Details",
+    "Save",
+    "Export",
+    "Search",
+    "Add Filter",
+    "With selected",
+    "Save and Add Another",
+    "Save and Continue Editing",
+    "Delete",
+)
 
 
 def untranslated_texts(texts, lang):
@@ -442,30 +499,63 @@ def untranslated_texts(texts, lang):
 
 
 READ_ONLY = {"permission", "auditlog", "seatlayout"}
-ENDPOINTS = {"movie": Movie, "city": City, "cinema": Cinema, "hall": Hall,
-             "schedule": Schedule, "user": User, "role": Role, "permission": Permission,
-             "auditlog": AuditLog, "seatlayout": SeatLayout}
-PAGES = [(e, kind) for e in ENDPOINTS for kind in ("list", "details", "create", "edit")
-         if e not in READ_ONLY or kind in ("list", "details")]
-PAGES += [("schedule", "bulk"), ("schedule", "day"), ("schedule", "seats"),
-          ("seatlayout", "hall")]
+ENDPOINTS = {
+    "movie": Movie,
+    "city": City,
+    "cinema": Cinema,
+    "hall": Hall,
+    "schedule": Schedule,
+    "user": User,
+    "role": Role,
+    "permission": Permission,
+    "auditlog": AuditLog,
+    "seatlayout": SeatLayout,
+}
+PAGES = [
+    (e, kind)
+    for e in ENDPOINTS
+    for kind in ("list", "details", "create", "edit")
+    if e not in READ_ONLY or kind in ("list", "details")
+]
+PAGES += [("schedule", "bulk"), ("schedule", "day"), ("schedule", "seats"), ("seatlayout", "hall")]
 PAGES += [("user", "invite"), ("profile", "index"), ("profile", "two_factor")]
-PAGES += [("dashboard", None), ("login", None), ("forbidden", None), ("not_found", None),
-          ("forgot_password", None)]
+PAGES += [
+    ("dashboard", None),
+    ("login", None),
+    ("forbidden", None),
+    ("not_found", None),
+    ("forgot_password", None),
+]
 # Pages of our own beyond Flask-Admin's: English texts expected on them.
-OWN_PAGES = {("schedule", "bulk"): {"Bulk scheduling", "First day", "Start times"},
-             ("schedule", "day"): {"Day view", "Previous day", "Next day"},
-             ("schedule", "seats"): {"Seat map", "Screen", "Standard", "Blocked"},
-             ("seatlayout", "hall"): {"Seat layout", "Screen", "Layout (text form)",
-                                      "Seat numbering", "Left to right", "Preview",
-                                      "Save as a new version", "Versions"},
-             ("user", "invite"): {"Invite a user", "E-mail address", "Send the invitation"},
-             ("profile", "index"): {"Your account", "Change password", "Two-factor sign-in",
-                                    "Where you are signed in", "Sign out everywhere else"},
-             ("profile", "two_factor"): {"Set up two-factor sign-in",
-                                         "Turn on two-factor sign-in"}}
-OWN_URLS = {("user", "invite"): "/admin/user/invite/", ("profile", "index"): "/admin/profile/",
-            ("profile", "two_factor"): "/admin/profile/two-factor"}
+OWN_PAGES = {
+    ("schedule", "bulk"): {"Bulk scheduling", "First day", "Start times"},
+    ("schedule", "day"): {"Day view", "Previous day", "Next day"},
+    ("schedule", "seats"): {"Seat map", "Screen", "Standard", "Blocked"},
+    ("seatlayout", "hall"): {
+        "Seat layout",
+        "Screen",
+        "Layout (text form)",
+        "Seat numbering",
+        "Left to right",
+        "Preview",
+        "Save as a new version",
+        "Versions",
+    },
+    ("user", "invite"): {"Invite a user", "E-mail address", "Send the invitation"},
+    ("profile", "index"): {
+        "Your account",
+        "Change password",
+        "Two-factor sign-in",
+        "Where you are signed in",
+        "Sign out everywhere else",
+    },
+    ("profile", "two_factor"): {"Set up two-factor sign-in", "Turn on two-factor sign-in"},
+}
+OWN_URLS = {
+    ("user", "invite"): "/admin/user/invite/",
+    ("profile", "index"): "/admin/profile/",
+    ("profile", "two_factor"): "/admin/profile/two-factor",
+}
 
 
 def admin_view(app, endpoint):
@@ -480,8 +570,9 @@ def expected_labels(app, endpoint, kind, lang):
             shown = view._list_columns if kind == "list" else view._details_columns
             return {str(view.name)} | {str(label) for _name, label in shown}
         fields = view.form_columns or ()
-        return {str(view.name)} | {str(view.column_labels[f]) for f in fields
-                                   if f in view.column_labels}
+        return {str(view.name)} | {
+            str(view.column_labels[f]) for f in fields if f in view.column_labels
+        }
 
 
 @pytest.fixture()
@@ -510,8 +601,9 @@ def page_url(endpoint, kind):
 
 @pytest.mark.parametrize("lang", LOCALES)
 @pytest.mark.parametrize("endpoint, kind", PAGES, ids=lambda v: v or "page")
-def test_every_page_is_in_one_language(client, app, make, login_as, every_kind_of_row, lang,
-                                       endpoint, kind):
+def test_every_page_is_in_one_language(
+    client, app, make, login_as, every_kind_of_row, lang, endpoint, kind
+):
     if endpoint == "login":
         response, expected = client.get(f"/login?lang={lang}"), {"Sign in", "Username"}
     elif endpoint == "forgot_password":
@@ -530,13 +622,15 @@ def test_every_page_is_in_one_language(client, app, make, login_as, every_kind_o
         else:
             url = page_url(endpoint, kind)
             response = client.get(url + ("&" if "?" in url else "?") + f"lang={lang}")
-            expected = OWN_PAGES.get((endpoint, kind)) or expected_labels(app, endpoint, kind,
-                                                                          lang)
+            expected = OWN_PAGES.get((endpoint, kind)) or expected_labels(app, endpoint, kind, lang)
     assert response.status_code == {"forbidden": 403, "not_found": 404}.get(endpoint, 200)
-    if endpoint in ("login", "forbidden", "not_found", "dashboard", "forgot_password") or \
-            (endpoint, kind) in OWN_PAGES:
+    if (
+        endpoint in ("login", "forbidden", "not_found", "dashboard", "forgot_password")
+        or (endpoint, kind) in OWN_PAGES
+    ):
         with app.test_request_context(), force_locale(lang):
             from flask_babel import gettext
+
             expected = {gettext(text) for text in expected}
     texts = visible_texts(response.text)
     seen = {text.strip("«» \u00a0").rstrip(":：").strip() for text in texts}

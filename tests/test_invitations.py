@@ -2,6 +2,7 @@
 (72 hours); re-sent and withdrawn from the user's page. Admins invite anyone; a manager whose
 role allows user.create invites only into their own cinemas and only roles within their own
 permissions."""
+
 import re
 from datetime import timedelta
 
@@ -20,8 +21,12 @@ CHOSEN = "my-first-password"
 
 
 def make_role(code, permissions):
-    role = Role(code=code, name=code, description="", permissions=list(
-        db.session.query(Permission).filter(Permission.code.in_(permissions))))
+    role = Role(
+        code=code,
+        name=code,
+        description="",
+        permissions=list(db.session.query(Permission).filter(Permission.code.in_(permissions))),
+    )
     db.session.add(role)
     db.session.commit()
     return role
@@ -30,9 +35,16 @@ def make_role(code, permissions):
 def invite(client, username, email, roles=(), cinemas=()):
     page = client.get("/admin/user/invite/")
     assert page.status_code == 200, page.status_code
-    return client.post("/admin/user/invite/", data={
-        "csrf_token": csrf_from(page.text), "username": username, "email": email,
-        "roles": [str(r.id) for r in roles], "cinemas": [str(c.id) for c in cinemas]})
+    return client.post(
+        "/admin/user/invite/",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "username": username,
+            "email": email,
+            "roles": [str(r.id) for r in roles],
+            "cinemas": [str(c.id) for c in cinemas],
+        },
+    )
 
 
 def user_named(username):
@@ -56,10 +68,10 @@ def manager_role(app_ctx):
 
 
 def test_admin_invites_a_manager_who_chooses_a_password_through_the_mailed_link(
-        client, admin, mailbox, make, manager_role):
+    client, admin, mailbox, make, manager_role
+):
     cinema = make.cinema()
-    response = invite(client, "new_manager", "new.manager@example.com", [manager_role],
-                      [cinema])
+    response = invite(client, "new_manager", "new.manager@example.com", [manager_role], [cinema])
     invited = user_named("new_manager")
     assert response.status_code == 302, page_messages(response.text)
     assert response.headers["Location"].startswith(f"/admin/user/details/?id={invited.id}")
@@ -74,13 +86,13 @@ def test_admin_invites_a_manager_who_chooses_a_password_through_the_mailed_link(
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/admin/").text)})
     assert choose_password(client, link, CHOSEN).headers["Location"] == "/login"
     assert sign_in(client, "new_manager", CHOSEN).headers["Location"] == "/admin/"
-    actions = {a.action for a in db.session.query(AuditLog).filter_by(
-        object_id=str(invited.id))}
+    actions = {a.action for a in db.session.query(AuditLog).filter_by(object_id=str(invited.id))}
     assert {"invited", "invite_accepted"} <= actions
 
 
 def test_an_invited_user_cannot_sign_in_before_choosing_a_password(
-        client, admin, mailbox, manager_role, make):
+    client, admin, mailbox, manager_role, make
+):
     invite(client, "waiting", "waiting@example.com", [manager_role], [make.cinema()])
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/admin/").text)})
     for password in ("", "anything-at-all", "None"):
@@ -112,8 +124,7 @@ def test_resending_replaces_the_link(client, admin, mailbox, manager_role, make)
 def test_a_withdrawn_invitation_link_is_refused(client, admin, mailbox, manager_role, make):
     invite(client, "revoked", "revoked@example.com", [manager_role], [make.cinema()])
     link = mailbox.last_link_to("revoked@example.com")
-    assert post_on_user_page(client, user_named("revoked"), "invitation/revoke/") \
-        .status_code == 302
+    assert post_on_user_page(client, user_named("revoked"), "invitation/revoke/").status_code == 302
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/admin/").text)})
     refused = choose_password(client, link, CHOSEN)
     assert refused.status_code == 400
@@ -133,16 +144,16 @@ def test_an_expired_invitation_link_is_refused(client, admin, mailbox, manager_r
     assert not user_named("late").has_password
 
 
-def test_an_invitation_link_is_no_password_reset_link(client, admin, mailbox, manager_role,
-                                                      make):
+def test_an_invitation_link_is_no_password_reset_link(client, admin, mailbox, manager_role, make):
     invite(client, "mixed", "mixed@example.com", [manager_role], [make.cinema()])
     token = path_of(mailbox.last_link_to("mixed@example.com")).rsplit("/", 1)[1]
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/admin/").text)})
     assert client.get(f"/password/reset/{token}").status_code == 400
 
 
-def test_an_accepted_invitation_link_cannot_be_used_again(client, admin, mailbox,
-                                                          manager_role, make):
+def test_an_accepted_invitation_link_cannot_be_used_again(
+    client, admin, mailbox, manager_role, make
+):
     invite(client, "once", "once@example.com", [manager_role], [make.cinema()])
     link = mailbox.last_link_to("once@example.com")
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/admin/").text)})
@@ -151,8 +162,9 @@ def test_an_accepted_invitation_link_cannot_be_used_again(client, admin, mailbox
     assert again.status_code == 400 and user_named("once").check_password(CHOSEN)
 
 
-def test_nothing_is_created_when_the_mail_cannot_be_sent(client, admin, mailbox, make,
-                                                         manager_role, app, monkeypatch):
+def test_nothing_is_created_when_the_mail_cannot_be_sent(
+    client, admin, mailbox, make, manager_role, app, monkeypatch
+):
     monkeypatch.setitem(app.config, "MAIL_PORT", free_port())
     response = invite(client, "unsent", "unsent@example.com", [manager_role], [make.cinema()])
     assert response.status_code == 200
@@ -162,8 +174,9 @@ def test_nothing_is_created_when_the_mail_cannot_be_sent(client, admin, mailbox,
 
 def test_a_taken_username_is_refused(client, admin, mailbox, make, manager_role):
     taken = make.user("auditor")
-    response = invite(client, taken.username.upper(), "x@example.com", [manager_role],
-                      [make.cinema()])
+    response = invite(
+        client, taken.username.upper(), "x@example.com", [manager_role], [make.cinema()]
+    )
     assert response.status_code == 200 and mailbox.recipients() == []
     assert any("is taken" in m for m in page_messages(response.text))
 
@@ -175,8 +188,17 @@ def test_an_invitation_needs_an_email_address(client, admin, mailbox, email, man
 
 
 # -- managers inviting their cinema's staff ------------------------------------------------
-MANAGER_CODES = {"cinema.view", "cinema.edit", "hall.view", "schedule.view",
-                 "schedule.create", "movie.view", "city.view", "user.view", "user.create"}
+MANAGER_CODES = {
+    "cinema.view",
+    "cinema.edit",
+    "hall.view",
+    "schedule.view",
+    "schedule.create",
+    "movie.view",
+    "city.view",
+    "user.view",
+    "user.create",
+}
 
 
 @pytest.fixture()
@@ -193,24 +215,28 @@ def staff_manager(client, english, login_as, make):
     return {"manager": manager, "cinema": cinema, "other": other, "box_office": box_office}
 
 
-def test_a_manager_invites_box_office_staff_for_their_own_cinema(client, staff_manager,
-                                                                 mailbox):
-    response = invite(client, "seller1", "seller1@example.com", [staff_manager["box_office"]],
-                      [staff_manager["cinema"]])
+def test_a_manager_invites_box_office_staff_for_their_own_cinema(client, staff_manager, mailbox):
+    response = invite(
+        client,
+        "seller1",
+        "seller1@example.com",
+        [staff_manager["box_office"]],
+        [staff_manager["cinema"]],
+    )
     assert response.status_code == 302, page_messages(response.text)
     assert user_named("seller1").role_codes == {"seller"}
     assert mailbox.recipients() == ["seller1@example.com"]
 
 
 def test_a_manager_cannot_invite_into_another_cinema(client, staff_manager, mailbox):
-    response = invite(client, "seller2", "s2@example.com", [staff_manager["box_office"]],
-                      [staff_manager["other"]])
+    response = invite(
+        client, "seller2", "s2@example.com", [staff_manager["box_office"]], [staff_manager["other"]]
+    )
     assert response.status_code == 200 and user_named("seller2") is None
     assert mailbox.recipients() == []
 
 
-def test_a_manager_must_give_the_new_account_one_of_their_cinemas(client, staff_manager,
-                                                                   mailbox):
+def test_a_manager_must_give_the_new_account_one_of_their_cinemas(client, staff_manager, mailbox):
     response = invite(client, "seller3", "s3@example.com", [staff_manager["box_office"]])
     assert response.status_code == 200 and user_named("seller3") is None
     assert "Choose at least one of your cinemas." in page_messages(response.text)
@@ -218,7 +244,8 @@ def test_a_manager_must_give_the_new_account_one_of_their_cinemas(client, staff_
 
 @pytest.mark.parametrize("role_code", ["platform_admin", "cinema_manager", "auditor"])
 def test_a_manager_cannot_give_a_role_beyond_their_own_permissions(
-        client, staff_manager, mailbox, role_code):
+    client, staff_manager, mailbox, role_code
+):
     role = db.session.query(Role).filter_by(code=role_code).one()
     page = client.get("/admin/user/invite/").text
     assert f'name="roles" value="{role.id}"' not in page
@@ -238,8 +265,10 @@ def test_a_manager_cannot_withdraw_an_admins_invitation(client, staff_manager, m
     colleague = make.user("platform_admin", cinemas=[staff_manager["cinema"]])
     colleague.password_hash = None
     db.session.commit()
-    response = client.post(f"/admin/user/invitation/revoke/?id={colleague.id}", data={
-        "csrf_token": csrf_from(client.get("/admin/user/").text)})
+    response = client.post(
+        f"/admin/user/invitation/revoke/?id={colleague.id}",
+        data={"csrf_token": csrf_from(client.get("/admin/user/").text)},
+    )
     assert response.status_code == 403
 
 
@@ -250,13 +279,20 @@ def test_a_manager_cannot_raise_a_user_through_the_edit_form(client, staff_manag
     seller = make.user(None, cinemas=[staff_manager["cinema"]])
     admin_role = db.session.query(Role).filter_by(code="platform_admin").one()
     page = client.get(f"/admin/user/edit/?id={seller.id}")
-    response = client.post(f"/admin/user/edit/?id={seller.id}", data={
-        "csrf_token": csrf_from(page.text), "username": seller.username,
-        "roles": [str(admin_role.id)], "cinemas": str(staff_manager["cinema"].id),
-        "is_active": "y"})
+    response = client.post(
+        f"/admin/user/edit/?id={seller.id}",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "username": seller.username,
+            "roles": [str(admin_role.id)],
+            "cinemas": str(staff_manager["cinema"].id),
+            "is_active": "y",
+        },
+    )
     assert response.status_code == 200
-    assert "You can only give roles whose permissions you hold yourself." in \
-        page_messages(response.text)
+    assert "You can only give roles whose permissions you hold yourself." in page_messages(
+        response.text
+    )
     assert user_named(seller.username).role_codes == set()
 
 
@@ -272,6 +308,7 @@ def test_the_invite_link_is_in_the_user_list_for_those_who_may_create(client, ad
 # -- an admin resets a lost second factor -------------------------------------------------
 def test_an_admin_resets_a_users_second_factor(client, english, make, login_as, mailbox):
     from .two_factor_helpers import password_step, sign_out, turn_on_two_factor
+
     user = login_as("auditor")
     turn_on_two_factor(client)
     sign_out(client)
@@ -289,13 +326,14 @@ def test_an_admin_resets_a_users_second_factor(client, english, make, login_as, 
 def test_resetting_needs_user_edit(client, english, make, login_as):
     target = make.user("auditor")
     login_as("auditor")
-    response = client.post(f"/admin/user/two-factor/reset/?id={target.id}", data={
-        "csrf_token": csrf_from(client.get("/admin/").text)})
+    response = client.post(
+        f"/admin/user/two-factor/reset/?id={target.id}",
+        data={"csrf_token": csrf_from(client.get("/admin/").text)},
+    )
     assert response.status_code == 403
 
 
-def test_invitation_mail_is_in_the_users_language(client, admin, mailbox, manager_role,
-                                                  make):
+def test_invitation_mail_is_in_the_users_language(client, admin, mailbox, manager_role, make):
     invite(client, "zh_user", "zh@example.com", [manager_role], [make.cinema()])
     body = mailbox.to("zh@example.com")[0].get_body().get_content()
     assert re.search(r"zh_user", body)

@@ -8,6 +8,7 @@ the same: the menu bar with the row count, the table (header, rows, cells, row a
 their icons, links and delete forms), the pager, and then the whole page. Only the CSRF
 tokens differ between two requests, so their values are set aside.
 """
+
 import importlib
 from html.parser import HTMLParser
 from pathlib import Path
@@ -31,8 +32,17 @@ LIST_STATES = ("page=1", "search=1")
 # ties as it likes, so a tied sort has no single right page to compare with. (Every
 # sortable column of the audit log repeats: time to the second, action, model.) The
 # schedule list's movie column is a sort by a related column (an INNER JOIN on the fast path).
-SORTS_WITHOUT_TIES = [("movie", 1), ("cinema", 0), ("hall", 1), ("schedule", 0),
-                      ("schedule", 2), ("city", 0), ("user", 0), ("role", 0), ("permission", 0)]
+SORTS_WITHOUT_TIES = [
+    ("movie", 1),
+    ("cinema", 0),
+    ("hall", 1),
+    ("schedule", 0),
+    ("schedule", 2),
+    ("city", 0),
+    ("user", 0),
+    ("role", 0),
+    ("permission", 0),
+]
 
 
 class _Tokens(HTMLParser):
@@ -89,7 +99,7 @@ def sections(tokens, tag, css_class):
 def essentials(html):
     """The parts of a list page compared one by one (clear failures), then the body."""
     tokens = tokens_of(html)
-    body = tokens[next(i for i, t in enumerate(tokens) if t[:2] == ("<", "body")):]
+    body = tokens[next(i for i, t in enumerate(tokens) if t[:2] == ("<", "body")) :]
     return {
         "menu bar and count": sections(tokens, "ul", "nav-tabs"),
         "table: header, rows, cells, row actions": sections(tokens, "table", "model-list"),
@@ -134,20 +144,24 @@ def every_list_filled(make):
 
 @pytest.mark.parametrize("role", list(access.DEFAULT_ROLES))
 def test_every_list_as_every_role_in_both_languages_is_stock_markup(
-        role, app, client, login_as, monkeypatch, every_list_filled):
+    role, app, client, login_as, monkeypatch, every_list_filled
+):
     login_as(role, cinemas=every_list_filled[:1])
     rendered = 0
     for endpoint in list_endpoints(app):
         for lang in LANGUAGES:
-            if assert_same_markup(client, monkeypatch, app,
-                                  f"/admin/{endpoint}/?lang={lang}") is not None:
+            if (
+                assert_same_markup(client, monkeypatch, app, f"/admin/{endpoint}/?lang={lang}")
+                is not None
+            ):
                 rendered += 1
     assert rendered >= 2 * 2, "each default role reads at least two lists"
 
 
 @pytest.mark.parametrize("state", LIST_STATES)
-def test_other_pages_sorts_and_searches_are_stock_markup(state, app, client, login_as,
-                                                         monkeypatch, every_list_filled):
+def test_other_pages_sorts_and_searches_are_stock_markup(
+    state, app, client, login_as, monkeypatch, every_list_filled
+):
     login_as(access.PLATFORM_ADMIN)
     for endpoint in list_endpoints(app):
         parts = assert_same_markup(client, monkeypatch, app, f"/admin/{endpoint}/?{state}")
@@ -155,15 +169,19 @@ def test_other_pages_sorts_and_searches_are_stock_markup(state, app, client, log
 
 
 @pytest.mark.parametrize(("endpoint", "column"), SORTS_WITHOUT_TIES)
-def test_a_descending_sort_is_stock_markup(endpoint, column, app, client, login_as, monkeypatch,
-                                           every_list_filled):
+def test_a_descending_sort_is_stock_markup(
+    endpoint, column, app, client, login_as, monkeypatch, every_list_filled
+):
     login_as(access.PLATFORM_ADMIN)
-    assert assert_same_markup(client, monkeypatch, app,
-                              f"/admin/{endpoint}/?sort={column}&desc=1") is not None
+    assert (
+        assert_same_markup(client, monkeypatch, app, f"/admin/{endpoint}/?sort={column}&desc=1")
+        is not None
+    )
 
 
-def test_the_lists_compared_have_rows_row_actions_and_a_pager(app, client, login_as,
-                                                              monkeypatch, every_list_filled):
+def test_the_lists_compared_have_rows_row_actions_and_a_pager(
+    app, client, login_as, monkeypatch, every_list_filled
+):
     """The comparison above is not vacuous: rows, each kind of row action and pagers are
     on the pages it compares."""
     login_as(access.PLATFORM_ADMIN)
@@ -171,14 +189,22 @@ def test_the_lists_compared_have_rows_row_actions_and_a_pager(app, client, login
     for endpoint in list_endpoints(app):
         fast, _stock = render_both_ways(client, monkeypatch, app, f"/admin/{endpoint}/")
         seen += fast.text
-    for markup in ('class="list-buttons-column"', "fa fa-eye", "fa fa-pencil", "fa fa-trash",
-                   "fa fa-calendar", 'class="pagination', "poster-thumb",
-                   "&lt;b&gt;&#34;危险&#34; &amp; 标题&lt;/b&gt;"):
+    for markup in (
+        'class="list-buttons-column"',
+        "fa fa-eye",
+        "fa fa-pencil",
+        "fa fa-trash",
+        "fa fa-calendar",
+        'class="pagination',
+        "poster-thumb",
+        "&lt;b&gt;&#34;危险&#34; &amp; 标题&lt;/b&gt;",
+    ):
         assert markup in seen, markup
 
 
-def test_a_search_for_the_row_id_placeholder_keeps_every_rows_links(app, client, make,
-                                                                    login_as, monkeypatch):
+def test_a_search_for_the_row_id_placeholder_keeps_every_rows_links(
+    app, client, make, login_as, monkeypatch
+):
     """Row actions are built once a page with a placeholder for the id; a page URL that
     contains the placeholder itself must still link every row to its own id."""
     movie = make.movie(title=ROW_ID)

@@ -1,5 +1,6 @@
 """The portal's one cache (portal/memo.py): bounded, expiring on request, cleared on demand,
 and off together with the fast lists."""
+
 from portal import memo
 from portal.memo import Memo
 

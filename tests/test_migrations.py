@@ -1,4 +1,5 @@
 """The schema comes from the migrations, and the models never drift from them."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -24,12 +25,23 @@ def test_database_is_at_the_single_head_revision(app_ctx):
 
 def test_every_table_of_the_contract_exists(app_ctx):
     tables = set(inspect(db.engine).get_table_names())
-    assert {"city", "cinema", "hall", "movie", "schedule", "user", "role", "permission",
-            "role_permission", "user_role", "user_cinema", "audit_log"} <= tables
+    assert {
+        "city",
+        "cinema",
+        "hall",
+        "movie",
+        "schedule",
+        "user",
+        "role",
+        "permission",
+        "role_permission",
+        "user_role",
+        "user_cinema",
+        "audit_log",
+    } <= tables
 
 
 def test_foreign_keys_restrict_deletes(app_ctx):
     for table in ("cinema", "hall", "schedule", "user_cinema", "audit_log"):
         for fk in inspect(db.engine).get_foreign_keys(table):
             assert (fk.get("options") or {}).get("ondelete", "RESTRICT").upper() == "RESTRICT"
-

@@ -1,5 +1,6 @@
 """Resetting a lost password by mail: the link arrives through a real SMTP server, works
 once for 30 minutes, and every bad link or request is refused with nothing changed."""
+
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -19,8 +20,9 @@ NEW_PASSWORD = "a-brand-new-secret"
 def ask_for_reset(client, email):
     page = client.get("/password/forgot")
     assert page.status_code == 200
-    return client.post("/password/forgot", data={"csrf_token": csrf_from(page.text),
-                                                  "email": email})
+    return client.post(
+        "/password/forgot", data={"csrf_token": csrf_from(page.text), "email": email}
+    )
 
 
 def path_of(link):
@@ -32,15 +34,22 @@ def choose_password(client, link, password=NEW_PASSWORD, confirm=None):
     page = client.get(path_of(link))
     if page.status_code != 200:
         return page
-    return client.post(path_of(link), data={"csrf_token": csrf_from(page.text),
-                                            "password": password,
-                                            "confirm": password if confirm is None else confirm})
+    return client.post(
+        path_of(link),
+        data={
+            "csrf_token": csrf_from(page.text),
+            "password": password,
+            "confirm": password if confirm is None else confirm,
+        },
+    )
 
 
 def sign_in(client, username, password):
     page = client.get("/login")
-    return client.post("/login", data={"csrf_token": csrf_from(page.text),
-                                       "username": username, "password": password})
+    return client.post(
+        "/login",
+        data={"csrf_token": csrf_from(page.text), "username": username, "password": password},
+    )
 
 
 def password_of(user_id, password):
@@ -49,8 +58,10 @@ def password_of(user_id, password):
 
 
 def actions_for(user_id):
-    return [a.action for a in db.session.query(AuditLog).filter_by(object_id=str(user_id))
-            .order_by(AuditLog.id)]
+    return [
+        a.action
+        for a in db.session.query(AuditLog).filter_by(object_id=str(user_id)).order_by(AuditLog.id)
+    ]
 
 
 @pytest.fixture()
@@ -81,17 +92,19 @@ def test_only_the_hash_of_the_link_is_stored(client, mailbox, lost):
 
 
 def test_request_answers_the_same_whether_the_address_is_known_or_not(
-        client, english, mailbox, lost):
+    client, english, mailbox, lost
+):
     known = ask_for_reset(client, lost.email)
     known_messages = page_messages(client.get("/login").text)
     unknown = ask_for_reset(client, "nobody@example.com")
     unknown_messages = page_messages(client.get("/login").text)
-    assert (known.status_code, known.headers["Location"]) == \
-        (unknown.status_code, unknown.headers["Location"])
+    assert (known.status_code, known.headers["Location"]) == (
+        unknown.status_code,
+        unknown.headers["Location"],
+    )
     assert known_messages == unknown_messages and "30 minutes" in known_messages[0]
     assert mailbox.recipients() == [lost.email]
-    entry = db.session.query(AuditLog).filter_by(action="reset_requested",
-                                                 object_id=None).one()
+    entry = db.session.query(AuditLog).filter_by(action="reset_requested", object_id=None).one()
     assert '"nobody@example.com"' in entry.changes and '"known": false' in entry.changes
 
 
@@ -133,13 +146,14 @@ def test_tampered_form_post_is_refused_too(client, english, mailbox, lost):
     ask_for_reset(client, lost.email)
     link = mailbox.last_link_to(lost.email)
     token = csrf_from(client.get(path_of(link)).text)
-    refused = client.post(path_of(link) + "x", data={
-        "csrf_token": token, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    refused = client.post(
+        path_of(link) + "x",
+        data={"csrf_token": token, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
     assert refused.status_code == 400 and password_of(lost.id, PASSWORD)
 
 
-def test_another_users_link_is_refused_while_signed_in(
-        client, english, mailbox, lost, login_as):
+def test_another_users_link_is_refused_while_signed_in(client, english, mailbox, lost, login_as):
     ask_for_reset(client, lost.email)
     link = mailbox.last_link_to(lost.email)
     login_as("auditor")
@@ -160,7 +174,8 @@ def test_a_new_link_replaces_the_earlier_one(client, english, mailbox, lost):
 
 
 def test_short_or_mismatched_password_is_refused_and_the_link_still_works(
-        client, english, mailbox, lost):
+    client, english, mailbox, lost
+):
     ask_for_reset(client, lost.email)
     link = mailbox.last_link_to(lost.email)
     short = choose_password(client, link, password="too-short")
@@ -190,8 +205,7 @@ def test_reset_requests_are_throttled_per_address(client, english, mailbox, lost
     assert ask_for_reset(client, "someone-else@example.com").status_code == 302
 
 
-def test_refused_links_are_throttled_per_client(client, english, mailbox, lost, app,
-                                                monkeypatch):
+def test_refused_links_are_throttled_per_client(client, english, mailbox, lost, app, monkeypatch):
     monkeypatch.setitem(app.config, "TOKEN_FAILURE_LIMIT", "3 per 15 minutes")
     ask_for_reset(client, lost.email)
     link = mailbox.last_link_to(lost.email)
@@ -202,17 +216,21 @@ def test_refused_links_are_throttled_per_client(client, english, mailbox, lost, 
 
 
 def test_mail_links_use_the_configured_address_not_the_host_header(
-        client, mailbox, lost, app, monkeypatch):
+    client, mailbox, lost, app, monkeypatch
+):
     monkeypatch.setitem(app.config, "PORTAL_BASE_URL", "https://portal.example.com/")
     page = client.get("/password/forgot", headers={"Host": "evil.example"})
-    client.post("/password/forgot", headers={"Host": "evil.example"},
-                data={"csrf_token": csrf_from(page.text), "email": lost.email})
-    assert mailbox.last_link_to(lost.email).startswith(
-        "https://portal.example.com/password/reset/")
+    client.post(
+        "/password/forgot",
+        headers={"Host": "evil.example"},
+        data={"csrf_token": csrf_from(page.text), "email": lost.email},
+    )
+    assert mailbox.last_link_to(lost.email).startswith("https://portal.example.com/password/reset/")
 
 
 def test_unreachable_mail_server_stores_no_link_and_answers_the_same(
-        client, english, mailbox, lost, app, monkeypatch):
+    client, english, mailbox, lost, app, monkeypatch
+):
     monkeypatch.setitem(app.config, "MAIL_PORT", free_port())
     response = ask_for_reset(client, lost.email)
     assert response.status_code == 302 and response.headers["Location"] == "/login"
@@ -238,6 +256,7 @@ def test_a_link_of_a_deactivated_account_is_refused(client, english, mailbox, lo
 def test_two_requests_cannot_both_spend_one_link(app_ctx, make):
     """Both pass the check; only the first conditional UPDATE marks the link used."""
     from portal.services import account_tokens
+
     user = make.user("auditor")
     raw = account_tokens.issue(db.session, user, account_tokens.RESET)
     db.session.commit()
@@ -255,13 +274,15 @@ def test_link_pages_send_no_referrer(client, mailbox, lost):
     assert client.get("/password/reset/guess").headers["Referrer-Policy"] == "no-referrer"
 
 
-def test_development_prints_mail_to_the_console_instead_of_sending(app, capsys,
-                                                                   monkeypatch):
+def test_development_prints_mail_to_the_console_instead_of_sending(app, capsys, monkeypatch):
     from portal.config import load_config
     from portal.services.mail import send_mail
+
     assert load_config("development", {})["MAIL_BACKEND"] == "console"
-    assert load_config("production", {"SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})[
-        "MAIL_BACKEND"] == "smtp"
+    assert (
+        load_config("production", {"SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})["MAIL_BACKEND"]
+        == "smtp"
+    )
     monkeypatch.setitem(app.config, "MAIL_BACKEND", "console")
     monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nothing listens there
     with app.app_context():

@@ -2,6 +2,7 @@
 specific rule wins, ties refused), card checks through the real form, the preview, prices
 copied into schedule_price and kept fixed, re-pricing, the film's floor price on every path,
 and the cinema scope of the price card views. SQLite and MariaDB alike."""
+
 import datetime as dt
 import json
 import re
@@ -64,17 +65,31 @@ def admin(login_as):
 def submit(client, url, data, follow=False):
     page = client.get(url)
     assert page.status_code == 200, page.status_code
-    return client.post(url, data={"csrf_token": csrf_from(page.text), **data},
-                       follow_redirects=follow)
+    return client.post(
+        url, data={"csrf_token": csrf_from(page.text), **data}, follow_redirects=follow
+    )
 
 
-def rule_fields(index, ticket_type="adult", price="50.00", seat_kind="", weekdays="1234567",
-                starts_from="", starts_before="", hall_type=""):
+def rule_fields(
+    index,
+    ticket_type="adult",
+    price="50.00",
+    seat_kind="",
+    weekdays="1234567",
+    starts_from="",
+    starts_before="",
+    hall_type="",
+):
     prefix = f"rules-{index}-"
-    return {prefix + "ticket_type": str(_type_id(ticket_type)), prefix + "price": price,
-            prefix + "seat_kind": seat_kind, prefix + "weekdays": weekdays,
-            prefix + "starts_from": starts_from, prefix + "starts_before": starts_before,
-            prefix + "hall_type": hall_type}
+    return {
+        prefix + "ticket_type": str(_type_id(ticket_type)),
+        prefix + "price": price,
+        prefix + "seat_kind": seat_kind,
+        prefix + "weekdays": weekdays,
+        prefix + "starts_from": starts_from,
+        prefix + "starts_before": starts_before,
+        prefix + "hall_type": hall_type,
+    }
 
 
 def _type_id(code):
@@ -122,23 +137,34 @@ def rules_of(cinema, specs):
 
 # -- matching: the most specific rule wins ------------------------------------------------------
 def test_specificity_counts_the_constrained_fields(app_ctx, make):
-    card = rules_of(make.cinema(), [
-        {"price": "1"},
-        {"price": "1", "seat_kind": "vip"},
-        {"price": "1", "weekdays": "67", "starts_from": dt.time(18)},
-        {"price": "1", "seat_kind": "vip", "weekdays": "1", "starts_before": dt.time(12),
-         "hall_type": "IMAX"},
-    ])
+    card = rules_of(
+        make.cinema(),
+        [
+            {"price": "1"},
+            {"price": "1", "seat_kind": "vip"},
+            {"price": "1", "weekdays": "67", "starts_from": dt.time(18)},
+            {
+                "price": "1",
+                "seat_kind": "vip",
+                "weekdays": "1",
+                "starts_before": dt.time(12),
+                "hall_type": "IMAX",
+            },
+        ],
+    )
     assert [specificity(r) for r in card.rules] == [0, 1, 2, 4]
 
 
-@pytest.mark.parametrize("hour,seat_kind,expected", [
-    (10, "standard", "35.00"),   # matinee (1) beats the catch-all (0)
-    (19, "standard", "50.00"),   # only the catch-all matches
-    (19, "vip", "80.00"),        # VIP (1) beats the catch-all
-    (10, "vip", "60.00"),        # VIP before noon (2) beats VIP (1) and matinee (1)
-    (12, "standard", "50.00"),   # a band's end is exclusive: 12:00 is no matinee
-])
+@pytest.mark.parametrize(
+    "hour,seat_kind,expected",
+    [
+        (10, "standard", "35.00"),  # matinee (1) beats the catch-all (0)
+        (19, "standard", "50.00"),  # only the catch-all matches
+        (19, "vip", "80.00"),  # VIP (1) beats the catch-all
+        (10, "vip", "60.00"),  # VIP before noon (2) beats VIP (1) and matinee (1)
+        (12, "standard", "50.00"),  # a band's end is exclusive: 12:00 is no matinee
+    ],
+)
 def test_most_specific_matching_rule_wins(app_ctx, make, hour, seat_kind, expected):
     hall = make.hall()
     card = rules_of(hall.cinema, MATINEE_AND_VIP)
@@ -149,21 +175,33 @@ def test_most_specific_matching_rule_wins(app_ctx, make, hour, seat_kind, expect
 
 def test_weekday_and_hall_type_rules_apply_only_where_they_say(app_ctx, make):
     imax = make.hall(hall_type="IMAX")
-    card = rules_of(imax.cinema, [{"price": "50.00"},
-                                  {"price": "70.00", "hall_type": "IMAX"},
-                                  {"price": "90.00", "hall_type": "IMAX", "weekdays": "67"}])
+    card = rules_of(
+        imax.cinema,
+        [
+            {"price": "50.00"},
+            {"price": "70.00", "hall_type": "IMAX"},
+            {"price": "90.00", "hall_type": "IMAX", "weekdays": "67"},
+        ],
+    )
     adult = ticket_type(db.session, "adult").id
     plain = make.hall(cinema=imax.cinema, hall_type="2D")
     assert resolve(card.rules, adult, "standard", ShowContext.of(plain, at(19))).price == 50
     assert resolve(card.rules, adult, "standard", ShowContext.of(imax, at(19))).price == 70
-    assert resolve(card.rules, adult, "standard",
-                   ShowContext.of(imax, at(19, day=SUNDAY))).price == 90
+    assert (
+        resolve(card.rules, adult, "standard", ShowContext.of(imax, at(19, day=SUNDAY))).price == 90
+    )
 
 
 def test_two_equally_specific_matching_rules_are_a_tie(app_ctx, make):
     hall = make.hall(hall_type="IMAX")
-    card = rules_of(hall.cinema, [{"price": "50.00"}, {"price": "70.00", "hall_type": "IMAX"},
-                                  {"price": "80.00", "seat_kind": "vip"}])
+    card = rules_of(
+        hall.cinema,
+        [
+            {"price": "50.00"},
+            {"price": "70.00", "hall_type": "IMAX"},
+            {"price": "80.00", "seat_kind": "vip"},
+        ],
+    )
     adult = ticket_type(db.session, "adult").id
     found = resolve(card.rules, adult, "vip", ShowContext.of(hall, at(19)))
     assert found.rule is None and set(found.tied) == {card.rules[1], card.rules[2]}
@@ -171,58 +209,104 @@ def test_two_equally_specific_matching_rules_are_a_tie(app_ctx, make):
 
 def test_price_table_names_what_a_card_leaves_unpriced(app_ctx, make):
     hall = make.hall()
-    card = rules_of(hall.cinema, [{"price": "50.00"},
-                                  {"ticket_type": "student", "price": "30.00",
-                                   "seat_kind": "standard"}])
+    card = rules_of(
+        hall.cinema,
+        [{"price": "50.00"}, {"ticket_type": "student", "price": "30.00", "seat_kind": "standard"}],
+    )
     table = price_table(card.rules, SELLABLE_SEAT_KINDS, ShowContext.of(hall, at(19)))
     assert {(t.code, k) for t, k in table.unpriced} == {
-        ("student", "vip"), ("student", "couple"), ("student", "wheelchair")}
+        ("student", "vip"),
+        ("student", "couple"),
+        ("student", "wheelchair"),
+    }
     assert len(table.prices) == 5
 
 
 def test_check_card_refuses_a_tie_anywhere_in_the_week(app_ctx, make):
-    card = rules_of(make.cinema(), [{"price": "50.00"},
-                                    {"price": "40.00", "weekdays": "12345"},
-                                    {"price": "30.00", "starts_before": dt.time(12)}])
-    with force_locale("en"), pytest.raises(PricingRefused,
-                                           match="equally specific rules: rule 2, rule 3"):
+    card = rules_of(
+        make.cinema(),
+        [
+            {"price": "50.00"},
+            {"price": "40.00", "weekdays": "12345"},
+            {"price": "30.00", "starts_before": dt.time(12)},
+        ],
+    )
+    with (
+        force_locale("en"),
+        pytest.raises(PricingRefused, match="equally specific rules: rule 2, rule 3"),
+    ):
         check_card(card)
 
 
 # -- the card's form: bad input refused, nothing half-saved -------------------------------------
 def test_admin_creates_a_card_with_rules(client, admin, make):
     cinema = make.cinema()
-    response = submit(client, "/admin/pricecard/new/", card_form(
-        cinema, {"price": "50.00"}, {"price": "35.00", "starts_before": "12:00"},
-        {"price": "80.00", "seat_kind": "vip"}, {"price": "60.00", "seat_kind": "vip",
-                                                "starts_before": "12:00"}))
+    response = submit(
+        client,
+        "/admin/pricecard/new/",
+        card_form(
+            cinema,
+            {"price": "50.00"},
+            {"price": "35.00", "starts_before": "12:00"},
+            {"price": "80.00", "seat_kind": "vip"},
+            {"price": "60.00", "seat_kind": "vip", "starts_before": "12:00"},
+        ),
+    )
     assert response.status_code == 302, page_messages(response.text)
     (card,) = stored_cards()
     assert card.cinema_id == cinema.id and len(card.rules) == 4
     assert card.rules[1].starts_before == dt.time(12)
 
 
-@pytest.mark.parametrize("rules,message", [
-    ([{"price": "50.00"}, {"price": "40.00", "starts_from": "10:00", "starts_before": "14:00"},
-      {"price": "45.00", "starts_from": "12:00", "starts_before": "18:00"}],
-     "equally specific rules: rule 2, rule 3"),
-    ([{"price": "50.00"}, {"price": "40.00", "starts_from": "14:00", "starts_before": "12:00"}],
-     "the time band ends (12:00) before it starts (14:00)"),
-    ([{"price": "50.00"}, {"price": "40.00", "starts_from": "12:00", "starts_before": "12:00"}],
-     "the time band ends (12:00) before it starts (12:00)"),
-    ([{"price": "50.00", "weekdays": "12a"}], "may only hold the digits 1 (Monday) to 7"),
-    ([{"price": "50.00", "weekdays": "1,2"}], "may only hold the digits 1 (Monday) to 7"),
-    ([{"price": "50.00", "weekdays": "8"}], "may only hold the digits 1 (Monday) to 7"),
-    ([{"price": "-1.00"}], "Number must be between 0 and 9999.99"),
-    ([{"price": "0.00"}], "the price must be between 0.01 and 9999.99"),
-    ([{"price": "10000.00"}], "Number must be between 0 and 9999.99"),
-    ([{"ticket_type": "student", "price": "30.00"}], "must price adult tickets"),
-    ([{"price": "50.00", "seat_kind": "standard"}], "has no price"),
-], ids=["overlapping bands tie", "band ends before it starts", "empty band",
-        "weekday letter", "weekday comma", "weekday eight", "negative price", "zero price",
-        "price too large", "no adult price", "unpriced seat kinds"])
-def test_bad_card_is_refused_with_a_message_and_nothing_saved(client, admin, make, rules,
-                                                              message):
+@pytest.mark.parametrize(
+    "rules,message",
+    [
+        (
+            [
+                {"price": "50.00"},
+                {"price": "40.00", "starts_from": "10:00", "starts_before": "14:00"},
+                {"price": "45.00", "starts_from": "12:00", "starts_before": "18:00"},
+            ],
+            "equally specific rules: rule 2, rule 3",
+        ),
+        (
+            [
+                {"price": "50.00"},
+                {"price": "40.00", "starts_from": "14:00", "starts_before": "12:00"},
+            ],
+            "the time band ends (12:00) before it starts (14:00)",
+        ),
+        (
+            [
+                {"price": "50.00"},
+                {"price": "40.00", "starts_from": "12:00", "starts_before": "12:00"},
+            ],
+            "the time band ends (12:00) before it starts (12:00)",
+        ),
+        ([{"price": "50.00", "weekdays": "12a"}], "may only hold the digits 1 (Monday) to 7"),
+        ([{"price": "50.00", "weekdays": "1,2"}], "may only hold the digits 1 (Monday) to 7"),
+        ([{"price": "50.00", "weekdays": "8"}], "may only hold the digits 1 (Monday) to 7"),
+        ([{"price": "-1.00"}], "Number must be between 0 and 9999.99"),
+        ([{"price": "0.00"}], "the price must be between 0.01 and 9999.99"),
+        ([{"price": "10000.00"}], "Number must be between 0 and 9999.99"),
+        ([{"ticket_type": "student", "price": "30.00"}], "must price adult tickets"),
+        ([{"price": "50.00", "seat_kind": "standard"}], "has no price"),
+    ],
+    ids=[
+        "overlapping bands tie",
+        "band ends before it starts",
+        "empty band",
+        "weekday letter",
+        "weekday comma",
+        "weekday eight",
+        "negative price",
+        "zero price",
+        "price too large",
+        "no adult price",
+        "unpriced seat kinds",
+    ],
+)
+def test_bad_card_is_refused_with_a_message_and_nothing_saved(client, admin, make, rules, message):
     response = submit(client, "/admin/pricecard/new/", card_form(make.cinema(), *rules))
     assert response.status_code == 200
     assert any(message in m for m in page_messages(response.text)), page_messages(response.text)
@@ -231,10 +315,16 @@ def test_bad_card_is_refused_with_a_message_and_nothing_saved(client, admin, mak
 
 def test_bad_rule_added_to_an_existing_card_changes_nothing(client, admin, make):
     card = make.price_card(make.cinema(), rules=[{"price": "50.00"}])
-    data = {**card_form(card.cinema, {"price": "55.00"},
-                        {"price": "40.00", "starts_from": "14:00", "starts_before": "12:00"},
-                        name=card.name),
-            "rules-0-id": str(card.rules[0].id), "form_version": str(card.version)}
+    data = {
+        **card_form(
+            card.cinema,
+            {"price": "55.00"},
+            {"price": "40.00", "starts_from": "14:00", "starts_before": "12:00"},
+            name=card.name,
+        ),
+        "rules-0-id": str(card.rules[0].id),
+        "form_version": str(card.version),
+    }
     response = submit(client, f"/admin/pricecard/edit/?id={card.id}", data)
     assert response.status_code == 200
     assert [r.price for r in stored_rules()] == [Decimal("50.00")]
@@ -242,17 +332,26 @@ def test_bad_rule_added_to_an_existing_card_changes_nothing(client, admin, make)
 
 def test_inactive_card_may_leave_gaps_which_the_preview_names(client, admin, make):
     hall = make.hall(name="1号厅")
-    response = submit(client, "/admin/pricecard/new/", card_form(
-        hall.cinema, {"price": "50.00", "seat_kind": "standard"},
-        {"price": "35.00", "seat_kind": "standard", "starts_before": "12:00"}, active=False))
+    response = submit(
+        client,
+        "/admin/pricecard/new/",
+        card_form(
+            hall.cinema,
+            {"price": "50.00", "seat_kind": "standard"},
+            {"price": "35.00", "seat_kind": "standard", "starts_before": "12:00"},
+            active=False,
+        ),
+    )
     assert response.status_code == 302, page_messages(response.text)
     card = stored_cards()[0]
-    page = client.get(f"/admin/pricecard/details/?id={card.id}&hall_id={hall.id}"
-                      f"&date={MONDAY.isoformat()}").text
+    page = client.get(
+        f"/admin/pricecard/details/?id={card.id}&hall_id={hall.id}&date={MONDAY.isoformat()}"
+    ).text
     bands = re.findall(r'class="preview-band">(.*?)</th>', page)
     assert bands == ["00:00–12:00", "12:00–24:00"]
-    standard = re.search(r'data-ticket-type="adult" data-seat-kind="standard">(.*?)</tr>',
-                         page, re.S).group(1)
+    standard = re.search(
+        r'data-ticket-type="adult" data-seat-kind="standard">(.*?)</tr>', page, re.S
+    ).group(1)
     assert "35.00" in standard and "50.00" in standard
     vip = re.search(r'data-seat-kind="vip">(.*?)</tr>', page, re.S).group(1)
     assert vip.count("Unpriced") == 2
@@ -261,9 +360,15 @@ def test_inactive_card_may_leave_gaps_which_the_preview_names(client, admin, mak
 def test_preview_names_rules_that_tie(client, admin, make):
     """Ties never pass the card's form; a card stored some other way still shows them."""
     hall = make.hall(hall_type="IMAX")
-    card = make.price_card(hall.cinema, is_active=False, rules=[
-        {"price": "50.00"}, {"price": "70.00", "hall_type": "IMAX"},
-        {"price": "80.00", "seat_kind": "vip"}])
+    card = make.price_card(
+        hall.cinema,
+        is_active=False,
+        rules=[
+            {"price": "50.00"},
+            {"price": "70.00", "hall_type": "IMAX"},
+            {"price": "80.00", "seat_kind": "vip"},
+        ],
+    )
     page = client.get(f"/admin/pricecard/details/?id={card.id}&hall_id={hall.id}").text
     vip = re.search(r'data-seat-kind="vip">(.*?)</tr>', page, re.S).group(1)
     assert "Tie: rules 2, 3" in vip
@@ -282,9 +387,15 @@ def test_preview_of_another_cinemas_hall_shows_the_cards_own(client, admin, make
 # -- a show's prices ------------------------------------------------------------------------------
 def schedule_form(movie, hall, starts_at, price="", card=None):
     grant_covering_right(db.session, movie, hall.cinema)
-    return {"movie": movie.id, "hall": hall.id, "starts_at": starts_at.strftime(
-        "%Y-%m-%d %H:%M:%S"), "price": price, "price_card": card.id if card else "",
-            "language_version": "国语", "status": "scheduled"}
+    return {
+        "movie": movie.id,
+        "hall": hall.id,
+        "starts_at": starts_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "price": price,
+        "price_card": card.id if card else "",
+        "language_version": "国语",
+        "status": "scheduled",
+    }
 
 
 def stored_schedules():
@@ -295,8 +406,9 @@ def stored_schedules():
 def test_new_show_copies_its_cinemas_active_card_into_its_prices(client, admin, make):
     hall = make.hall()
     make.price_card(hall.cinema, rules=MATINEE_AND_VIP)
-    response = submit(client, "/admin/schedule/new/",
-                      schedule_form(make.movie(), hall, at(10), price="45.00"))
+    response = submit(
+        client, "/admin/schedule/new/", schedule_form(make.movie(), hall, at(10), price="45.00")
+    )
     assert response.status_code == 302, page_messages(response.text)
     (show,) = stored_schedules()
     prices = prices_of(show.id)
@@ -312,24 +424,31 @@ def test_show_form_shows_the_shows_price_table(client, admin, make):
     make.price_card(hall.cinema, rules=MATINEE_AND_VIP)
     submit(client, "/admin/schedule/new/", schedule_form(make.movie(), hall, at(19)))
     show = stored_schedules()[0]
-    for page in (client.get(f"/admin/schedule/edit/?id={show.id}").text,
-                 client.get(f"/admin/schedule/details/?id={show.id}").text):
+    for page in (
+        client.get(f"/admin/schedule/edit/?id={show.id}").text,
+        client.get(f"/admin/schedule/details/?id={show.id}").text,
+    ):
         table = re.search(r'id="show-prices">(.*?)</table>', page, re.S).group(1)
-        vip = re.search(r'data-ticket-type="adult" data-seat-kind="vip">(.*?)</tr>', table,
-                        re.S).group(1)
+        vip = re.search(
+            r'data-ticket-type="adult" data-seat-kind="vip">(.*?)</tr>', table, re.S
+        ).group(1)
         assert "80.00" in vip
 
 
 def test_show_without_a_card_has_its_typed_price_as_adult_standard(client, admin, make):
-    response = submit(client, "/admin/schedule/new/",
-                      schedule_form(make.movie(), make.hall(), at(19), price="45.00"))
+    response = submit(
+        client,
+        "/admin/schedule/new/",
+        schedule_form(make.movie(), make.hall(), at(19), price="45.00"),
+    )
     assert response.status_code == 302, page_messages(response.text)
     assert prices_of(stored_schedules()[0].id) == {("adult", "standard"): Decimal("45.00")}
 
 
 def test_show_without_a_card_needs_a_typed_price(client, admin, make):
-    response = submit(client, "/admin/schedule/new/",
-                      schedule_form(make.movie(), make.hall(), at(19), price=""))
+    response = submit(
+        client, "/admin/schedule/new/", schedule_form(make.movie(), make.hall(), at(19), price="")
+    )
     assert response.status_code == 200
     assert "Price must be between 0.01 and 9999.99." in page_messages(response.text)
     assert stored_schedules() == []
@@ -340,10 +459,21 @@ def test_bulk_shows_get_the_price_of_their_own_start_time(client, admin, make):
     make.price_card(hall.cinema, rules=MATINEE_AND_VIP)
     movie = make.movie()
     grant_covering_right(db.session, movie, hall.cinema)
-    response = submit(client, "/admin/schedule/bulk/", {
-        "movie": movie.id, "hall": hall.id, "first_day": MONDAY.isoformat(),
-        "last_day": MONDAY.isoformat(), "start_times": "10:00, 19:00", "price": "",
-        "price_card": "", "language_version": "", "status": "scheduled"})
+    response = submit(
+        client,
+        "/admin/schedule/bulk/",
+        {
+            "movie": movie.id,
+            "hall": hall.id,
+            "first_day": MONDAY.isoformat(),
+            "last_day": MONDAY.isoformat(),
+            "start_times": "10:00, 19:00",
+            "price": "",
+            "price_card": "",
+            "language_version": "",
+            "status": "scheduled",
+        },
+    )
     assert response.status_code == 302, page_messages(response.text)
     morning, evening = stored_schedules()
     assert (morning.price, evening.price) == (Decimal("35.00"), Decimal("50.00"))
@@ -355,8 +485,11 @@ def test_card_changed_later_leaves_existing_show_prices_as_they_were(client, adm
     card = make.price_card(hall.cinema, rules=[{"price": "50.00"}])
     submit(client, "/admin/schedule/new/", schedule_form(make.movie(), hall, at(19)))
     show = stored_schedules()[0]
-    data = {**card_form(hall.cinema, {"price": "65.00"}, name=card.name),
-            "rules-0-id": str(card.rules[0].id), "form_version": str(card.version)}
+    data = {
+        **card_form(hall.cinema, {"price": "65.00"}, name=card.name),
+        "rules-0-id": str(card.rules[0].id),
+        "form_version": str(card.version),
+    }
     response = submit(client, f"/admin/pricecard/edit/?id={card.id}", data)
     assert response.status_code == 302, page_messages(response.text)
     assert stored_rules()[0].price == Decimal("65.00")
@@ -366,9 +499,11 @@ def test_card_changed_later_leaves_existing_show_prices_as_they_were(client, adm
 
 def run_action(client, action, ids):
     token = csrf_from(client.get("/admin/schedule/").text)
-    return client.post("/admin/schedule/action/", data={
-        "csrf_token": token, "action": action, "rowid": [str(i) for i in ids]},
-        follow_redirects=True)
+    return client.post(
+        "/admin/schedule/action/",
+        data={"csrf_token": token, "action": action, "rowid": [str(i) for i in ids]},
+        follow_redirects=True,
+    )
 
 
 def test_reprice_gives_shows_the_cards_current_prices_and_is_audited(client, admin, make):
@@ -381,8 +516,7 @@ def test_reprice_gives_shows_the_cards_current_prices_and_is_audited(client, adm
     assert prices_of(show.id)[("adult", "vip")] == Decimal("80.00")
     assert db.session.get(Schedule, show.id).price == Decimal("50.00")
     assert prices_of(cancelled.id) == {("adult", "standard"): Decimal("45.00")}
-    entries = db.session.query(AuditLog).filter_by(model="schedule_price",
-                                                   user_id=admin.id).all()
+    entries = db.session.query(AuditLog).filter_by(model="schedule_price", user_id=admin.id).all()
     edited = [json.loads(e.changes) for e in entries if e.action == "edit"]
     assert edited == [{"price": ["45.00", "50.00"]}]
     assert len([e for e in entries if e.action == "create"]) == 2 * 4 - 1
@@ -406,8 +540,9 @@ def test_manager_reprices_only_shows_of_their_cinemas(client, login_as, make):
     own, other = make.schedule(hall=mine), make.schedule(hall=theirs)
     login_as(access.CINEMA_MANAGER, cinemas=[mine.cinema])
     run_action(client, "reprice", [own.id, other.id])
-    assert prices_of(own.id) == {(t, k): Decimal("50.00") for t in ("adult",)
-                                 for k in SELLABLE_SEAT_KINDS}
+    assert prices_of(own.id) == {
+        (t, k): Decimal("50.00") for t in ("adult",) for k in SELLABLE_SEAT_KINDS
+    }
     assert prices_of(other.id) == {("adult", "standard"): Decimal("45.00")}
 
 
@@ -416,8 +551,10 @@ def test_auditor_cannot_reprice(client, login_as, make):
     make.price_card(show.hall.cinema, rules=[{"price": "50.00"}])
     login_as(access.AUDITOR)
     token = csrf_from(client.get("/admin/schedule/").text)
-    response = client.post("/admin/schedule/action/", data={
-        "csrf_token": token, "action": "reprice", "rowid": [str(show.id)]})
+    response = client.post(
+        "/admin/schedule/action/",
+        data={"csrf_token": token, "action": "reprice", "rowid": [str(show.id)]},
+    )
     assert response.status_code == 403
     assert prices_of(show.id) == {("adult", "standard"): Decimal("45.00")}
 
@@ -426,24 +563,34 @@ def test_auditor_cannot_reprice(client, login_as, make):
 def test_card_of_another_cinema_picked_through_a_tampered_post_is_refused(client, admin, make):
     hall = make.hall()
     other = make.price_card(make.cinema(name="别家影城"), rules=[{"price": "50.00"}])
-    response = submit(client, "/admin/schedule/new/",
-                      schedule_form(make.movie(), hall, at(19), card=other))
+    response = submit(
+        client, "/admin/schedule/new/", schedule_form(make.movie(), hall, at(19), card=other)
+    )
     assert response.status_code == 200
     assert any("belongs to 别家影城" in m for m in page_messages(response.text))
     assert stored_schedules() == []
 
 
-def test_managers_tampered_card_outside_their_scope_is_not_a_valid_choice(client, login_as,
-                                                                         make):
+def test_managers_tampered_card_outside_their_scope_is_not_a_valid_choice(client, login_as, make):
     hall = make.hall()
     other = make.price_card(make.cinema(), rules=[{"price": "50.00"}])
     login_as(access.CINEMA_MANAGER, cinemas=[hall.cinema])
     for url, data in (
-            ("/admin/schedule/new/", schedule_form(make.movie(), hall, at(19), card=other)),
-            ("/admin/schedule/bulk/", {
-                "movie": make.movie().id, "hall": hall.id, "first_day": MONDAY.isoformat(),
-                "last_day": MONDAY.isoformat(), "start_times": "19:00", "price": "",
-                "price_card": other.id, "status": "scheduled"})):
+        ("/admin/schedule/new/", schedule_form(make.movie(), hall, at(19), card=other)),
+        (
+            "/admin/schedule/bulk/",
+            {
+                "movie": make.movie().id,
+                "hall": hall.id,
+                "first_day": MONDAY.isoformat(),
+                "last_day": MONDAY.isoformat(),
+                "start_times": "19:00",
+                "price": "",
+                "price_card": other.id,
+                "status": "scheduled",
+            },
+        ),
+    ):
         grant_covering_right(db.session, db.session.get(Movie, data["movie"]), hall.cinema)
         response = submit(client, url, data)
         assert response.status_code == 200
@@ -457,8 +604,9 @@ def test_a_cinema_with_several_active_cards_asks_which_one(client, admin, make):
     chosen = make.price_card(hall.cinema, rules=[{"price": "40.00"}])
     response = submit(client, "/admin/schedule/new/", schedule_form(make.movie(), hall, at(19)))
     assert "several active price cards; choose one" in " ".join(page_messages(response.text))
-    response = submit(client, "/admin/schedule/new/",
-                      schedule_form(make.movie(), hall, at(19), card=chosen))
+    response = submit(
+        client, "/admin/schedule/new/", schedule_form(make.movie(), hall, at(19), card=chosen)
+    )
     assert response.status_code == 302, page_messages(response.text)
     assert stored_schedules()[0].price == Decimal("40.00")
 
@@ -480,8 +628,11 @@ def floored_movie(make):
 
 
 def test_hand_price_below_the_floor_is_refused(client, admin, make):
-    response = submit(client, "/admin/schedule/new/",
-                      schedule_form(floored_movie(make), make.hall(), at(19), price="39.99"))
+    response = submit(
+        client,
+        "/admin/schedule/new/",
+        schedule_form(floored_movie(make), make.hall(), at(19), price="39.99"),
+    )
     assert response.status_code == 200
     assert any(FLOOR_MESSAGE in m for m in page_messages(response.text))
     assert stored_schedules() == []
@@ -490,24 +641,34 @@ def test_hand_price_below_the_floor_is_refused(client, admin, make):
 def test_card_price_below_the_floor_is_refused(client, admin, make):
     hall = make.hall()
     make.price_card(hall.cinema, rules=MATINEE_AND_VIP)  # child 30.00
-    response = submit(client, "/admin/schedule/new/",
-                      schedule_form(floored_movie(make), hall, at(19)))
+    response = submit(
+        client, "/admin/schedule/new/", schedule_form(floored_movie(make), hall, at(19))
+    )
     assert any(FLOOR_MESSAGE in m for m in page_messages(response.text))
     assert stored_schedules() == []
 
 
 def test_bulk_card_prices_below_the_floor_create_nothing(client, admin, make):
     hall = make.hall()
-    make.price_card(hall.cinema, rules=[{"price": "50.00"},
-                                        {"price": "35.00", "starts_before": dt.time(12)}])
+    make.price_card(
+        hall.cinema, rules=[{"price": "50.00"}, {"price": "35.00", "starts_before": dt.time(12)}]
+    )
     movie = floored_movie(make)
     grant_covering_right(db.session, movie, hall.cinema)
-    response = submit(client, "/admin/schedule/bulk/", {
-        "movie": movie.id, "hall": hall.id, "first_day": MONDAY.isoformat(),
-        "last_day": MONDAY.isoformat(), "start_times": "10:00, 19:00", "price": "",
-        "status": "scheduled"})
-    problems = re.findall(r'class="list-group-item bulk-problem">(.*?)</li>', response.text,
-                          re.S)
+    response = submit(
+        client,
+        "/admin/schedule/bulk/",
+        {
+            "movie": movie.id,
+            "hall": hall.id,
+            "first_day": MONDAY.isoformat(),
+            "last_day": MONDAY.isoformat(),
+            "start_times": "10:00, 19:00",
+            "price": "",
+            "status": "scheduled",
+        },
+    )
+    problems = re.findall(r'class="list-group-item bulk-problem">(.*?)</li>', response.text, re.S)
     assert len(problems) == 1 and "2030-03-04 10:00" in problems[0]
     assert "below the floor price of 流浪地球 (40.00)" in problems[0]
     assert stored_schedules() == []
@@ -515,9 +676,15 @@ def test_bulk_card_prices_below_the_floor_create_nothing(client, admin, make):
 
 def test_edited_price_below_the_floor_is_refused(client, admin, make):
     show = make.schedule(movie=floored_movie(make), price=Decimal("45.00"))
-    data = {"movie": show.movie_id, "hall": show.hall_id,
-            "starts_at": show.starts_at.strftime("%Y-%m-%d %H:%M:%S"), "price": "30.00",
-            "language_version": "", "status": "scheduled", "form_version": show.version}
+    data = {
+        "movie": show.movie_id,
+        "hall": show.hall_id,
+        "starts_at": show.starts_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "price": "30.00",
+        "language_version": "",
+        "status": "scheduled",
+        "form_version": show.version,
+    }
     response = submit(client, f"/admin/schedule/edit/?id={show.id}", data)
     assert any(FLOOR_MESSAGE in m for m in page_messages(response.text))
     assert db.session.get(Schedule, show.id).price == Decimal("45.00")
@@ -525,9 +692,15 @@ def test_edited_price_below_the_floor_is_refused(client, admin, make):
 
 def test_edited_price_replaces_the_adult_standard_price(client, admin, make):
     show = make.schedule(price=Decimal("45.00"))
-    data = {"movie": show.movie_id, "hall": show.hall_id,
-            "starts_at": show.starts_at.strftime("%Y-%m-%d %H:%M:%S"), "price": "48.00",
-            "language_version": "", "status": "scheduled", "form_version": show.version}
+    data = {
+        "movie": show.movie_id,
+        "hall": show.hall_id,
+        "starts_at": show.starts_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "price": "48.00",
+        "language_version": "",
+        "status": "scheduled",
+        "form_version": show.version,
+    }
     response = submit(client, f"/admin/schedule/edit/?id={show.id}", data)
     assert response.status_code == 302, page_messages(response.text)
     assert prices_of(show.id) == {("adult", "standard"): Decimal("48.00")}
@@ -544,13 +717,19 @@ def test_reprice_below_the_floor_changes_nothing(client, admin, make):
 
 def test_floor_raised_above_a_coming_shows_price_is_refused(client, admin, make):
     movie = make.movie(title="流浪地球")
-    show = make.schedule(movie=movie, starts_at=dt.datetime(2030, 3, 4, 19),
-                         price=Decimal("35.00"))
+    show = make.schedule(movie=movie, starts_at=dt.datetime(2030, 3, 4, 19), price=Decimal("35.00"))
     page = client.get(f"/admin/movie/edit/?id={movie.id}")
-    form = {"title": movie.title, "duration_minutes": "120", "release_date": "2020-01-01",
-            "status": "showing", "min_price": "40.00", "form_version": str(movie.version)}
-    response = client.post(f"/admin/movie/edit/?id={movie.id}",
-                           data={"csrf_token": csrf_from(page.text), **form})
+    form = {
+        "title": movie.title,
+        "duration_minutes": "120",
+        "release_date": "2020-01-01",
+        "status": "showing",
+        "min_price": "40.00",
+        "form_version": str(movie.version),
+    }
+    response = client.post(
+        f"/admin/movie/edit/?id={movie.id}", data={"csrf_token": csrf_from(page.text), **form}
+    )
     messages = " ".join(page_messages(response.text))
     assert f"#{show.id} 2030-03-04 19:00 (35.00)" in messages and "40.00" in messages
     db.session.expire_all()
@@ -561,8 +740,10 @@ def test_floor_raised_above_a_coming_shows_price_is_refused(client, admin, make)
 @pytest.fixture()
 def two_cards(make):
     mine, theirs = make.cinema(name="我的影城"), make.cinema(name="别人影城")
-    return (make.price_card(mine, name="我的价目", rules=[{"price": "50.00"}]),
-            make.price_card(theirs, name="别人价目", rules=[{"price": "50.00"}]))
+    return (
+        make.price_card(mine, name="我的价目", rules=[{"price": "50.00"}]),
+        make.price_card(theirs, name="别人价目", rules=[{"price": "50.00"}]),
+    )
 
 
 def test_manager_sees_only_their_cinemas_cards(client, login_as, two_cards):
@@ -577,12 +758,18 @@ def test_manager_sees_only_their_cinemas_cards(client, login_as, two_cards):
     assert [label for _, label in lookup] == ["我的影城"]
 
 
-def test_export_of_a_user_scoped_to_one_cinema_holds_only_its_cards(client, login_as, make,
-                                                                  two_cards):
+def test_export_of_a_user_scoped_to_one_cinema_holds_only_its_cards(
+    client, login_as, make, two_cards
+):
     """No default scoped role exports cards; a role an admin makes may (permission rows)."""
     mine, _ = two_cards
-    role = Role(code="price_reader", name="价目查看", permissions=db.session.query(Permission)
-                .filter(Permission.code.in_(["pricecard.view", "pricecard.export"])).all())
+    role = Role(
+        code="price_reader",
+        name="价目查看",
+        permissions=db.session.query(Permission)
+        .filter(Permission.code.in_(["pricecard.view", "pricecard.export"]))
+        .all(),
+    )
     db.session.add(role)
     db.session.commit()
     login_as(make.user("price_reader", cinemas=[mine.cinema]))
@@ -596,15 +783,24 @@ def test_manager_cannot_edit_or_delete_another_cinemas_card(client, login_as, tw
     mine, theirs = two_cards
     login_as(access.CINEMA_MANAGER, cinemas=[mine.cinema])
     token = csrf_from(client.get("/admin/pricecard/").text)
-    edit = client.post(f"/admin/pricecard/edit/?id={theirs.id}", data={
-        "csrf_token": token, "cinema": theirs.cinema_id, "name": "改", "is_active": "y",
-        **rule_fields(0, price="1.00"), "form_version": theirs.version})
+    edit = client.post(
+        f"/admin/pricecard/edit/?id={theirs.id}",
+        data={
+            "csrf_token": token,
+            "cinema": theirs.cinema_id,
+            "name": "改",
+            "is_active": "y",
+            **rule_fields(0, price="1.00"),
+            "form_version": theirs.version,
+        },
+    )
     assert edit.status_code == 404
-    delete = client.post("/admin/pricecard/delete/", data={"csrf_token": token,
-                                                           "id": theirs.id})
+    delete = client.post("/admin/pricecard/delete/", data={"csrf_token": token, "id": theirs.id})
     assert delete.status_code in (302, 404)
-    client.post("/admin/pricecard/action/", data={"csrf_token": token, "action": "delete",
-                                                  "rowid": [str(theirs.id)]})
+    client.post(
+        "/admin/pricecard/action/",
+        data={"csrf_token": token, "action": "delete", "rowid": [str(theirs.id)]},
+    )
     names = {c.name for c in stored_cards()}
     assert names == {"我的价目", "别人价目"}
     assert [r.price for r in stored_rules()] == [Decimal("50.00")] * 2
@@ -613,8 +809,11 @@ def test_manager_cannot_edit_or_delete_another_cinemas_card(client, login_as, tw
 def test_manager_edits_their_own_card(client, login_as, two_cards):
     mine, _ = two_cards
     login_as(access.CINEMA_MANAGER, cinemas=[mine.cinema])
-    data = {**card_form(mine.cinema, {"price": "55.00"}, name="我的新价目"),
-            "rules-0-id": str(mine.rules[0].id), "form_version": str(mine.version)}
+    data = {
+        **card_form(mine.cinema, {"price": "55.00"}, name="我的新价目"),
+        "rules-0-id": str(mine.rules[0].id),
+        "form_version": str(mine.version),
+    }
     response = submit(client, f"/admin/pricecard/edit/?id={mine.id}", data)
     assert response.status_code == 302, page_messages(response.text)
     assert {c.name for c in stored_cards()} == {"我的新价目", "别人价目"}
@@ -630,11 +829,12 @@ def test_used_ticket_type_cannot_be_deleted(client, admin, make):
     make.price_card(make.cinema(), rules=[{"price": "50.00"}])
     adult = ticket_type(db.session, "adult")
     token = csrf_from(client.get("/admin/tickettype/").text)
-    response = client.post("/admin/tickettype/delete/", data={"csrf_token": token,
-                                                              "id": adult.id},
-                           follow_redirects=True)
-    assert any("Price card rules use this ticket type" in m
-               for m in page_messages(response.text))
+    response = client.post(
+        "/admin/tickettype/delete/",
+        data={"csrf_token": token, "id": adult.id},
+        follow_redirects=True,
+    )
+    assert any("Price card rules use this ticket type" in m for m in page_messages(response.text))
     assert ticket_type(db.session, "adult") is not None
 
 
@@ -643,6 +843,7 @@ def test_demo_data_has_rights_one_ending_soon_and_cards_with_matinee_and_vip_pri
     from portal.models import ScreeningRight
     from portal.services.demo import seed_demo
     from portal.services.rights import ending_with_later_shows
+
     seed_demo(db.session)
     db.session.commit()
     assert db.session.query(ScreeningRight).count() > 0
@@ -650,8 +851,13 @@ def test_demo_data_has_rights_one_ending_soon_and_cards_with_matinee_and_vip_pri
     assert (ending.movie.title, ending.cinema.name) == ("满江红", "万达影城（CBD店）")
     card = db.session.query(PriceCard).filter(PriceCard.cinema.has(name="上海影城")).one()
     check_card(card)
-    morning = db.session.query(Schedule).join(Schedule.hall).filter(
-        Schedule.hall.has(cinema_id=card.cinema_id)).order_by(Schedule.starts_at).first()
+    morning = (
+        db.session.query(Schedule)
+        .join(Schedule.hall)
+        .filter(Schedule.hall.has(cinema_id=card.cinema_id))
+        .order_by(Schedule.starts_at)
+        .first()
+    )
     prices = prices_of(morning.id)
     assert morning.starts_at.hour == 10
     assert prices[("adult", "standard")] == Decimal("35.00")

@@ -1,6 +1,7 @@
 """The profile lists where the user is signed in and signs sessions out: one, or all but
 this one. A password change ends the other sessions; a password chosen through a mailed
 link ends every session."""
+
 import pytest
 
 from portal.extensions import db
@@ -16,8 +17,10 @@ def sign_in_browser(app, user, agent, password=PASSWORD):
     browser = app.test_client()
     browser.environ_base["HTTP_USER_AGENT"] = agent
     page = browser.get("/login")
-    response = browser.post("/login", data={"csrf_token": csrf_from(page.text),
-                                            "username": user.username, "password": password})
+    response = browser.post(
+        "/login",
+        data={"csrf_token": csrf_from(page.text), "username": user.username, "password": password},
+    )
     assert response.status_code == 302, response.text[:300]
     return browser
 
@@ -57,8 +60,10 @@ def test_the_profile_lists_every_signed_in_session(two_browsers):
 def test_signing_out_one_session_ends_only_that_one(two_browsers):
     user, laptop, phone = two_browsers
     token = csrf_from(laptop.get("/admin/profile/").text)
-    response = laptop.post("/admin/profile/sessions/end", data={
-        "csrf_token": token, "session_id": session_id_of(user, "Phone Safari/17")})
+    response = laptop.post(
+        "/admin/profile/sessions/end",
+        data={"csrf_token": token, "session_id": session_id_of(user, "Phone Safari/17")},
+    )
     assert response.status_code == 302
     assert not signed_in(phone) and signed_in(laptop)
     assert db.session.query(AuditLog).filter_by(action="session_ended").count() == 1
@@ -67,8 +72,10 @@ def test_signing_out_one_session_ends_only_that_one(two_browsers):
 def test_signing_out_this_browser_from_the_list_signs_it_out(two_browsers):
     user, laptop, phone = two_browsers
     token = csrf_from(laptop.get("/admin/profile/").text)
-    response = laptop.post("/admin/profile/sessions/end", data={
-        "csrf_token": token, "session_id": session_id_of(user, "Laptop Firefox/120")})
+    response = laptop.post(
+        "/admin/profile/sessions/end",
+        data={"csrf_token": token, "session_id": session_id_of(user, "Laptop Firefox/120")},
+    )
     assert response.headers["Location"] == "/login"
     assert not signed_in(laptop) and signed_in(phone)
 
@@ -90,8 +97,10 @@ def test_nobody_signs_out_another_users_session(app_ctx, two_browsers, make):
     other = make.user("auditor")
     intruder = sign_in_browser(app_ctx, other, "Intruder/1")
     token = csrf_from(intruder.get("/admin/profile/").text)
-    response = intruder.post("/admin/profile/sessions/end", data={
-        "csrf_token": token, "session_id": session_id_of(user, "Phone Safari/17")})
+    response = intruder.post(
+        "/admin/profile/sessions/end",
+        data={"csrf_token": token, "session_id": session_id_of(user, "Phone Safari/17")},
+    )
     assert response.status_code == 302
     assert signed_in(phone) and len(live_sessions(user)) == 2
 
@@ -100,8 +109,11 @@ def test_nobody_signs_out_another_users_session(app_ctx, two_browsers, make):
 def test_a_bad_session_id_is_refused_with_a_message(two_browsers, session_id):
     user, laptop, phone = two_browsers
     token = csrf_from(laptop.get("/admin/profile/").text)
-    response = laptop.post("/admin/profile/sessions/end", data={
-        "csrf_token": token, "session_id": session_id}, follow_redirects=True)
+    response = laptop.post(
+        "/admin/profile/sessions/end",
+        data={"csrf_token": token, "session_id": session_id},
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     assert "That session has already ended." in page_messages(response.text)
     assert len(live_sessions(user)) == 2
@@ -110,9 +122,15 @@ def test_a_bad_session_id_is_refused_with_a_message(two_browsers, session_id):
 def test_a_password_change_ends_the_other_sessions(two_browsers):
     user, laptop, phone = two_browsers
     token = csrf_from(laptop.get("/admin/profile/").text)
-    response = laptop.post("/admin/profile/password", data={
-        "csrf_token": token, "current_password": PASSWORD,
-        "new_password": "changed-password-1", "confirm": "changed-password-1"})
+    response = laptop.post(
+        "/admin/profile/password",
+        data={
+            "csrf_token": token,
+            "current_password": PASSWORD,
+            "new_password": "changed-password-1",
+            "confirm": "changed-password-1",
+        },
+    )
     assert response.status_code == 302
     assert signed_in(laptop) and not signed_in(phone)
     assert db.session.query(AuditLog).filter_by(action="sessions_ended").count() == 1
@@ -121,9 +139,15 @@ def test_a_password_change_ends_the_other_sessions(two_browsers):
 def test_a_wrong_current_password_ends_no_session(two_browsers):
     user, laptop, phone = two_browsers
     token = csrf_from(laptop.get("/admin/profile/").text)
-    laptop.post("/admin/profile/password", data={
-        "csrf_token": token, "current_password": "wrong-password",
-        "new_password": "changed-password-1", "confirm": "changed-password-1"})
+    laptop.post(
+        "/admin/profile/password",
+        data={
+            "csrf_token": token,
+            "current_password": "wrong-password",
+            "new_password": "changed-password-1",
+            "confirm": "changed-password-1",
+        },
+    )
     assert signed_in(laptop) and signed_in(phone)
 
 
@@ -136,8 +160,7 @@ def test_a_password_reset_by_mail_ends_every_session(app_ctx, two_browsers, mail
     assert live_sessions(user) == []
 
 
-def test_a_reset_link_opened_while_signed_in_signs_this_browser_out_too(two_browsers,
-                                                                        mailbox):
+def test_a_reset_link_opened_while_signed_in_signs_this_browser_out_too(two_browsers, mailbox):
     user, laptop, phone = two_browsers
     ask_for_reset(laptop, user.email)
     done = choose_password(laptop, mailbox.last_link_to(user.email))

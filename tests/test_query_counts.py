@@ -4,6 +4,7 @@ Related names (a schedule's movie, hall and cinema; a hall's cinema; a cinema's 
 audit entry's user) come with the page's own query, a user's roles and cinemas with one
 query each; so growing the page never adds queries. See bench/ for the same at 2M rows.
 """
+
 import datetime as dt
 import re
 from decimal import Decimal
@@ -24,25 +25,51 @@ ROW_MARK = re.compile(r'<td class="list-buttons-column">')
 
 def fill_every_list(session):
     """ROWS rows in every list, all inside the first cinema's scope; returns the cinemas."""
-    cities = [City(name=f"城市{i}", pinyin=f"CHENGSHI{i}", letter="C", city_code=200000 + i)
-              for i in range(ROWS)]
-    cinemas = [Cinema(name=f"影城{i:03}", city=cities[i % 7], address=f"人民路{i}号")
-               for i in range(ROWS)]
-    halls = [Hall(name=f"{i}号厅", cinema=cinemas[0], seat_rows=10, seat_cols=12)
-             for i in range(ROWS)]
-    movies = [Movie(title=f"电影{i:03}", duration_minutes=100, status="showing",
-                    release_date=dt.date(2020, 1, 1)) for i in range(ROWS)]
+    cities = [
+        City(name=f"城市{i}", pinyin=f"CHENGSHI{i}", letter="C", city_code=200000 + i)
+        for i in range(ROWS)
+    ]
+    cinemas = [
+        Cinema(name=f"影城{i:03}", city=cities[i % 7], address=f"人民路{i}号") for i in range(ROWS)
+    ]
+    halls = [
+        Hall(name=f"{i}号厅", cinema=cinemas[0], seat_rows=10, seat_cols=12) for i in range(ROWS)
+    ]
+    movies = [
+        Movie(
+            title=f"电影{i:03}",
+            duration_minutes=100,
+            status="showing",
+            release_date=dt.date(2020, 1, 1),
+        )
+        for i in range(ROWS)
+    ]
     start = dt.datetime(2030, 1, 1, 10, 0)
-    schedules = [Schedule(movie=movies[i], hall=halls[i % 5],
-                          starts_at=start + dt.timedelta(days=i),
-                          ends_at=start + dt.timedelta(days=i, minutes=115),
-                          price=Decimal("45.00"), status="scheduled") for i in range(ROWS)]
+    schedules = [
+        Schedule(
+            movie=movies[i],
+            hall=halls[i % 5],
+            starts_at=start + dt.timedelta(days=i),
+            ends_at=start + dt.timedelta(days=i, minutes=115),
+            price=Decimal("45.00"),
+            status="scheduled",
+        )
+        for i in range(ROWS)
+    ]
     roles = session.query(Role).all()
-    users = [User(username=f"staff{i:03}", password_hash="not-a-real-hash",
-                  roles=[roles[i % len(roles)]], cinemas=cinemas[i % 3: i % 3 + 2])
-             for i in range(ROWS)]
-    audit = [AuditLog(action="edit", model="movie", object_id=str(i), changes="{}",
-                      user=users[i]) for i in range(ROWS)]
+    users = [
+        User(
+            username=f"staff{i:03}",
+            password_hash="not-a-real-hash",
+            roles=[roles[i % len(roles)]],
+            cinemas=cinemas[i % 3 : i % 3 + 2],
+        )
+        for i in range(ROWS)
+    ]
+    audit = [
+        AuditLog(action="edit", model="movie", object_id=str(i), changes="{}", user=users[i])
+        for i in range(ROWS)
+    ]
     session.add_all(cities + cinemas + halls + movies + schedules + users + audit)
     session.commit()
     return cinemas
@@ -78,16 +105,18 @@ def assert_constant(count_queries, client, name):
 
 
 @pytest.mark.parametrize("name", ADMIN_LISTS)
-def test_admin_list_runs_as_many_queries_at_100_rows_as_at_25(name, client, make, login_as,
-                                                              count_queries):
+def test_admin_list_runs_as_many_queries_at_100_rows_as_at_25(
+    name, client, make, login_as, count_queries
+):
     fill_every_list(db.session)
     login_as("platform_admin")
     assert_constant(count_queries, client, name)
 
 
 @pytest.mark.parametrize("name", MANAGER_LISTS)
-def test_manager_list_runs_as_many_queries_at_100_rows_as_at_25(name, client, make, login_as,
-                                                                count_queries):
+def test_manager_list_runs_as_many_queries_at_100_rows_as_at_25(
+    name, client, make, login_as, count_queries
+):
     cinemas = fill_every_list(db.session)
     login_as("cinema_manager", cinemas=cinemas)
     assert_constant(count_queries, client, name)
@@ -101,8 +130,9 @@ def test_deep_page_runs_as_many_queries_as_the_first(client, make, login_as, cou
     assert (deep, rows) == (first, ROWS - 4 * 25)
 
 
-def test_list_stops_counting_at_the_cap_and_says_more_than(app, client, make, login_as,
-                                                           monkeypatch):
+def test_list_stops_counting_at_the_cap_and_says_more_than(
+    app, client, make, login_as, monkeypatch
+):
     fill_every_list(db.session)
     login_as("platform_admin")
     monkeypatch.setitem(app.config, "PORTAL_COUNT_CAP", 30)
@@ -126,8 +156,7 @@ def statements_of(client, url):
     return seen
 
 
-def test_a_signed_in_request_loads_the_user_and_their_permissions_only(
-        client, make, login_as):
+def test_a_signed_in_request_loads_the_user_and_their_permissions_only(client, make, login_as):
     """Signing in costs two queries per request (the user; their permission codes and
     cinemas), for a manager too; roles and cinemas themselves are not loaded."""
     cinemas = fill_every_list(db.session)
@@ -151,8 +180,9 @@ def count_cache(app, monkeypatch):
     memo.clear(app)
 
 
-def test_a_count_past_the_cap_is_remembered(app, client, make, login_as, count_queries,
-                                            count_cache, monkeypatch):
+def test_a_count_past_the_cap_is_remembered(
+    app, client, make, login_as, count_queries, count_cache, monkeypatch
+):
     fill_every_list(db.session)
     login_as("platform_admin")
     with monkeypatch.context() as uncached_settings:
@@ -164,8 +194,9 @@ def test_a_count_past_the_cap_is_remembered(app, client, make, login_as, count_q
     assert "(more than 30)" in page
 
 
-def test_a_count_below_the_cap_is_exact_on_every_request(client, make, login_as,
-                                                        count_queries, count_cache):
+def test_a_count_below_the_cap_is_exact_on_every_request(
+    client, make, login_as, count_queries, count_cache
+):
     fill_every_list(db.session)
     login_as("platform_admin")
     first, _ = count_queries(client, "/admin/movie/?search=电影00&lang=en")

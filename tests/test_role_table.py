@@ -7,6 +7,7 @@ role's row means none. Reading of the contract: "full CRUD" is view, create, edi
 everything"); "everything" is every action. New resources add a row to RESOURCES and a cell
 to each role that the contract gives them; new roles add a column.
 """
+
 import pytest
 
 from portal import access
@@ -16,8 +17,22 @@ from portal.models import Role
 ACTIONS = ("view", "create", "edit", "delete", "export")
 CRUD = "view create edit delete"
 EVERYTHING = "view create edit delete export"
-RESOURCES = ("movie", "cinema", "hall", "schedule", "city", "user", "role", "audit", "right",
-             "pricecard", "tickettype", "order", "customer", "boxoffice")
+RESOURCES = (
+    "movie",
+    "cinema",
+    "hall",
+    "schedule",
+    "city",
+    "user",
+    "role",
+    "audit",
+    "right",
+    "pricecard",
+    "tickettype",
+    "order",
+    "customer",
+    "boxoffice",
+)
 # Box office figures are computed from the tickets: read and exported, never written (no
 # boxoffice.create/edit/delete code exists; "everything" on it is view and export).
 READ_ONLY = {"boxoffice": "view export"}
@@ -30,9 +45,18 @@ CONTRACT = {
     # cities; only their assigned cinemas. "Also ... edits their cinemas' price cards" and
     # "reads their cinemas' box office"; issue #15: managers read their own cinemas' screening
     # rights, and the ticket types their cards price.
-    "cinema_manager": {"cinema": "view edit", "hall": CRUD, "schedule": CRUD,
-                       "movie": "view", "city": "view", "pricecard": CRUD, "right": "view",
-                       "tickettype": "view", "order": "view", "boxoffice": "view"},
+    "cinema_manager": {
+        "cinema": "view edit",
+        "hall": CRUD,
+        "schedule": CRUD,
+        "movie": "view",
+        "city": "view",
+        "pricecard": CRUD,
+        "right": "view",
+        "tickettype": "view",
+        "order": "view",
+        "boxoffice": "view",
+    },
     # full CRUD on movies and posters, view cinemas; "platform admins and content editors
     # grant screening rights"
     "content_editor": {"movie": CRUD, "cinema": "view", "right": CRUD},
@@ -45,15 +69,26 @@ CONTRACT = {
 # The codes outside <resource>.<action>: "sells and refunds tickets for their cinemas"
 # (managers), "sell tickets at the counter; refunds only with order.refund" (box office).
 EXTRA_CODES = ("order.sell", "order.refund", "customer.block")
-EXTRA = {"platform_admin": set(EXTRA_CODES), "cinema_manager": {"order.sell", "order.refund"},
-         "content_editor": set(), "auditor": set(), "box_office": {"order.sell"}}
+EXTRA = {
+    "platform_admin": set(EXTRA_CODES),
+    "cinema_manager": {"order.sell", "order.refund"},
+    "content_editor": set(),
+    "auditor": set(),
+    "box_office": {"order.sell"},
+}
 # Roles that see the rows of every cinema (scope.all_cinemas). The content editor's "view
 # cinemas" names no cinema of theirs (editors have none assigned): every cinema.
-SEES_EVERY_CINEMA = {"platform_admin": True, "cinema_manager": False, "content_editor": True,
-                     "auditor": True, "box_office": False}
+SEES_EVERY_CINEMA = {
+    "platform_admin": True,
+    "cinema_manager": False,
+    "content_editor": True,
+    "auditor": True,
+    "box_office": False,
+}
 
-CELLS = [(role, resource, action) for role in CONTRACT for resource in RESOURCES
-         for action in ACTIONS]
+CELLS = [
+    (role, resource, action) for role in CONTRACT for resource in RESOURCES for action in ACTIONS
+]
 
 
 def allowed(role, resource, action):
@@ -64,8 +99,11 @@ def contract_permissions(role):
     """The permission codes the contract gives `role` (None: no role, nothing)."""
     if role is None:
         return set()
-    codes = {f"{resource}.{action}" for resource, actions in CONTRACT[role].items()
-             for action in actions.split()}
+    codes = {
+        f"{resource}.{action}"
+        for resource, actions in CONTRACT[role].items()
+        for action in actions.split()
+    }
     return codes | ({access.SCOPE_ALL_CINEMAS} if SEES_EVERY_CINEMA[role] else set())
 
 
@@ -80,10 +118,14 @@ def test_the_seeded_roles_are_the_contracts():
     assert set(SEES_EVERY_CINEMA) == set(CONTRACT)
 
 
-@pytest.mark.parametrize(("role", "resource", "action"), CELLS,
-                         ids=[f"{role}-{resource}.{action}" for role, resource, action in CELLS])
+@pytest.mark.parametrize(
+    ("role", "resource", "action"),
+    CELLS,
+    ids=[f"{role}-{resource}.{action}" for role, resource, action in CELLS],
+)
 def test_a_seeded_role_holds_a_permission_exactly_when_the_contract_gives_it(
-        seeded, role, resource, action):
+    seeded, role, resource, action
+):
     code = f"{resource}.{action}"
     assert (code in seeded[role]) is allowed(role, resource, action), code
 

@@ -1,5 +1,6 @@
 """Scheduling: the business rules, delete refusals, optimistic locking, bulk scheduling, the day
 view and the bulk actions, through the real forms (CSRF on) on SQLite and MariaDB alike."""
+
 import datetime as dt
 import re
 from decimal import Decimal
@@ -31,8 +32,10 @@ def stamp(moment):
 
 def sign_in(client, user):
     page = client.get("/login?lang=en")
-    response = client.post("/login", data={"csrf_token": csrf_from(page.text),
-                                           "username": user.username, "password": PASSWORD})
+    response = client.post(
+        "/login",
+        data={"csrf_token": csrf_from(page.text), "username": user.username, "password": PASSWORD},
+    )
     assert response.status_code == 302
     return client
 
@@ -47,8 +50,14 @@ def submit(client, url, data):
 def schedule_form(movie, hall, starts_at, price="45.00", status="scheduled"):
     """The form's fields; the hall's cinema holds the movie's rights (see test_rights.py)."""
     grant_covering_right(db.session, movie, hall.cinema)
-    return {"movie": movie.id, "hall": hall.id, "starts_at": stamp(starts_at), "price": price,
-            "language_version": "国语", "status": status}
+    return {
+        "movie": movie.id,
+        "hall": hall.id,
+        "starts_at": stamp(starts_at),
+        "price": price,
+        "language_version": "国语",
+        "status": status,
+    }
 
 
 def create_schedule(client, movie, hall, starts_at, **kwargs):
@@ -57,9 +66,15 @@ def create_schedule(client, movie, hall, starts_at, **kwargs):
 
 def run_action(client, endpoint, action, ids):
     token = csrf_from(client.get(f"/admin/{endpoint}/").text)
-    return client.post(f"/admin/{endpoint}/action/", data={
-        "csrf_token": token, "action": action, "rowid": [str(i) for i in ids],
-    }, follow_redirects=True)
+    return client.post(
+        f"/admin/{endpoint}/action/",
+        data={
+            "csrf_token": token,
+            "action": action,
+            "rowid": [str(i) for i in ids],
+        },
+        follow_redirects=True,
+    )
 
 
 def fresh(model, row_id):
@@ -113,8 +128,10 @@ def test_ends_at_is_read_only_in_the_form_and_shown_in_the_list(client, admin, m
 
 def test_ends_at_is_recomputed_when_the_start_time_changes(client, admin, make):
     schedule = make.schedule(starts_at=TEN)
-    data = {**schedule_form(schedule.movie, schedule.hall, at(14)),
-            "form_version": schedule.version}
+    data = {
+        **schedule_form(schedule.movie, schedule.hall, at(14)),
+        "form_version": schedule.version,
+    }
     response = submit(client, f"/admin/schedule/edit/?id={schedule.id}", data)
     assert response.status_code == 302, page_messages(response.text)
     assert fresh(Schedule, schedule.id).ends_at == at(14) + SHOW
@@ -132,12 +149,15 @@ def test_ends_at_is_recomputed_when_the_movie_changes(client, admin, make):
 # -- what may be scheduled ---------------------------------------------------------------------
 RULES = {
     "inactive hall": (lambda make: (make.movie(), make.hall(is_active=False)), "is not active"),
-    "inactive cinema": (lambda make: (make.movie(),
-                                      make.hall(cinema=make.cinema(is_active=False))),
-                        "is not active"),
+    "inactive cinema": (
+        lambda make: (make.movie(), make.hall(cinema=make.cinema(is_active=False))),
+        "is not active",
+    ),
     "offline movie": (lambda make: (make.movie(status="offline"), make.hall()), "is offline"),
-    "before release date": (lambda make: (make.movie(release_date=DAY + dt.timedelta(days=1)),
-                                          make.hall()), "is released on Mar 5, 2030"),
+    "before release date": (
+        lambda make: (make.movie(release_date=DAY + dt.timedelta(days=1)), make.hall()),
+        "is released on Mar 5, 2030",
+    ),
 }
 
 
@@ -209,8 +229,10 @@ def test_same_time_in_another_hall_is_allowed(client, admin, make):
 
 def test_editing_a_schedule_does_not_collide_with_itself(client, admin, make):
     schedule = make.schedule(starts_at=TEN)
-    data = {**schedule_form(schedule.movie, schedule.hall, at(10, 30), price="60.00"),
-            "form_version": schedule.version}
+    data = {
+        **schedule_form(schedule.movie, schedule.hall, at(10, 30), price="60.00"),
+        "form_version": schedule.version,
+    }
     response = submit(client, f"/admin/schedule/edit/?id={schedule.id}", data)
     assert response.status_code == 302, page_messages(response.text)
     assert fresh(Schedule, schedule.id).price == Decimal("60.00")
@@ -229,8 +251,10 @@ def test_moving_a_schedule_into_a_busy_hall_is_refused(client, admin, make):
 def test_uncancelling_into_a_collision_is_refused(client, admin, make):
     active = make.schedule(starts_at=TEN)
     cancelled = make.schedule(starts_at=TEN, hall=active.hall, status="cancelled")
-    data = {**schedule_form(cancelled.movie, cancelled.hall, TEN),
-            "form_version": cancelled.version}
+    data = {
+        **schedule_form(cancelled.movie, cancelled.hall, TEN),
+        "form_version": cancelled.version,
+    }
     response = submit(client, f"/admin/schedule/edit/?id={cancelled.id}", data)
     assert response.status_code == 200
     assert fresh(Schedule, cancelled.id).status == "cancelled"
@@ -238,15 +262,18 @@ def test_uncancelling_into_a_collision_is_refused(client, admin, make):
 
 @pytest.mark.parametrize("retire", ["hall", "movie"])
 def test_show_can_still_be_cancelled_through_the_form_after_its_hall_or_movie_retired(
-        client, admin, make, retire):
+    client, admin, make, retire
+):
     schedule = make.schedule(starts_at=TEN)
     if retire == "hall":
         schedule.hall.is_active = False
     else:
         schedule.movie.status = "offline"
     db.session.commit()
-    data = {**schedule_form(schedule.movie, schedule.hall, TEN, status="cancelled"),
-            "form_version": schedule.version}
+    data = {
+        **schedule_form(schedule.movie, schedule.hall, TEN, status="cancelled"),
+        "form_version": schedule.version,
+    }
     response = submit(client, f"/admin/schedule/edit/?id={schedule.id}", data)
     assert response.status_code == 302, page_messages(response.text)
     assert fresh(Schedule, schedule.id).status == "cancelled"
@@ -263,12 +290,19 @@ def test_manager_cannot_schedule_in_another_cinemas_hall(client, login_as, make)
 
 # -- deleting what is in use -------------------------------------------------------------------
 IN_USE = {
-    "cinema with halls": (Cinema, "cinema", lambda make: make.hall().cinema,
-                          "deactivate it instead"),
-    "hall with schedules": (Hall, "hall", lambda make: make.schedule().hall,
-                            "cancel its schedules"),
-    "movie with schedules": (Movie, "movie", lambda make: make.schedule().movie,
-                             "take it offline"),
+    "cinema with halls": (
+        Cinema,
+        "cinema",
+        lambda make: make.hall().cinema,
+        "deactivate it instead",
+    ),
+    "hall with schedules": (
+        Hall,
+        "hall",
+        lambda make: make.schedule().hall,
+        "cancel its schedules",
+    ),
+    "movie with schedules": (Movie, "movie", lambda make: make.schedule().movie, "take it offline"),
 }
 
 
@@ -277,9 +311,11 @@ def test_single_delete_of_a_row_in_use_is_refused_with_a_message(client, admin, 
     model, endpoint, build, message = IN_USE[case]
     row_id = build(make).id
     token = csrf_from(client.get(f"/admin/{endpoint}/").text)
-    response = client.post(f"/admin/{endpoint}/delete/", data={"csrf_token": token,
-                                                               "id": row_id},
-                           follow_redirects=True)
+    response = client.post(
+        f"/admin/{endpoint}/delete/",
+        data={"csrf_token": token, "id": row_id},
+        follow_redirects=True,
+    )
     assert any(message in m for m in page_messages(response.text)), page_messages(response.text)
     assert fresh(model, row_id) is not None
 
@@ -323,29 +359,47 @@ def _schedule_form(row, price):
 
 
 def _movie_form(row, title):
-    return {"title": title, "duration_minutes": "120", "status": "showing",
-            "release_date": "2020-01-01"}
+    return {
+        "title": title,
+        "duration_minutes": "120",
+        "status": "showing",
+        "release_date": "2020-01-01",
+    }
 
 
 def _hall_form(row, name):
-    return {"cinema": row.cinema_id, "name": name, "hall_type": "2D", "seat_rows": "10",
-            "seat_cols": "12", "is_active": "y"}
+    return {
+        "cinema": row.cinema_id,
+        "name": name,
+        "hall_type": "2D",
+        "seat_rows": "10",
+        "seat_cols": "12",
+        "is_active": "y",
+    }
 
 
 def _cinema_form(row, name):
-    return {"name": name, "city": row.city_id, "address": "路1号", "phone": "1",
-            "is_active": "y"}
+    return {"name": name, "city": row.city_id, "address": "路1号", "phone": "1", "is_active": "y"}
 
 
 # endpoint -> (model, build a row, its edit form with one field set, that field, two values)
 LOCKED = {
-    "schedule": (Schedule, lambda make: make.schedule(starts_at=TEN), _schedule_form, "price",
-                 ("88.00", "99.00")),
-    "movie": (Movie, lambda make: make.movie(title="原名"), _movie_form, "title",
-              ("甲改", "乙改")),
+    "schedule": (
+        Schedule,
+        lambda make: make.schedule(starts_at=TEN),
+        _schedule_form,
+        "price",
+        ("88.00", "99.00"),
+    ),
+    "movie": (Movie, lambda make: make.movie(title="原名"), _movie_form, "title", ("甲改", "乙改")),
     "hall": (Hall, lambda make: make.hall(name="原厅"), _hall_form, "name", ("甲厅", "乙厅")),
-    "cinema": (Cinema, lambda make: make.cinema(name="原影城"), _cinema_form, "name",
-               ("甲影城", "乙影城")),
+    "cinema": (
+        Cinema,
+        lambda make: make.cinema(name="原影城"),
+        _cinema_form,
+        "name",
+        ("甲影城", "乙影城"),
+    ),
 }
 
 
@@ -355,8 +409,11 @@ def test_stale_edit_is_refused_naming_the_last_editor(app_ctx, client, admin, ma
     row = build(make)
     url = f"/admin/{endpoint}/edit/?id={row.id}"
     stale_page = client.get(url).text
-    stale_version = re.search(r'name="form_version"[^>]*value="(\d+)"|'
-                              r'value="(\d+)"[^>]*name="form_version"', stale_page)
+    stale_version = re.search(
+        r'name="form_version"[^>]*value="(\d+)"|'
+        r'value="(\d+)"[^>]*name="form_version"',
+        stale_page,
+    )
     assert stale_version, "no version in the edit form"
 
     colleague = make.user(access.PLATFORM_ADMIN, username="colleague")
@@ -364,12 +421,18 @@ def test_stale_edit_is_refused_naming_the_last_editor(app_ctx, client, admin, ma
     saved = submit(other, url, {**form(row, first_value), "form_version": row.version})
     assert saved.status_code == 302, page_messages(saved.text)
 
-    response = client.post(url, data={"csrf_token": csrf_from(stale_page),
-                                      "form_version": next(g for g in stale_version.groups() if g),
-                                      **form(row, second_value)})
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_from(stale_page),
+            "form_version": next(g for g in stale_version.groups() if g),
+            **form(row, second_value),
+        },
+    )
     assert response.status_code == 200
-    assert any("colleague" in m and "not saved" in m for m in page_messages(response.text)), \
+    assert any("colleague" in m and "not saved" in m for m in page_messages(response.text)), (
         page_messages(response.text)
+    )
     assert str(getattr(fresh(model, row.id), field)) == first_value
 
 
@@ -402,14 +465,14 @@ def test_put_on_sale_rechecks_collisions_and_changes_none_when_one_collides(clie
     fine = make.schedule(starts_at=at(15), hall=active.hall)
     clashing = make.schedule(starts_at=at(11), hall=active.hall, status="cancelled")
     response = run_action(client, "schedule", "put_on_sale", [fine.id, clashing.id])
-    assert any(f"#{active.id}" in m for m in page_messages(response.text)), \
-        page_messages(response.text)
+    assert any(f"#{active.id}" in m for m in page_messages(response.text)), page_messages(
+        response.text
+    )
     assert fresh(Schedule, fine.id).status == "scheduled"
     assert fresh(Schedule, clashing.id).status == "cancelled"
 
 
-def test_put_on_sale_of_two_cancelled_shows_that_overlap_each_other_is_refused(client, admin,
-                                                                                make):
+def test_put_on_sale_of_two_cancelled_shows_that_overlap_each_other_is_refused(client, admin, make):
     first = make.schedule(starts_at=TEN, status="cancelled")
     second = make.schedule(starts_at=at(11), hall=first.hall, status="cancelled")
     run_action(client, "schedule", "put_on_sale", [first.id, second.id])
@@ -426,8 +489,9 @@ def test_put_on_sale_refuses_a_show_of_an_offline_movie(client, admin, make):
 
 
 @pytest.mark.parametrize("action,status", [("cancel", "cancelled"), ("put_on_sale", "on_sale")])
-def test_bulk_status_actions_ignore_ids_outside_the_managers_scope(client, login_as, make,
-                                                                   action, status):
+def test_bulk_status_actions_ignore_ids_outside_the_managers_scope(
+    client, login_as, make, action, status
+):
     mine, theirs = make.schedule(), make.schedule()
     login_as(access.CINEMA_MANAGER, cinemas=[mine.hall.cinema])
     run_action(client, "schedule", action, [mine.id, theirs.id])
@@ -439,19 +503,35 @@ def test_auditor_cannot_run_status_actions(client, login_as, make):
     schedule = make.schedule()
     login_as(access.AUDITOR)
     token = csrf_from(client.get("/admin/schedule/").text)
-    response = client.post("/admin/schedule/action/", data={
-        "csrf_token": token, "action": "cancel", "rowid": [str(schedule.id)]})
+    response = client.post(
+        "/admin/schedule/action/",
+        data={"csrf_token": token, "action": "cancel", "rowid": [str(schedule.id)]},
+    )
     assert response.status_code == 403
     assert fresh(Schedule, schedule.id).status == "scheduled"
 
 
 # -- bulk scheduling ---------------------------------------------------------------------------
-def bulk_form(movie, hall, first_day=DAY, last_day=DAY + dt.timedelta(days=2),
-              times="10:00, 13:30, 19:00", price="50.00", status="scheduled"):
+def bulk_form(
+    movie,
+    hall,
+    first_day=DAY,
+    last_day=DAY + dt.timedelta(days=2),
+    times="10:00, 13:30, 19:00",
+    price="50.00",
+    status="scheduled",
+):
     grant_covering_right(db.session, movie, hall.cinema)
-    return {"movie": movie.id, "hall": hall.id, "first_day": first_day.isoformat(),
-            "last_day": last_day.isoformat(), "start_times": times, "price": price,
-            "language_version": "国语", "status": status}
+    return {
+        "movie": movie.id,
+        "hall": hall.id,
+        "first_day": first_day.isoformat(),
+        "last_day": last_day.isoformat(),
+        "start_times": times,
+        "price": price,
+        "language_version": "国语",
+        "status": status,
+    }
 
 
 def bulk(client, *args, **kwargs):
@@ -459,8 +539,10 @@ def bulk(client, *args, **kwargs):
 
 
 def bulk_problems(html):
-    return [re.sub(r"\s+", " ", p).strip()
-            for p in re.findall(r'class="list-group-item bulk-problem">(.*?)</li>', html, re.S)]
+    return [
+        re.sub(r"\s+", " ", p).strip()
+        for p in re.findall(r'class="list-group-item bulk-problem">(.*?)</li>', html, re.S)
+    ]
 
 
 def test_bulk_scheduling_creates_every_show_of_the_range(client, admin, make):
@@ -469,8 +551,10 @@ def test_bulk_scheduling_creates_every_show_of_the_range(client, admin, make):
     assert response.status_code == 302, page_messages(response.text)
     shows = stored_schedules()
     assert [s.starts_at for s in shows] == [
-        at(h, m, DAY + dt.timedelta(days=d)) for d in range(3) for h, m in
-        ((10, 0), (13, 30), (19, 0))]
+        at(h, m, DAY + dt.timedelta(days=d))
+        for d in range(3)
+        for h, m in ((10, 0), (13, 30), (19, 0))
+    ]
     assert all(s.ends_at == s.starts_at + SHOW and s.hall_id == hall.id for s in shows)
     assert {s.price for s in shows} == {Decimal("50.00")}
 
@@ -514,12 +598,18 @@ def test_bulk_scheduling_before_the_release_date_creates_none(client, admin, mak
     assert stored_schedules() == []
 
 
-@pytest.mark.parametrize("build,message", [
-    (lambda make: (make.movie(status="offline"), make.hall()), "is offline"),
-    (lambda make: (make.movie(), make.hall(is_active=False)), "is not active"),
-    (lambda make: (make.movie(), make.hall(cinema=make.cinema(is_active=False))),
-     "is not active"),
-], ids=["offline movie", "inactive hall", "inactive cinema"])
+@pytest.mark.parametrize(
+    "build,message",
+    [
+        (lambda make: (make.movie(status="offline"), make.hall()), "is offline"),
+        (lambda make: (make.movie(), make.hall(is_active=False)), "is not active"),
+        (
+            lambda make: (make.movie(), make.hall(cinema=make.cinema(is_active=False))),
+            "is not active",
+        ),
+    ],
+    ids=["offline movie", "inactive hall", "inactive cinema"],
+)
 def test_bulk_scheduling_states_a_broken_rule_once(client, admin, make, build, message):
     movie, hall = build(make)
     problems = bulk_problems(bulk(client, movie, hall).text)
@@ -527,19 +617,23 @@ def test_bulk_scheduling_states_a_broken_rule_once(client, admin, make, build, m
     assert stored_schedules() == []
 
 
-@pytest.mark.parametrize("changes", [
-    {"start_times": "10:00, 25:00"},
-    {"start_times": "ten o'clock"},
-    {"start_times": ""},
-    {"first_day": "2030-02-30"},
-    {"last_day": "2030-03-01"},
-    {"last_day": "2030-06-30"},
-    {"price": "0.00"},
-    {"price": "10000"},
-    {"movie": "999999"},
-    {"hall": "abc"},
-    {"status": "cancelled"},
-], ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"start_times": "10:00, 25:00"},
+        {"start_times": "ten o'clock"},
+        {"start_times": ""},
+        {"first_day": "2030-02-30"},
+        {"last_day": "2030-03-01"},
+        {"last_day": "2030-06-30"},
+        {"price": "0.00"},
+        {"price": "10000"},
+        {"movie": "999999"},
+        {"hall": "abc"},
+        {"status": "cancelled"},
+    ],
+    ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()),
+)
 def test_bad_bulk_input_is_refused_without_creating_anything(client, admin, make, changes):
     data = {**bulk_form(make.movie(), make.hall()), **changes}
     response = submit(client, "/admin/schedule/bulk/", data)
@@ -570,8 +664,9 @@ def test_bulk_scheduling_needs_schedule_create(client, login_as, make, role):
     login_as(role)
     assert client.get("/admin/schedule/bulk/").status_code == 403
     token = csrf_from(client.get("/admin/").text)
-    response = client.post("/admin/schedule/bulk/",
-                           data={"csrf_token": token, **bulk_form(movie, hall)})
+    response = client.post(
+        "/admin/schedule/bulk/", data={"csrf_token": token, **bulk_form(movie, hall)}
+    )
     assert response.status_code == 403
     assert stored_schedules() == []
 
@@ -597,10 +692,12 @@ def day_url(cinema, day=DAY):
 def blocks(html):
     """{hall id: [(schedule id, status), ...]} as the day view draws them."""
     rows = {}
-    for hall_id, body in re.findall(r'<div class="day-row" id="hall-(\d+)">(.*?)</div>\s*</div>',
-                                    html, re.S):
-        rows[int(hall_id)] = [(int(i), s) for i, s in re.findall(
-            r'id="schedule-(\d+)" data-status="([a-z_]+)"', body)]
+    for hall_id, body in re.findall(
+        r'<div class="day-row" id="hall-(\d+)">(.*?)</div>\s*</div>', html, re.S
+    ):
+        rows[int(hall_id)] = [
+            (int(i), s) for i, s in re.findall(r'id="schedule-(\d+)" data-status="([a-z_]+)"', body)
+        ]
     return rows
 
 
@@ -632,8 +729,11 @@ def test_day_view_shows_each_halls_shows_of_that_day(client, admin, two_cinemas)
 def test_day_view_places_blocks_on_the_time_axis(client, admin, two_cinemas):
     a, _, _, shows = two_cinemas
     html = client.get(day_url(a)).text
-    morning = re.search(rf'id="schedule-{shows["a1_morning"].id}"[^>]*style="left: ([\d.]+)%; '
-                        rf'width: ([\d.]+)%"', html)
+    morning = re.search(
+        rf'id="schedule-{shows["a1_morning"].id}"[^>]*style="left: ([\d.]+)%; '
+        rf'width: ([\d.]+)%"',
+        html,
+    )
     # axis 08:00-24:00 (16 h): 10:00 is 2 h in, a 2 h 15 min show is 2.25 h wide
     assert float(morning.group(1)) == pytest.approx(12.5)
     assert float(morning.group(2)) == pytest.approx(14.0625, abs=0.001)
@@ -653,8 +753,7 @@ def test_day_view_axis_stretches_for_a_late_show(client, admin, make):
     assert ">26:00<" in html and ">08:00<" in html
 
 
-def test_manager_sees_their_cinemas_day_and_gets_404_for_another(client, login_as,
-                                                                  two_cinemas):
+def test_manager_sees_their_cinemas_day_and_gets_404_for_another(client, login_as, two_cinemas):
     a, b, (hall_a1, _, _), shows = two_cinemas
     login_as(access.CINEMA_MANAGER, cinemas=[a])
     mine = client.get(day_url(a))
@@ -691,8 +790,17 @@ def test_content_editor_may_not_open_the_day_view(client, login_as, two_cinemas)
     assert client.get(day_url(a)).status_code == 403
 
 
-@pytest.mark.parametrize("query", ["cinema_id=abc", "cinema_id=999999", "date=2030-13-01",
-                                   "date=9999-12-31", "date=0001-01-01", "cinema_id=&date="])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "cinema_id=abc",
+        "cinema_id=999999",
+        "date=2030-13-01",
+        "date=9999-12-31",
+        "date=0001-01-01",
+        "cinema_id=&date=",
+    ],
+)
 def test_day_view_answers_bad_input_without_an_error(client, admin, make, query):
     make.hall()
     response = client.get(f"/admin/schedule/day/?{query}")

@@ -7,6 +7,7 @@ where every request has read, and so fixed its snapshot, before it reaches the l
 (a temporary file, so really several connections) they prove that the hall "lock" takes the
 database's write lock before the overlap check, not after it.
 """
+
 import datetime as dt
 import re
 import threading
@@ -30,8 +31,10 @@ def signed_in_client(app, user):
     """A test client with its own cookie session, signed in as `user` (English messages)."""
     client = app.test_client()
     page = client.get("/login?lang=en")
-    response = client.post("/login", data={"csrf_token": csrf_from(page.text),
-                                           "username": user.username, "password": PASSWORD})
+    response = client.post(
+        "/login",
+        data={"csrf_token": csrf_from(page.text), "username": user.username, "password": PASSWORD},
+    )
     assert response.status_code == 302
     return client
 
@@ -77,8 +80,9 @@ def settle():
 
 
 def outcomes(responses):
-    assert all(r.status_code in (200, 302) for r in responses), \
-        sorted({r.status_code for r in responses})
+    assert all(r.status_code in (200, 302) for r in responses), sorted(
+        {r.status_code for r in responses}
+    )
     winners = [r for r in responses if r.status_code == 302]
     losers = [" ".join(page_messages(r.text)) for r in responses if r.status_code == 200]
     return winners, losers
@@ -91,9 +95,15 @@ def test_concurrent_overlapping_creates_store_exactly_one(app_ctx, make, clients
     url = "/admin/schedule/new/"
     posts = []
     for minute, client in enumerate(signed_in):
-        data = {"csrf_token": csrf_from(form_page(app_ctx, client, url)), "movie": movie.id,
-                "hall": hall.id, "starts_at": stamp(TEN + dt.timedelta(minutes=minute)),
-                "price": "45.00", "language_version": "", "status": "scheduled"}
+        data = {
+            "csrf_token": csrf_from(form_page(app_ctx, client, url)),
+            "movie": movie.id,
+            "hall": hall.id,
+            "starts_at": stamp(TEN + dt.timedelta(minutes=minute)),
+            "price": "45.00",
+            "language_version": "",
+            "status": "scheduled",
+        }
         posts.append(post_later(client, url, data))
     settle()
 
@@ -113,11 +123,21 @@ def test_concurrent_edits_of_one_schedule_let_exactly_one_win(app_ctx, make, cli
     posts, prices = [], []
     for n, client in enumerate(signed_in):
         page = form_page(app_ctx, client, url)
-        version = re.search(r'id="form_version" name="form_version" type="hidden" '
-                            r'value="(\d+)"|name="form_version"[^>]*value="(\d+)"', page)
-        data = {"csrf_token": csrf_from(page), "movie": schedule.movie_id, "hall": hall.id,
-                "starts_at": stamp(TEN), "price": f"{10 + n}.00", "language_version": "",
-                "status": "scheduled", "form_version": next(g for g in version.groups() if g)}
+        version = re.search(
+            r'id="form_version" name="form_version" type="hidden" '
+            r'value="(\d+)"|name="form_version"[^>]*value="(\d+)"',
+            page,
+        )
+        data = {
+            "csrf_token": csrf_from(page),
+            "movie": schedule.movie_id,
+            "hall": hall.id,
+            "starts_at": stamp(TEN),
+            "price": f"{10 + n}.00",
+            "language_version": "",
+            "status": "scheduled",
+            "form_version": next(g for g in version.groups() if g),
+        }
         posts.append(post_later(client, url, data))
         prices.append(data["price"])
     settle()
@@ -129,37 +149,52 @@ def test_concurrent_edits_of_one_schedule_let_exactly_one_win(app_ctx, make, cli
     stored = db.session.get(Schedule, schedule.id)
     assert len(winners) == 1 and len(losers) == REQUESTS - 1
     assert all("Your changes were not saved" in text for text in losers), losers
-    winner_price = next(price for price, r in zip(prices, responses, strict=True)
-                        if r.status_code == 302)
+    winner_price = next(
+        price for price, r in zip(prices, responses, strict=True) if r.status_code == 302
+    )
     assert str(stored.price) == winner_price and stored.version == 2
-    edits = db.session.query(AuditLog).filter_by(model="schedule", object_id=str(schedule.id),
-                                                 action="edit").all()
+    edits = (
+        db.session.query(AuditLog)
+        .filter_by(model="schedule", object_id=str(schedule.id), action="edit")
+        .all()
+    )
     assert len(edits) == 1
     assert str(stored.price) in edits[0].changes
     assert all(f"{edits[0].user.username} changed this record" in text for text in losers), losers
 
 
-def test_concurrent_edits_moving_shows_into_one_slot_let_exactly_one_in(app_ctx, make,
-                                                                       clients):
+def test_concurrent_edits_moving_shows_into_one_slot_let_exactly_one_in(app_ctx, make, clients):
     hall, signed_in = clients
     movie = make.movie()
     make.right(movie, hall.cinema)  # the cinema may show it (tests/test_rights.py)
-    shows = [make.schedule(hall=hall, movie=movie, starts_at=TEN + dt.timedelta(days=n + 1))
-             for n in range(REQUESTS)]
+    shows = [
+        make.schedule(hall=hall, movie=movie, starts_at=TEN + dt.timedelta(days=n + 1))
+        for n in range(REQUESTS)
+    ]
     posts = []
     for show, client in zip(shows, signed_in, strict=True):
         url = f"/admin/schedule/edit/?id={show.id}"
-        data = {"csrf_token": csrf_from(form_page(app_ctx, client, url)), "movie": movie.id,
-                "hall": hall.id, "starts_at": stamp(TEN), "price": "45.00",
-                "language_version": "", "status": "scheduled", "form_version": show.version}
+        data = {
+            "csrf_token": csrf_from(form_page(app_ctx, client, url)),
+            "movie": movie.id,
+            "hall": hall.id,
+            "starts_at": stamp(TEN),
+            "price": "45.00",
+            "language_version": "",
+            "status": "scheduled",
+            "form_version": show.version,
+        }
         posts.append(post_later(client, url, data))
     settle()
 
     winners, losers = outcomes(fire_together(posts))
 
     settle()
-    on_the_day = db.session.query(Schedule).filter(Schedule.hall_id == hall.id,
-                                                   Schedule.starts_at == TEN).all()
+    on_the_day = (
+        db.session.query(Schedule)
+        .filter(Schedule.hall_id == hall.id, Schedule.starts_at == TEN)
+        .all()
+    )
     assert len(on_the_day) == 1 and len(winners) == 1
     assert all(f"Collides with schedule #{on_the_day[0].id}" in text for text in losers), losers
 
@@ -171,11 +206,17 @@ def test_concurrent_bulk_scheduling_stores_exactly_one_batch(app_ctx, make, clie
     url = "/admin/schedule/bulk/"
     posts = []
     for n, client in enumerate(signed_in):
-        data = {"csrf_token": csrf_from(form_page(app_ctx, client, url)), "movie": movie.id,
-                "hall": hall.id, "first_day": DAY.isoformat(),
-                "last_day": (DAY + dt.timedelta(days=2)).isoformat(),
-                "start_times": f"10:{n:02d}, 19:00", "price": "45.00", "language_version": "",
-                "status": "scheduled"}
+        data = {
+            "csrf_token": csrf_from(form_page(app_ctx, client, url)),
+            "movie": movie.id,
+            "hall": hall.id,
+            "first_day": DAY.isoformat(),
+            "last_day": (DAY + dt.timedelta(days=2)).isoformat(),
+            "start_times": f"10:{n:02d}, 19:00",
+            "price": "45.00",
+            "language_version": "",
+            "status": "scheduled",
+        }
         posts.append(post_later(client, url, data))
     settle()
 

@@ -4,6 +4,7 @@ Oracles from PRODUCT.md: shows that are not cancelled never overlap in one hall 
 ending when the next starts does not overlap), and a bulk plan is every start time on every
 day of the range, refused whole when it cannot be what was meant.
 """
+
 import datetime as dt
 
 import pytest
@@ -25,16 +26,19 @@ def at(hour, minute=0, day=DAY):
     return dt.datetime.combine(day, dt.time(hour, minute))
 
 
-@pytest.mark.parametrize(("text", "times"), [
-    ("10:00, 13:30, 19:00", ["10:00", "13:30", "19:00"]),
-    ("19:00 10:00", ["10:00", "19:00"]),
-    ("10:00，13:30", ["10:00", "13:30"]),  # a full-width comma, as typed with a Chinese IME
-    ("10:00;13:30", ["10:00", "13:30"]),
-    ("10:00, 10:00", ["10:00"]),
-    ("9:05", ["09:05"]),
-    ("", []),
-    (None, []),
-])
+@pytest.mark.parametrize(
+    ("text", "times"),
+    [
+        ("10:00, 13:30, 19:00", ["10:00", "13:30", "19:00"]),
+        ("19:00 10:00", ["10:00", "19:00"]),
+        ("10:00，13:30", ["10:00", "13:30"]),  # a full-width comma, as typed with a Chinese IME
+        ("10:00;13:30", ["10:00", "13:30"]),
+        ("10:00, 10:00", ["10:00"]),
+        ("9:05", ["09:05"]),
+        ("", []),
+        (None, []),
+    ],
+)
 def test_start_times_are_read_sorted_and_distinct(text, times):
     assert [t.strftime("%H:%M") for t in parse_start_times(text)] == times
 
@@ -49,23 +53,33 @@ def test_a_start_time_that_is_not_one_is_named_in_the_error(bad):
 def test_a_plan_is_every_start_time_on_every_day_in_order():
     times = [dt.time(10), dt.time(19, 30)]
     plan = plan_showtimes(DAY, DAY + dt.timedelta(days=2), times)
-    assert plan == [at(10), at(19, 30), at(10, day=DAY + dt.timedelta(days=1)),
-                    at(19, 30, day=DAY + dt.timedelta(days=1)),
-                    at(10, day=DAY + dt.timedelta(days=2)),
-                    at(19, 30, day=DAY + dt.timedelta(days=2))]
+    assert plan == [
+        at(10),
+        at(19, 30),
+        at(10, day=DAY + dt.timedelta(days=1)),
+        at(19, 30, day=DAY + dt.timedelta(days=1)),
+        at(10, day=DAY + dt.timedelta(days=2)),
+        at(19, 30, day=DAY + dt.timedelta(days=2)),
+    ]
 
 
 def test_a_one_day_plan_is_that_days_shows():
     assert plan_showtimes(DAY, DAY, [dt.time(14)]) == [at(14)]
 
 
-@pytest.mark.parametrize(("first", "last", "times"), [
-    (DAY, DAY - dt.timedelta(days=1), [dt.time(10)]),            # last day before the first
-    (DAY, DAY + dt.timedelta(days=MAX_BULK_DAYS), [dt.time(10)]),  # one day too many
-    (DAY, DAY, []),                                              # no start time
-    (DAY, DAY + dt.timedelta(days=MAX_BULK_DAYS - 1),            # too many shows at once
-     [dt.time(h) for h in range(MAX_BULK_SHOWS // MAX_BULK_DAYS + 1)]),
-])
+@pytest.mark.parametrize(
+    ("first", "last", "times"),
+    [
+        (DAY, DAY - dt.timedelta(days=1), [dt.time(10)]),  # last day before the first
+        (DAY, DAY + dt.timedelta(days=MAX_BULK_DAYS), [dt.time(10)]),  # one day too many
+        (DAY, DAY, []),  # no start time
+        (
+            DAY,
+            DAY + dt.timedelta(days=MAX_BULK_DAYS - 1),  # too many shows at once
+            [dt.time(h) for h in range(MAX_BULK_SHOWS // MAX_BULK_DAYS + 1)],
+        ),
+    ],
+)
 def test_a_plan_that_cannot_be_meant_is_refused_whole(app_ctx, first, last, times):
     with pytest.raises(SchedulingError):
         plan_showtimes(first, last, times)
@@ -75,8 +89,10 @@ def test_the_largest_plans_allowed_are_accepted():
     last = DAY + dt.timedelta(days=MAX_BULK_DAYS - 1)
     assert len(plan_showtimes(DAY, last, [dt.time(10)])) == MAX_BULK_DAYS
     per_day = MAX_BULK_SHOWS // MAX_BULK_DAYS
-    assert len(plan_showtimes(DAY, last, [dt.time(h) for h in range(per_day)])) == \
-        per_day * MAX_BULK_DAYS
+    assert (
+        len(plan_showtimes(DAY, last, [dt.time(h) for h in range(per_day)]))
+        == per_day * MAX_BULK_DAYS
+    )
 
 
 @pytest.fixture()
@@ -88,17 +104,21 @@ def hall_with_a_show(make):
     return hall, show
 
 
-@pytest.mark.parametrize(("starts", "ends", "collides"), [
-    (at(13), at(15), True),       # overlaps the start
-    (at(15), at(17), True),       # overlaps the end
-    (at(14, 30), at(15), True),   # inside
-    (at(13), at(17), True),       # around
-    (at(12), at(14), False),      # ends as the show starts
-    (at(16), at(17), False),      # starts as the show ends
-    (at(18, 30), at(19), False),  # over a cancelled show only
-])
-def test_collisions_are_the_shows_that_overlap_and_are_not_cancelled(hall_with_a_show, starts,
-                                                                    ends, collides):
+@pytest.mark.parametrize(
+    ("starts", "ends", "collides"),
+    [
+        (at(13), at(15), True),  # overlaps the start
+        (at(15), at(17), True),  # overlaps the end
+        (at(14, 30), at(15), True),  # inside
+        (at(13), at(17), True),  # around
+        (at(12), at(14), False),  # ends as the show starts
+        (at(16), at(17), False),  # starts as the show ends
+        (at(18, 30), at(19), False),  # over a cancelled show only
+    ],
+)
+def test_collisions_are_the_shows_that_overlap_and_are_not_cancelled(
+    hall_with_a_show, starts, ends, collides
+):
     hall, show = hall_with_a_show
     found = find_collisions(db.session, hall.id, starts, ends)
     assert [c.schedule_id for c in found] == ([show.id] if collides else [])

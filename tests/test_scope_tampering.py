@@ -1,4 +1,5 @@
 """A cinema manager of cinema A, editing URLs and form fields by hand, cannot touch cinema B."""
+
 import pytest
 
 from portal.extensions import db
@@ -15,8 +16,16 @@ def two_cinemas(make, login_as):
     schedule_a = make.schedule(hall=hall_a, movie=movie)
     schedule_b = make.schedule(hall=hall_b, movie=movie)
     manager = login_as("cinema_manager", cinemas=[a])
-    return dict(a=a, b=b, hall_a=hall_a, hall_b=hall_b, movie=movie, schedule_a=schedule_a,
-                schedule_b=schedule_b, manager=manager)
+    return dict(
+        a=a,
+        b=b,
+        hall_a=hall_a,
+        hall_b=hall_b,
+        movie=movie,
+        schedule_a=schedule_a,
+        schedule_b=schedule_b,
+        manager=manager,
+    )
 
 
 def post_form(client, url, data):
@@ -25,35 +34,64 @@ def post_form(client, url, data):
 
 
 def test_manager_cannot_create_a_hall_in_another_cinema(client, two_cinemas):
-    response = post_form(client, "/admin/hall/new/", {
-        "cinema": two_cinemas["b"].id, "name": "偷偷厅", "hall_type": "2D", "seat_rows": "5",
-        "seat_cols": "5", "is_active": "y"})
+    response = post_form(
+        client,
+        "/admin/hall/new/",
+        {
+            "cinema": two_cinemas["b"].id,
+            "name": "偷偷厅",
+            "hall_type": "2D",
+            "seat_rows": "5",
+            "seat_cols": "5",
+            "is_active": "y",
+        },
+    )
     assert response.status_code == 200
-    assert "Not a valid choice" in " ".join(page_messages(response.text)) or \
-        "不是有效的选择" in " ".join(page_messages(response.text))
+    assert "Not a valid choice" in " ".join(
+        page_messages(response.text)
+    ) or "不是有效的选择" in " ".join(page_messages(response.text))
     assert db.session.query(Hall).filter_by(name="偷偷厅").count() == 0
 
 
 def test_manager_cannot_move_their_hall_into_another_cinema(client, two_cinemas):
     hall = two_cinemas["hall_a"]
-    post_form(client, f"/admin/hall/edit/?id={hall.id}", {
-        "cinema": two_cinemas["b"].id, "name": hall.name, "hall_type": "2D", "seat_rows": "5",
-        "seat_cols": "5", "is_active": "y", "form_version": hall.version})
+    post_form(
+        client,
+        f"/admin/hall/edit/?id={hall.id}",
+        {
+            "cinema": two_cinemas["b"].id,
+            "name": hall.name,
+            "hall_type": "2D",
+            "seat_rows": "5",
+            "seat_cols": "5",
+            "is_active": "y",
+            "form_version": hall.version,
+        },
+    )
     db.session.expire_all()
     assert db.session.get(Hall, hall.id).cinema_id == two_cinemas["a"].id
 
 
 def test_manager_cannot_schedule_in_another_cinemas_hall(client, two_cinemas):
     before = db.session.query(Schedule).count()
-    response = post_form(client, "/admin/schedule/new/", {
-        "movie": two_cinemas["movie"].id, "hall": two_cinemas["hall_b"].id,
-        "starts_at": "2031-05-01 10:00:00", "price": "40", "status": "scheduled"})
+    response = post_form(
+        client,
+        "/admin/schedule/new/",
+        {
+            "movie": two_cinemas["movie"].id,
+            "hall": two_cinemas["hall_b"].id,
+            "starts_at": "2031-05-01 10:00:00",
+            "price": "40",
+            "status": "scheduled",
+        },
+    )
     assert response.status_code == 200
     assert db.session.query(Schedule).count() == before
 
 
-@pytest.mark.parametrize("endpoint,key", [("cinema", "b"), ("hall", "hall_b"),
-                                          ("schedule", "schedule_b")])
+@pytest.mark.parametrize(
+    "endpoint,key", [("cinema", "b"), ("hall", "hall_b"), ("schedule", "schedule_b")]
+)
 def test_manager_gets_404_for_another_cinemas_rows_by_id(client, two_cinemas, endpoint, key):
     row = two_cinemas[key]
     assert client.get(f"/admin/{endpoint}/edit/?id={row.id}").status_code == 404
@@ -64,9 +102,19 @@ def test_manager_gets_404_for_another_cinemas_rows_by_id(client, two_cinemas, en
 
 def test_manager_cannot_edit_other_cinemas_hall_by_post(client, two_cinemas):
     hall = two_cinemas["hall_b"]
-    post_form(client, f"/admin/hall/edit/?id={hall.id}", {
-        "cinema": two_cinemas["a"].id, "name": "改名", "hall_type": "2D", "seat_rows": "5",
-        "seat_cols": "5", "is_active": "y", "form_version": hall.version})
+    post_form(
+        client,
+        f"/admin/hall/edit/?id={hall.id}",
+        {
+            "cinema": two_cinemas["a"].id,
+            "name": "改名",
+            "hall_type": "2D",
+            "seat_rows": "5",
+            "seat_cols": "5",
+            "is_active": "y",
+            "form_version": hall.version,
+        },
+    )
     db.session.expire_all()
     assert db.session.get(Hall, hall.id).name == "乙1厅"
 
@@ -107,5 +155,4 @@ def test_manager_with_no_cinema_sees_no_cinema_rows(client, make, login_as):
         page = client.get(f"/admin/{endpoint}/")
         assert page.status_code == 200
     assert db.session.query(Cinema).count() == 1
-    assert "影城" not in client.get("/admin/cinema/").text.split("<tbody>")[-1].split(
-        "</tbody>")[0]
+    assert "影城" not in client.get("/admin/cinema/").text.split("<tbody>")[-1].split("</tbody>")[0]

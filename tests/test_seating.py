@@ -4,6 +4,7 @@ Oracles from PRODUCT.md "Selling tickets": one line per row, front row first; S 
 `.`; couples paired left to right; capacity = seats that are not blocked; a schedule keeps the
 layout it was created with; shows on sale keep theirs when the layout changes.
 """
+
 import json
 
 import pytest
@@ -26,13 +27,15 @@ from portal.services.seating import (
     show_seat_map,
 )
 
-DRAWN = "\n".join([
-    "SSSS.SSSSSS.SSSS",
-    "SSSS.SSSSSS.SSSS",
-    "................",
-    "SSSS.VVVVVV.SSSS",
-    "WSSS.SCCCCS.SXSW",
-])
+DRAWN = "\n".join(
+    [
+        "SSSS.SSSSSS.SSSS",
+        "SSSS.SSSSSS.SSSS",
+        "................",
+        "SSSS.VVVVVV.SSSS",
+        "WSSS.SCCCCS.SXSW",
+    ]
+)
 
 
 @pytest.fixture()
@@ -47,13 +50,16 @@ def seats_by_label(plan):
 
 
 # -- the text form -----------------------------------------------------------------------------
-@pytest.mark.parametrize("text", [
-    DRAWN,
-    "S",
-    "SSSS.SSSSSS.SSSS",
-    "CC..CCCC\nXXXXXXXS\n........\nWWWWWWWW",
-    "\n".join(["V" * 80] * 60),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        DRAWN,
+        "S",
+        "SSSS.SSSSSS.SSSS",
+        "CC..CCCC\nXXXXXXXS\n........\nWWWWWWWW",
+        "\n".join(["V" * 80] * 60),
+    ],
+)
 def test_text_form_round_trips_through_seats(ctx, text):
     plan = plan_layout(text)
     assert format_layout(plan.seats, plan.row_count, plan.col_count) == text
@@ -76,8 +82,14 @@ def test_spreadsheet_cells_lowercase_and_blank_edge_lines_are_accepted(ctx):
 
 def test_kinds_come_from_the_letters(ctx):
     kinds = {s.col_no: s.kind for s in plan_layout("SVCCWX.").seats}
-    assert kinds == {1: "standard", 2: "vip", 3: "couple", 4: "couple", 5: "wheelchair",
-                     6: "blocked"}
+    assert kinds == {
+        1: "standard",
+        2: "vip",
+        3: "couple",
+        4: "couple",
+        5: "wheelchair",
+        6: "blocked",
+    }
 
 
 # -- numbering ----------------------------------------------------------------------------------
@@ -89,23 +101,37 @@ def test_rows_are_numbered_from_the_front_skipping_cross_aisles(ctx):
 
 def test_seats_numbered_left_to_right_skip_aisles(ctx):
     row = [s for s in plan_layout("SS.SSS").seats]
-    assert [(s.col_no, s.seat_label) for s in row] == [(1, "1"), (2, "2"), (4, "3"), (5, "4"),
-                                                       (6, "5")]
+    assert [(s.col_no, s.seat_label) for s in row] == [
+        (1, "1"),
+        (2, "2"),
+        (4, "3"),
+        (5, "4"),
+        (6, "5"),
+    ]
 
 
 def test_seats_numbered_right_to_left_skip_aisles(ctx):
     row = [s for s in plan_layout("SS.SSS", "rtl").seats]
-    assert [(s.col_no, s.seat_label) for s in row] == [(1, "5"), (2, "4"), (4, "3"), (5, "2"),
-                                                       (6, "1")]
+    assert [(s.col_no, s.seat_label) for s in row] == [
+        (1, "5"),
+        (2, "4"),
+        (4, "3"),
+        (5, "2"),
+        (6, "1"),
+    ]
 
 
 def test_ticket_label_prints_row_and_seat(ctx, make):
     plan = plan_layout(DRAWN)
     assert seats_by_label(plan)["3", "6"].ticket_label == "3排6座"
     hall = make.hall(seat_rows=5, seat_cols=8)
-    seat = db.session.scalars(select(Seat).where(
-        Seat.layout_id == current_layout(db.session, hall.id).id,
-        Seat.row_no == 5, Seat.col_no == 8)).one()
+    seat = db.session.scalars(
+        select(Seat).where(
+            Seat.layout_id == current_layout(db.session, hall.id).id,
+            Seat.row_no == 5,
+            Seat.col_no == 8,
+        )
+    ).one()
     assert seat.ticket_label == "5排8座"
 
 
@@ -126,25 +152,27 @@ def test_couple_seats_pair_left_to_right(ctx, make):
 
 
 # -- bad input ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, labels, expected", [
-    ("SSSS\nSSS\nSSSS", "", ["Row 2 has 3 columns, row 1 has 4"]),
-    ("SSSS\nSSQS", "", ["Row 2, column 3: unknown seat “Q”"]),
-    ("SSSS\nS SS", "", ["Row 2, column 2: unknown seat “ ”"]),
-    ("SSSS\nSCCC", "", ["Row 2, column 4: couple seats come in pairs"]),
-    ("", "", ["The layout is empty"]),
-    ("\n  \n", "", ["The layout is empty"]),
-    ("\n".join(["S"] * 61), "", ["Row 61: a hall has at most 60 rows."]),
-    ("S" * 81, "", ["Row 1, column 81: a row has at most 80 columns."]),
-    ("XX.\n...\nXXX", "", ["no seat that can be sold"]),
-    ("SS\nSS\nSS", "1 2 1", ["Row 3, column 1: the row label “1” is already used by row 1"]),
-    ("SS\nSS", "1", ["one row label per row with seats: the layout has 2 such rows, 1 labels"]),
-])
+@pytest.mark.parametrize(
+    "text, labels, expected",
+    [
+        ("SSSS\nSSS\nSSSS", "", ["Row 2 has 3 columns, row 1 has 4"]),
+        ("SSSS\nSSQS", "", ["Row 2, column 3: unknown seat “Q”"]),
+        ("SSSS\nS SS", "", ["Row 2, column 2: unknown seat “ ”"]),
+        ("SSSS\nSCCC", "", ["Row 2, column 4: couple seats come in pairs"]),
+        ("", "", ["The layout is empty"]),
+        ("\n  \n", "", ["The layout is empty"]),
+        ("\n".join(["S"] * 61), "", ["Row 61: a hall has at most 60 rows."]),
+        ("S" * 81, "", ["Row 1, column 81: a row has at most 80 columns."]),
+        ("XX.\n...\nXXX", "", ["no seat that can be sold"]),
+        ("SS\nSS\nSS", "1 2 1", ["Row 3, column 1: the row label “1” is already used by row 1"]),
+        ("SS\nSS", "1", ["one row label per row with seats: the layout has 2 such rows, 1 labels"]),
+    ],
+)
 def test_bad_layouts_are_refused_naming_row_and_column(ctx, text, labels, expected):
     with pytest.raises(LayoutError) as refused:
         plan_layout(text, row_labels=labels)
     for message in expected:
-        assert any(message in problem for problem in refused.value.problems), \
-            refused.value.problems
+        assert any(message in problem for problem in refused.value.problems), refused.value.problems
 
 
 def test_every_problem_is_listed_not_only_the_first(ctx):
@@ -155,13 +183,17 @@ def test_every_problem_is_listed_not_only_the_first(ctx):
 
 def test_a_refused_layout_saves_nothing(ctx, make):
     hall = make.hall()
-    before = (db.session.scalar(select(func.count()).select_from(SeatLayout)),
-              db.session.scalar(select(func.count()).select_from(Seat)))
+    before = (
+        db.session.scalar(select(func.count()).select_from(SeatLayout)),
+        db.session.scalar(select(func.count()).select_from(Seat)),
+    )
     with pytest.raises(LayoutError):
         change_layout(db.session, hall.id, plan_layout("SSC"))
     db.session.rollback()
-    assert (db.session.scalar(select(func.count()).select_from(SeatLayout)),
-            db.session.scalar(select(func.count()).select_from(Seat))) == before
+    assert (
+        db.session.scalar(select(func.count()).select_from(SeatLayout)),
+        db.session.scalar(select(func.count()).select_from(Seat)),
+    ) == before
 
 
 # -- every hall and every show has a layout -------------------------------------------------------
@@ -232,8 +264,10 @@ def test_a_change_updates_the_halls_grid_size(ctx, make):
     change_layout(db.session, hall.id, plan_layout("SSS.SSS\nSSS.SSS\nSSS.SSS"))
     db.session.commit()
     db.session.expire_all()
-    assert (db.session.get(Hall, hall.id).seat_rows, db.session.get(Hall, hall.id).seat_cols) \
-        == (3, 7)
+    assert (db.session.get(Hall, hall.id).seat_rows, db.session.get(Hall, hall.id).seat_cols) == (
+        3,
+        7,
+    )
 
 
 def test_a_change_from_an_older_version_is_refused(ctx, make):
@@ -268,8 +302,15 @@ def test_a_change_is_audited_with_a_readable_summary(ctx, make):
 
 
 def test_describe_change_names_only_what_the_layout_has():
-    before = {"rows": 10, "seats": 120, "standard": 120, "vip": 0, "couple": 0,
-              "wheelchair": 0, "blocked": 0}
+    before = {
+        "rows": 10,
+        "seats": 120,
+        "standard": 120,
+        "vip": 0,
+        "couple": 0,
+        "wheelchair": 0,
+        "blocked": 0,
+    }
     after = dict(before, seats=118, standard=116, wheelchair=2, blocked=2)
     assert describe_change(before, after) == "rows 10, seats 120 -> 118; wheelchair 2; blocked 2"
     assert describe_change(None, before) == "rows 10, seats 120"
@@ -294,15 +335,22 @@ def test_seat_map_gives_each_seat_its_state_front_row_first(ctx, make):
     seat_map = show_seat_map(db.session, make.schedule(hall=hall))
     assert [row.label for row in seat_map.rows] == ["1", "", "2"]
     states = [[cell.state for cell in row.cells] for row in seat_map.rows]
-    assert states == [["free", "blocked", None, "free"], [None] * 4,
-                      ["free", "free", "free", "free"]]
+    assert states == [
+        ["free", "blocked", None, "free"],
+        [None] * 4,
+        ["free", "free", "free", "free"],
+    ]
     assert seat_map.counts == {"free": 6, "blocked": 1}
     assert [cell.side for cell in seat_map.rows[2].cells] == ["left", "right", "", ""]
 
 
 def test_problems_are_named_in_chinese_too(app_ctx):
-    with app_ctx.test_request_context(), force_locale("zh_Hans_CN"), \
-            pytest.raises(LayoutError) as refused:
+    with (
+        app_ctx.test_request_context(),
+        force_locale("zh_Hans_CN"),
+        pytest.raises(LayoutError) as refused,
+    ):
         plan_layout("SSSS\nSSQS")
     assert refused.value.problems == [
-        "第2行第3列：无法识别的座位“Q”（请使用 S、V、C、W、X 或 .）。"]
+        "第2行第3列：无法识别的座位“Q”（请使用 S、V、C、W、X 或 .）。"
+    ]

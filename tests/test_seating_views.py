@@ -1,5 +1,6 @@
 """Seat layout pages through HTTP: who may see and change them, the editor's real form (CSRF
 on), tampered ids of other cinemas, and a show's seat map."""
+
 import html
 import re
 
@@ -28,20 +29,31 @@ def post_layout(client, hall, do="save", **fields):
     version the editor was opened from included, as a browser sends them)."""
     page = client.get(layout_url(hall)).text
     based_on = re.search(r'name="based_on" type="hidden" value="(\d+)"', page).group(1)
-    data = {"csrf_token": csrf_from(page), "based_on": based_on, "layout": DRAWN,
-            "numbering": "ltr", "row_labels": "", "copy_from": "", "do": do, **fields}
+    data = {
+        "csrf_token": csrf_from(page),
+        "based_on": based_on,
+        "layout": DRAWN,
+        "numbering": "ltr",
+        "row_labels": "",
+        "copy_from": "",
+        "do": do,
+        **fields,
+    }
     return client.post(save_url(hall), data=data)
 
 
 def textarea(page):
     """The text form as the editor shows it."""
-    return re.search(r'<textarea[^>]*name="layout"[^>]*>\r?\n?(.*?)</textarea>', page,
-                     re.S).group(1)
+    return re.search(r'<textarea[^>]*name="layout"[^>]*>\r?\n?(.*?)</textarea>', page, re.S).group(
+        1
+    )
 
 
 def counts():
-    return (db.session.scalar(select(func.count()).select_from(SeatLayout)),
-            db.session.scalar(select(func.count()).select_from(Seat)))
+    return (
+        db.session.scalar(select(func.count()).select_from(SeatLayout)),
+        db.session.scalar(select(func.count()).select_from(Seat)),
+    )
 
 
 @pytest.fixture()
@@ -52,8 +64,15 @@ def world(make):
     hall_a2 = make.hall(cinema=a, name="甲2厅")
     change_layout(db.session, hall_a2.id, plan_layout("VV.VV\nCC.CC"))
     db.session.commit()
-    return dict(a=a, b=b, hall_a=hall_a, hall_a2=hall_a2, hall_b=hall_b,
-                show_a=make.schedule(hall=hall_a), show_b=make.schedule(hall=hall_b))
+    return dict(
+        a=a,
+        b=b,
+        hall_a=hall_a,
+        hall_a2=hall_a2,
+        hall_b=hall_b,
+        show_a=make.schedule(hall=hall_a),
+        show_b=make.schedule(hall=hall_b),
+    )
 
 
 # -- the gate: written out from PRODUCT.md's role table, not read from access.py -------------
@@ -79,8 +98,16 @@ def request_route(client, route, world):
     if route == "seat_map":
         return client.get(f"/admin/schedule/seats/?id={show.id}")
     token = csrf_from(client.get("/admin/", follow_redirects=True).text)
-    return client.post(save_url(hall), data={"csrf_token": token, "layout": DRAWN,
-                                             "numbering": "ltr", "do": "save", "based_on": "1"})
+    return client.post(
+        save_url(hall),
+        data={
+            "csrf_token": token,
+            "layout": DRAWN,
+            "numbering": "ltr",
+            "do": "save",
+            "based_on": "1",
+        },
+    )
 
 
 @pytest.mark.parametrize("role", sorted(ALLOWED))
@@ -115,8 +142,12 @@ def test_denied_save_changes_nothing_and_is_audited(client, login_as, world):
     before = counts()
     assert request_route(client, "save", world).status_code == 403
     assert counts() == before
-    assert db.session.scalar(select(func.count()).select_from(AuditLog)
-                             .where(AuditLog.action == "denied")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditLog).where(AuditLog.action == "denied")
+        )
+        == 1
+    )
 
 
 # -- the scope: another cinema's ids answer 404 -------------------------------------------------
@@ -132,9 +163,16 @@ def test_manager_gets_404_for_another_cinemas_hall_layout(client, manager_of_a, 
 def test_manager_cannot_save_another_cinemas_layout(client, manager_of_a, world):
     token = csrf_from(client.get(layout_url(world["hall_a"])).text)
     before = counts()
-    response = client.post(save_url(world["hall_b"]), data={
-        "csrf_token": token, "layout": DRAWN, "numbering": "ltr", "do": "save",
-        "based_on": "1"})
+    response = client.post(
+        save_url(world["hall_b"]),
+        data={
+            "csrf_token": token,
+            "layout": DRAWN,
+            "numbering": "ltr",
+            "do": "save",
+            "based_on": "1",
+        },
+    )
     assert response.status_code == 404
     assert counts() == before
 
@@ -174,8 +212,9 @@ def test_preview_shows_the_new_layout_and_saves_nothing(client, manager_of_a, wo
     assert counts() == before
 
 
-def test_saving_makes_a_new_version_and_says_who_keeps_the_old_one(client, manager_of_a, world,
-                                                                   make):
+def test_saving_makes_a_new_version_and_says_who_keeps_the_old_one(
+    client, manager_of_a, world, make
+):
     client.get("/admin/?lang=en")
     hall = world["hall_a"]
     make.schedule(hall=hall, status="on_sale")
@@ -186,14 +225,18 @@ def test_saving_makes_a_new_version_and_says_who_keeps_the_old_one(client, manag
     assert (layout.version, layout.capacity) == (2, 23)
     page = client.get(response.headers["Location"])
     message = html.unescape(" ".join(page_messages(page.text)))
-    assert f"Seat layout of “{hall.cinema.name} · {hall.name}”: version 2 saved: 23 seats in " \
-        "3 rows." in message, message
+    assert (
+        f"Seat layout of “{hall.cinema.name} · {hall.name}”: version 2 saved: 23 seats in "
+        "3 rows." in message
+    ), message
     assert "Shows not yet on sale moved to it: 2." in message  # with the world's show
     assert "Shows on sale keeping their earlier version: 1." in message
-    summary = db.session.scalars(select(AuditLog.changes).where(
-        AuditLog.model == "seat_layout", AuditLog.object_id == str(layout.id))).one()
-    assert "rows 10 -> 3, seats 120 -> 23; vip 8; couple 1 pair; wheelchair 1; blocked 1" \
-        in summary
+    summary = db.session.scalars(
+        select(AuditLog.changes).where(
+            AuditLog.model == "seat_layout", AuditLog.object_id == str(layout.id)
+        )
+    ).one()
+    assert "rows 10 -> 3, seats 120 -> 23; vip 8; couple 1 pair; wheelchair 1; blocked 1" in summary
 
 
 def test_the_editor_is_filled_with_the_current_layout(client, manager_of_a, world):
@@ -203,9 +246,18 @@ def test_the_editor_is_filled_with_the_current_layout(client, manager_of_a, worl
     assert "Current version: 2 · Capacity: 8 seats · Rows: 2" in " ".join(page.split())
 
 
-@pytest.mark.parametrize("layout", [
-    "SSSS\nSSS", "SSQS", "SCCC", "", "\n".join(["S"] * 61), "S" * 81, "XX\nXX",
-])
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "SSSS\nSSS",
+        "SSQS",
+        "SCCC",
+        "",
+        "\n".join(["S"] * 61),
+        "S" * 81,
+        "XX\nXX",
+    ],
+)
 def test_bad_layouts_are_refused_and_nothing_is_saved(client, manager_of_a, world, layout):
     before = counts()
     response = post_layout(client, world["hall_a"], layout=layout)
@@ -227,9 +279,16 @@ def test_a_form_opened_before_someone_elses_save_is_refused(client, manager_of_a
     page = client.get(layout_url(hall)).text
     change_layout(db.session, hall.id, plan_layout("SS.SS"))
     db.session.commit()
-    response = client.post(save_url(hall), data={
-        "csrf_token": csrf_from(page), "based_on": "1", "layout": DRAWN, "numbering": "ltr",
-        "do": "save"})
+    response = client.post(
+        save_url(hall),
+        data={
+            "csrf_token": csrf_from(page),
+            "based_on": "1",
+            "layout": DRAWN,
+            "numbering": "ltr",
+            "do": "save",
+        },
+    )
     assert response.status_code == 200 and 'id="layout-problems"' in response.text
     assert current_layout(db.session, hall.id).version == 2
 
@@ -279,8 +338,7 @@ def test_show_seat_map_shows_rows_as_the_ticket_prints_them(client, manager_of_a
     assert "seat-screen" in page
 
 
-def test_show_seat_map_of_a_show_on_sale_keeps_the_old_layout(client, manager_of_a, world,
-                                                               make):
+def test_show_seat_map_of_a_show_on_sale_keeps_the_old_layout(client, manager_of_a, world, make):
     hall = world["hall_a"]
     show = make.schedule(hall=hall, status="on_sale")
     change_layout(db.session, hall.id, plan_layout("SS"))
@@ -298,16 +356,30 @@ def test_deleting_a_hall_without_shows_deletes_its_layouts(client, manager_of_a,
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Hall, hall.id) is None
-    assert db.session.scalar(select(func.count()).select_from(SeatLayout)
-                             .where(SeatLayout.hall_id == hall.id)) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(SeatLayout).where(SeatLayout.hall_id == hall.id)
+        )
+        == 0
+    )
 
 
 def test_hall_edit_form_does_not_change_rows_and_seats(client, manager_of_a, world):
     hall = world["hall_a2"]  # its layout: 2 rows of 5 places
     token = csrf_from(client.get(f"/admin/hall/edit/?id={hall.id}").text)
-    response = client.post(f"/admin/hall/edit/?id={hall.id}", data={
-        "csrf_token": token, "cinema": hall.cinema_id, "name": "甲2厅改", "hall_type": "3D",
-        "seat_rows": "40", "seat_cols": "40", "is_active": "y", "form_version": hall.version})
+    response = client.post(
+        f"/admin/hall/edit/?id={hall.id}",
+        data={
+            "csrf_token": token,
+            "cinema": hall.cinema_id,
+            "name": "甲2厅改",
+            "hall_type": "3D",
+            "seat_rows": "40",
+            "seat_cols": "40",
+            "is_active": "y",
+            "form_version": hall.version,
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     hall = db.session.get(Hall, hall.id)

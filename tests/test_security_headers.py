@@ -1,5 +1,6 @@
 """Every response carries the security headers; the CSP lets the portal's own scripts run and
 nothing else (tests/browser fails on any CSP violation in a real Chromium)."""
+
 import base64
 import hashlib
 import html
@@ -10,11 +11,23 @@ import pytest
 from portal import create_app
 from portal.extensions import db
 
-PAGES = ["/login", "/admin/", "/admin/movie/", "/admin/movie/new/", "/admin/schedule/",
-         "/admin/schedule/new/", "/admin/hall/", "/admin/user/", "/admin/user/new/",
-         "/admin/role/", "/admin/auditlog/", "/admin/city/", "/admin/cinema/",
-         "/admin/boxoffice/",
-         "/admin/no-such-page/"]
+PAGES = [
+    "/login",
+    "/admin/",
+    "/admin/movie/",
+    "/admin/movie/new/",
+    "/admin/schedule/",
+    "/admin/schedule/new/",
+    "/admin/hall/",
+    "/admin/user/",
+    "/admin/user/new/",
+    "/admin/role/",
+    "/admin/auditlog/",
+    "/admin/city/",
+    "/admin/cinema/",
+    "/admin/boxoffice/",
+    "/admin/no-such-page/",
+]
 INLINE_HANDLER = re.compile(r'\son[a-z]+="([^"]*)"')
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>")
 JAVASCRIPT_URL = re.compile(r'href="(javascript:[^"]*)"')
@@ -22,8 +35,9 @@ JAVASCRIPT_URL = re.compile(r'href="(javascript:[^"]*)"')
 
 def directives(response):
     policy = response.headers["Content-Security-Policy"]
-    return {name: rest for name, _, rest in
-            (part.strip().partition(" ") for part in policy.split(";"))}
+    return {
+        name: rest for name, _, rest in (part.strip().partition(" ") for part in policy.split(";"))
+    }
 
 
 def hash_source(text):
@@ -47,8 +61,9 @@ def test_every_page_forbids_framing_sniffing_and_foreign_referrers(client, login
 
 @pytest.mark.parametrize("lang", ["zh_Hans_CN", "en"])
 @pytest.mark.parametrize("path", PAGES)
-def test_the_policy_allows_exactly_the_inline_handlers_the_pages_carry(client, login_as, make,
-                                                                      path, lang):
+def test_the_policy_allows_exactly_the_inline_handlers_the_pages_carry(
+    client, login_as, make, path, lang
+):
     """Hash by hash: a handler Flask-Admin adds (a new bulk action, a new confirmation) and
     the policy does not list fails here, before it fails silently in a browser."""
     make.schedule()
@@ -63,11 +78,16 @@ def test_the_policy_allows_exactly_the_inline_handlers_the_pages_carry(client, l
 
 def test_other_responses_run_and_embed_nothing(client, login_as):
     login_as("platform_admin")
-    for path in ("/static/portal.css", "/admin/user/ajax/lookup/?name=cinemas&query=a",
-                 "/admin/city/export/csv/"):
+    for path in (
+        "/static/portal.css",
+        "/admin/user/ajax/lookup/?name=cinemas&query=a",
+        "/admin/city/export/csv/",
+    ):
         response = client.get(path)
-        assert response.headers["Content-Security-Policy"] == \
-            "default-src 'none'; frame-ancestors 'none'", path
+        assert (
+            response.headers["Content-Security-Policy"]
+            == "default-src 'none'; frame-ancestors 'none'"
+        ), path
         assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
@@ -76,12 +96,16 @@ def test_no_hsts_outside_staging_and_production(client):
 
 
 def test_production_sends_hsts(app):
-    production = create_app("production", SECRET_KEY="s3cret-from-vault",
-                            SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    production = create_app(
+        "production",
+        SECRET_KEY="s3cret-from-vault",
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+    )
     try:
         response = production.test_client().get("/login")
-        assert response.headers["Strict-Transport-Security"] == \
-            "max-age=31536000; includeSubDomains"
+        assert (
+            response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+        )
     finally:
         with production.app_context():
             db.engine.dispose()

@@ -5,6 +5,7 @@ The hall of `make.show_on_sale()` (PRODUCT.md's text form), front row first:
     SSSS.SSSS   row 1: standard seats 1-8
     CCCC.VVXW   row 2: couple pairs 1+2 and 3+4, VIP 5 and 6, blocked 7, wheelchair 8
 """
+
 import datetime as dt
 from decimal import Decimal
 
@@ -43,17 +44,23 @@ def ids(show, *labels):
 def sell(show, labels, types=None, token="t-1", user=None):
     """A counter sale of the seats named by `labels`, committed; the order."""
     by_label = seats(show)
-    type_of = {str(by_label[label].id): str(ticket_type(db.session, code).id)
-               for label, code in (types or {}).items()}
-    order = selling.sell_at_counter(db.session, show.id, ids(show, *labels), type_of,
-                                    user.id if user else None, token)
+    type_of = {
+        str(by_label[label].id): str(ticket_type(db.session, code).id)
+        for label, code in (types or {}).items()
+    }
+    order = selling.sell_at_counter(
+        db.session, show.id, ids(show, *labels), type_of, user.id if user else None, token
+    )
     db.session.commit()
     return order
 
 
 def live_tickets(show):
-    return db.session.scalar(select(func.count()).select_from(Ticket).where(
-        Ticket.schedule_id == show.id, Ticket.live_seat_id.is_not(None)))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Ticket)
+        .where(Ticket.schedule_id == show.id, Ticket.live_seat_id.is_not(None))
+    )
 
 
 def count(model):
@@ -71,7 +78,9 @@ def test_sale_is_one_paid_counter_order_with_a_ticket_per_seat(ctx, make):
     assert order.cinema_id == show.hall.cinema_id and order.sold_by_user_id == seller.id
     assert order.amount == Decimal("115.00")  # student standard 35 + adult VIP 80
     assert sorted((t.seat.ticket_label, t.price, t.status) for t in order.tickets) == [
-        ("1排1座", Decimal("35.00"), "sold"), ("2排5座", Decimal("80.00"), "sold")]
+        ("1排1座", Decimal("35.00"), "sold"),
+        ("2排5座", Decimal("80.00"), "sold"),
+    ]
     assert all(len(t.code) == 12 for t in order.tickets)
     assert order.paid_at is not None and order.order_no.startswith("G")
 
@@ -86,9 +95,18 @@ def test_the_database_refuses_a_second_live_ticket_for_a_seat(ctx, make):
     show = make.show_on_sale()
     order = sell(show, ["1排1座"])
     seat = order.tickets[0].seat_id
-    db.session.add(Ticket(order_id=order.id, schedule_id=show.id, seat_id=seat,
-                          live_seat_id=seat, ticket_type_id=order.tickets[0].ticket_type_id,
-                          price=Decimal("1.00"), status="sold", code="DUPLICATE000"))
+    db.session.add(
+        Ticket(
+            order_id=order.id,
+            schedule_id=show.id,
+            seat_id=seat,
+            live_seat_id=seat,
+            ticket_type_id=order.tickets[0].ticket_type_id,
+            price=Decimal("1.00"),
+            status="sold",
+            code="DUPLICATE000",
+        )
+    )
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
@@ -149,8 +167,11 @@ def test_the_same_sale_form_sent_twice_sells_once(ctx, make):
 BAD_SALES = {
     "a blocked seat": (["2排7座"], None, "Blocked seats are never sold"),
     "half a couple pair": (["2排1座"], None, "Couple seats sell as a pair"),
-    "a ticket type without a price": (["1排1座"], {"1排1座": "child"},
-                                      "no price for the ticket type"),
+    "a ticket type without a price": (
+        ["1排1座"],
+        {"1排1座": "child"},
+        "no price for the ticket type",
+    ),
 }
 
 
@@ -238,7 +259,9 @@ def test_a_refund_is_audited(ctx, make):
     db.session.commit()
     edits = db.session.scalars(select(AuditLog).where(AuditLog.action == "edit")).all()
     assert {(e.model, e.object_id) for e in edits} >= {
-        ("ticket_order", str(order.id)), ("ticket", str(order.tickets[0].id))}
+        ("ticket_order", str(order.id)),
+        ("ticket", str(order.tickets[0].id)),
+    }
     assert any("refunded" in e.changes for e in edits if e.model == "ticket")
 
 
@@ -282,16 +305,14 @@ def test_cancelling_a_show_refunds_every_sold_ticket(ctx, make):
     show = make.show_on_sale()
     counter = sell(show, ["1排1座", "1排2座"])
     online = make.online_order(show, [seats(show)["1排3座"]])
-    awaiting = make.online_order(show, [seats(show)["1排4座"]],
-                                 status="awaiting_confirmation")
+    awaiting = make.online_order(show, [seats(show)["1排4座"]], status="awaiting_confirmation")
 
     refunded = selling.cancel_show(db.session, show.id)
     db.session.commit()
 
     assert refunded == 4 and live_tickets(show) == 0
     db.session.expire_all()
-    assert [counter.status, online.status, awaiting.status] == [
-        "refunded", "refunded", "cancelled"]
+    assert [counter.status, online.status, awaiting.status] == ["refunded", "refunded", "cancelled"]
 
 
 @pytest.mark.parametrize("change", ["starts_at", "hall", "movie"])
@@ -332,6 +353,7 @@ def test_re_pricing_leaves_a_show_with_sold_tickets_and_its_tickets_alone(ctx, m
 
 def test_sold_seats_show_as_sold_on_the_seat_map(ctx, make):
     from portal.services.seating import show_seat_map
+
     show = make.show_on_sale()
     sell(show, ["1排1座", "2排1座", "2排2座"])
     seat_map = show_seat_map(db.session, db.session.get(Schedule, show.id))

@@ -5,6 +5,7 @@ database connection (tests/test_scheduling_concurrency.py's helpers). On MariaDB
 key (schedule_id, live_seat_id) arbitrates between InnoDB transactions; on SQLite the
 database's single writer does.
 """
+
 import re
 
 import pytest
@@ -22,8 +23,11 @@ HALL = "\n".join(["SSSSSSSSSS"] * 4)  # 40 standard seats
 
 
 def seat_ids(show):
-    return db.session.scalars(select(Seat.id).where(Seat.layout_id == show.seat_layout_id)
-                              .order_by(Seat.row_no, Seat.col_no)).all()
+    return db.session.scalars(
+        select(Seat.id)
+        .where(Seat.layout_id == show.seat_layout_id)
+        .order_by(Seat.row_no, Seat.col_no)
+    ).all()
 
 
 def sale_post(app, client, show, seats):
@@ -34,19 +38,24 @@ def sale_post(app, client, show, seats):
     with app.app_context():
         review = client.post(f"/admin/schedule/seats/review/?id={show.id}", data=data)
     assert review.status_code == 200, page_messages(review.text)
-    token = re.search(r'name="sale_token" type="hidden" value="([^"]+)"|'
-                      r'id="sale_token" name="sale_token" type="hidden" value="([^"]+)"',
-                      review.text)
+    token = re.search(
+        r'name="sale_token" type="hidden" value="([^"]+)"|'
+        r'id="sale_token" name="sale_token" type="hidden" value="([^"]+)"',
+        review.text,
+    )
     data["sale_token"] = next(g for g in token.groups() if g)
     url = f"/admin/schedule/seats/sell/?id={show.id}"
     return lambda: client.post(url, data=data)
 
 
 def live_by_seat(show):
-    return dict(db.session.execute(
-        select(Ticket.seat_id, func.count()).where(Ticket.schedule_id == show.id,
-                                                   Ticket.live_seat_id.is_not(None))
-        .group_by(Ticket.seat_id)).all())
+    return dict(
+        db.session.execute(
+            select(Ticket.seat_id, func.count())
+            .where(Ticket.schedule_id == show.id, Ticket.live_seat_id.is_not(None))
+            .group_by(Ticket.seat_id)
+        ).all()
+    )
 
 
 def flashed(app, client, response):
@@ -61,8 +70,7 @@ def seller(app_ctx, make):
     return show, user
 
 
-def test_fifty_concurrent_overlapping_sales_sell_each_seat_at_most_once(app_ctx, make,
-                                                                         seller):
+def test_fifty_concurrent_overlapping_sales_sell_each_seat_at_most_once(app_ctx, make, seller):
     show, user = seller
     seats = seat_ids(show)
     # Sale n wants seats n, n+1 and n+5 (mod 40): every sale overlaps several others.
@@ -73,8 +81,7 @@ def test_fifty_concurrent_overlapping_sales_sell_each_seat_at_most_once(app_ctx,
 
     responses = fire_together(posts)
 
-    assert all(r.status_code == 302 for r in responses), sorted(
-        {r.status_code for r in responses})
+    assert all(r.status_code == 302 for r in responses), sorted({r.status_code for r in responses})
     won = [n for n, r in enumerate(responses) if "/admin/order/tickets/" in r.location]
     lost = [n for n in range(SALES) if n not in won]
     settle()
@@ -88,13 +95,11 @@ def test_fifty_concurrent_overlapping_sales_sell_each_seat_at_most_once(app_ctx,
         assert "were just sold" in flashed(app_ctx, clients[n], responses[n])
 
 
-def test_a_refund_and_a_sale_of_the_same_seat_at_once_leave_one_live_ticket(app_ctx, make,
-                                                                           seller):
+def test_a_refund_and_a_sale_of_the_same_seat_at_once_leave_one_live_ticket(app_ctx, make, seller):
     show, user = seller
     manager = make.user(access.CINEMA_MANAGER, cinemas=[show.hall.cinema])
     seats = seat_ids(show)
-    refunder, selling_client = (signed_in_client(app_ctx, manager),
-                                signed_in_client(app_ctx, user))
+    refunder, selling_client = (signed_in_client(app_ctx, manager), signed_in_client(app_ctx, user))
     outcomes = []
     for seat in seats[:8]:
         sale = sale_post(app_ctx, selling_client, show, [seat])  # reviewed while free
@@ -104,16 +109,18 @@ def test_a_refund_and_a_sale_of_the_same_seat_at_once_leave_one_live_ticket(app_
         settle()
 
         url = f"/admin/order/refund/?id={order.id}"
-        refund, sold = fire_together([
-            lambda url=url, data=refund_data: refunder.post(url, data=data), sale])
+        refund, sold = fire_together(
+            [lambda url=url, data=refund_data: refunder.post(url, data=data), sale]
+        )
 
         settle()
         assert refund.status_code == sold.status_code == 302
         assert "refunded" in flashed(app_ctx, refunder, refund)
         db.session.expire_all()
         assert db.session.get(Order, order.id).status == "refunded"
-        live = db.session.scalars(select(Ticket).where(
-            Ticket.schedule_id == show.id, Ticket.live_seat_id == seat)).all()
+        live = db.session.scalars(
+            select(Ticket).where(Ticket.schedule_id == show.id, Ticket.live_seat_id == seat)
+        ).all()
         assert len(live) <= 1
         sale_won = "/admin/order/tickets/" in sold.location
         assert len(live) == (1 if sale_won else 0)
@@ -127,8 +134,9 @@ def test_cancelling_a_show_during_sales_leaves_no_live_ticket(app_ctx, make, sel
     manager = make.user(access.CINEMA_MANAGER, cinemas=[show.hall.cinema])
     seats = seat_ids(show)
     clients = [signed_in_client(app_ctx, user) for _ in range(10)]
-    posts = [sale_post(app_ctx, c, show, [seats[2 * n], seats[2 * n + 1]])
-             for n, c in enumerate(clients)]
+    posts = [
+        sale_post(app_ctx, c, show, [seats[2 * n], seats[2 * n + 1]]) for n, c in enumerate(clients)
+    ]
     canceller = signed_in_client(app_ctx, manager)
     page = form_page(app_ctx, canceller, "/admin/schedule/")
     cancel = {"csrf_token": csrf_from(page), "action": "cancel", "rowid": str(show.id)}
@@ -141,15 +149,14 @@ def test_cancelling_a_show_during_sales_leaves_no_live_ticket(app_ctx, make, sel
     settle()
     assert db.session.get(Schedule, show.id).status == "cancelled"
     assert live_by_seat(show) == {}
-    statuses = set(db.session.scalars(select(Order.status).where(
-        Order.schedule_id == show.id)))
+    statuses = set(db.session.scalars(select(Order.status).where(Order.schedule_id == show.id)))
     assert statuses <= {"refunded"}
 
 
-def test_cancelling_shows_with_tickets_refunds_all_or_changes_nothing(app_ctx, make,
-                                                                      monkeypatch):
+def test_cancelling_shows_with_tickets_refunds_all_or_changes_nothing(app_ctx, make, monkeypatch):
     from portal.admin_views import scheduling
     from portal.services.rules import RuleViolation
+
     cinema = make.cinema()
     first = make.show_on_sale(cinema=cinema)
     second = make.show_on_sale(cinema=cinema)
@@ -168,8 +175,11 @@ def test_cancelling_shows_with_tickets_refunds_all_or_changes_nothing(app_ctx, m
 
     monkeypatch.setattr(scheduling, "cancel_show", fails_on_the_second)
     page = form_page(app_ctx, client, "/admin/schedule/")
-    data = {"csrf_token": csrf_from(page), "action": "cancel",
-            "rowid": [str(first.id), str(second.id)]}
+    data = {
+        "csrf_token": csrf_from(page),
+        "action": "cancel",
+        "rowid": [str(first.id), str(second.id)],
+    }
     with app_ctx.app_context():
         response = client.post("/admin/schedule/action/", data=data, follow_redirects=True)
 

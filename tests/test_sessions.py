@@ -1,5 +1,6 @@
 """Sessions end for good: signing out, a password change, a deactivation, a change of roles or
 cinemas; a copied cookie is refused afterwards. Session protection ignores X-Forwarded-For."""
+
 import datetime as dt
 import json
 
@@ -16,8 +17,11 @@ from .factories import PASSWORD
 
 def sign_in(client, username, password=PASSWORD, **headers):
     page = client.get("/login", headers=headers)
-    response = client.post("/login", headers=headers, data={
-        "csrf_token": csrf_from(page.text), "username": username, "password": password})
+    response = client.post(
+        "/login",
+        headers=headers,
+        data={"csrf_token": csrf_from(page.text), "username": username, "password": password},
+    )
     assert response.status_code == 302, page_messages(response.text)
     return client
 
@@ -41,10 +45,14 @@ def copy_of(app, client):
 def post_user_form(client, user, **changes):
     """The admin's edit form of `user`, saved with `changes` (form field -> value)."""
     url = f"/admin/user/edit/?id={user.id}"
-    data = {"username": user.username, "email": user.email or "",
-            "roles": [str(r.id) for r in user.roles],
-            "cinemas": ",".join(str(c.id) for c in user.cinemas),
-            "is_active": "y" if user.is_active else "", **changes}
+    data = {
+        "username": user.username,
+        "email": user.email or "",
+        "roles": [str(r.id) for r in user.roles],
+        "cinemas": ",".join(str(c.id) for c in user.cinemas),
+        "is_active": "y" if user.is_active else "",
+        **changes,
+    }
     data = {key: value for key, value in data.items() if value != ""}
     response = client.post(url, data={"csrf_token": csrf_from(client.get(url).text), **data})
     assert response.status_code == 302, page_messages(response.text)
@@ -92,17 +100,20 @@ def test_changing_your_own_password_ends_your_other_sessions(app, client, make):
 
 
 @pytest.mark.parametrize("change", ["password", "deactivation", "roles", "cinemas"])
-def test_an_admin_changing_a_user_ends_all_of_that_users_sessions(app, client, make, login_as,
-                                                                 change):
+def test_an_admin_changing_a_user_ends_all_of_that_users_sessions(
+    app, client, make, login_as, change
+):
     cinema, other_cinema = make.cinema(), make.cinema()
     user = make.user("cinema_manager", cinemas=[cinema])
     browser = sign_in(app.test_client(), user.username)
     copied = copy_of(app, browser)
     login_as("platform_admin")
-    changes = {"password": {"new_password": "reset-by-the-admin"},
-               "deactivation": {"is_active": ""},
-               "roles": {"roles": [role_id("cinema_manager"), role_id("auditor")]},
-               "cinemas": {"cinemas": f"{cinema.id},{other_cinema.id}"}}[change]
+    changes = {
+        "password": {"new_password": "reset-by-the-admin"},
+        "deactivation": {"is_active": ""},
+        "roles": {"roles": [role_id("cinema_manager"), role_id("auditor")]},
+        "cinemas": {"cinemas": f"{cinema.id},{other_cinema.id}"},
+    }[change]
     post_user_form(client, user, **changes)
     assert not signed_in(browser) and not signed_in(copied)
     assert signed_in(client)
@@ -116,8 +127,9 @@ def test_editing_only_a_users_email_keeps_their_sessions(app, client, make, logi
     assert signed_in(browser)
 
 
-def test_a_cookie_from_before_a_deactivation_stays_refused_after_reactivation(app, client,
-                                                                            make, login_as):
+def test_a_cookie_from_before_a_deactivation_stays_refused_after_reactivation(
+    app, client, make, login_as
+):
     user = make.user("auditor")
     browser = sign_in(app.test_client(), user.username)
     login_as("platform_admin")
@@ -140,7 +152,8 @@ def test_a_deactivation_outside_the_admin_views_ends_sessions_too(app, client, m
 
 
 def test_a_forwarded_for_header_neither_ends_the_session_nor_is_taken_as_the_address(
-        app, client, make):
+    app, client, make
+):
     """Nothing in front of the portal is configured (PORTAL_PROXY_COUNT=0): X-Forwarded-For
     is the client's word, so it is neither the address of the session nor of the audit."""
     user = make.user("auditor")
@@ -152,9 +165,11 @@ def test_a_forwarded_for_header_neither_ends_the_session_nor_is_taken_as_the_add
     assert row.ip == json.loads(login.changes)["ip"] == "127.0.0.1"
 
 
-def test_a_configured_proxy_count_believes_that_many_forwarded_addresses(app, client, make,
-                                                                        monkeypatch):
+def test_a_configured_proxy_count_believes_that_many_forwarded_addresses(
+    app, client, make, monkeypatch
+):
     from portal import _init_proxies
+
     monkeypatch.setattr(app, "wsgi_app", app.wsgi_app)
     monkeypatch.setitem(app.config, "PORTAL_PROXY_COUNT", 1)
     _init_proxies(app)
@@ -191,8 +206,11 @@ def test_sessions_service_lists_touches_and_revokes_one_or_all_but_one(app_ctx, 
     db.session.commit()
     assert sessions.signed_in(db.session, user.id, token) == (user, second)
     assert sessions.signed_in(db.session, other.id, token) is None
-    assert {s.id for s in sessions.live_sessions(db.session, user.id)} == \
-        {first.id, second.id, third.id}
+    assert {s.id for s in sessions.live_sessions(db.session, user.id)} == {
+        first.id,
+        second.id,
+        third.id,
+    }
     assert not sessions.revoke(db.session, theirs.id, user.id)  # not theirs to end
     assert sessions.revoke(db.session, first.id, user.id)
     assert sessions.revoke_all(db.session, user.id, keep=second.id) == 1

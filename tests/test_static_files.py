@@ -1,4 +1,5 @@
 """Static files (the portal's and Flask-Admin's) under versioned URLs with a year's max-age."""
+
 import re
 
 import pytest
@@ -16,15 +17,19 @@ def assert_kept_for_a_year(client, url):
     response = client.get(url)
     assert response.status_code == 200, url
     cache = response.cache_control
-    assert cache.max_age == 365 * 24 * 3600 and cache.immutable and cache.public, \
-        (url, response.headers.get("Cache-Control"))
+    assert cache.max_age == 365 * 24 * 3600 and cache.immutable and cache.public, (
+        url,
+        response.headers.get("Cache-Control"),
+    )
     assert not cache.no_cache, url
 
 
-@pytest.mark.parametrize("page", ["/admin/movie/", "/admin/schedule/", "/admin/",
-                                  "/admin/hall/new/"])
+@pytest.mark.parametrize(
+    "page", ["/admin/movie/", "/admin/schedule/", "/admin/", "/admin/hall/new/"]
+)
 def test_every_static_file_of_an_admin_page_is_versioned_and_kept_for_a_year(
-        client, login_as, page):
+    client, login_as, page
+):
     login_as(access.PLATFORM_ADMIN)
     html = client.get(page).text
     urls = static_urls(html)
@@ -42,8 +47,14 @@ def test_the_sign_in_pages_static_files_are_versioned_and_kept_for_a_year(client
         assert_kept_for_a_year(client, url)
 
 
-@pytest.mark.parametrize("url", ["/static/portal.css", "/static/portal.css?v=0123456789ab",
-                                 "/admin/static/admin/js/helpers.js?v=1.0.0"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/static/portal.css",
+        "/static/portal.css?v=0123456789ab",
+        "/admin/static/admin/js/helpers.js?v=1.0.0",
+    ],
+)
 def test_a_static_file_asked_for_without_its_current_version_is_revalidated(client, url):
     response = client.get(url)
     assert response.status_code == 200
@@ -53,6 +64,7 @@ def test_a_static_file_asked_for_without_its_current_version_is_revalidated(clie
 
 def test_the_version_changes_with_the_files_content(app, tmp_path, monkeypatch):
     from portal.static_files import file_version
+
     monkeypatch.setattr(app, "static_folder", str(tmp_path))
     (tmp_path / "x.css").write_text("a{}")
     with app.test_request_context():

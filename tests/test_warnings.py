@@ -1,5 +1,6 @@
 """The suite fails on a new warning from the portal's own code, and the portal's own code
 (forms, migrations) causes none of the deprecation warnings the suite used to print."""
+
 import warnings
 
 import pytest
@@ -10,13 +11,21 @@ from portal import access
 
 def test_a_warning_raised_from_the_portals_own_code_fails_the_test():
     with pytest.raises(DeprecationWarning):
-        warnings.warn_explicit("old API", DeprecationWarning, "portal/example.py", 1,
-                               module="portal.example")
+        warnings.warn_explicit(
+            "old API", DeprecationWarning, "portal/example.py", 1, module="portal.example"
+        )
 
 
-@pytest.mark.parametrize("page", ["/admin/hall/new/", "/admin/movie/new/",
-                                  "/admin/schedule/new/", "/admin/schedule/bulk/",
-                                  "/admin/role/new/"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/admin/hall/new/",
+        "/admin/movie/new/",
+        "/admin/schedule/new/",
+        "/admin/schedule/bulk/",
+        "/admin/role/new/",
+    ],
+)
 def test_the_portals_forms_pass_wtforms_no_deprecated_choices(client, login_as, page):
     login_as(access.PLATFORM_ADMIN)
     with warnings.catch_warnings(record=True) as caught:

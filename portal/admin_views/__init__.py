@@ -1,4 +1,5 @@
 """Flask-Admin, built per app by the factory (a module-level Admin breaks a second app)."""
+
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
@@ -53,30 +54,40 @@ def init_admin(app):
     admin.add_view(CityView(City, name=_l("Cities"), category=catalogue, endpoint="city"))
     admin.add_view(CinemaView(Cinema, name=_l("Cinemas"), category=venues, endpoint="cinema"))
     admin.add_view(HallView(Hall, name=_l("Halls"), category=venues, endpoint="hall"))
-    admin.add_view(ScheduleView(Schedule, name=_l("Schedules"), category=venues,
-                                endpoint="schedule"))
-    admin.add_view(SeatLayoutView(SeatLayout, name=_l("Seat layouts"), category=venues,
-                                  endpoint="seatlayout"))
-    admin.add_view(ScreeningRightView(ScreeningRight, name=_l("Screening rights"),
-                                      category=selling, endpoint="screeningright"))
-    admin.add_view(PriceCardView(PriceCard, name=_l("Price cards"), category=selling,
-                                 endpoint="pricecard"))
-    admin.add_view(TicketTypeView(TicketType, name=_l("Ticket types"), category=selling,
-                                  endpoint="tickettype"))
+    admin.add_view(
+        ScheduleView(Schedule, name=_l("Schedules"), category=venues, endpoint="schedule")
+    )
+    admin.add_view(
+        SeatLayoutView(SeatLayout, name=_l("Seat layouts"), category=venues, endpoint="seatlayout")
+    )
+    admin.add_view(
+        ScreeningRightView(
+            ScreeningRight, name=_l("Screening rights"), category=selling, endpoint="screeningright"
+        )
+    )
+    admin.add_view(
+        PriceCardView(PriceCard, name=_l("Price cards"), category=selling, endpoint="pricecard")
+    )
+    admin.add_view(
+        TicketTypeView(TicketType, name=_l("Ticket types"), category=selling, endpoint="tickettype")
+    )
     admin.add_view(OrderView(Order, name=_l("Orders"), category=sales, endpoint="order"))
     admin.add_view(TicketView(Ticket, name=_l("Tickets"), category=sales, endpoint="ticket"))
-    admin.add_view(CustomerView(Customer, name=_l("Customers"), category=sales,
-                                endpoint="customer"))
-    admin.add_view(BoxOfficeView(name=_l("Box office figures"), category=sales,
-                                 endpoint="boxoffice"))
+    admin.add_view(
+        CustomerView(Customer, name=_l("Customers"), category=sales, endpoint="customer")
+    )
+    admin.add_view(
+        BoxOfficeView(name=_l("Box office figures"), category=sales, endpoint="boxoffice")
+    )
     admin.add_view(UserView(User, name=_l("Users"), category=access, endpoint="user"))
     admin.add_view(RoleView(Role, name=_l("Roles"), category=access, endpoint="role"))
-    admin.add_view(PermissionView(Permission, name=_l("Permissions"), category=access,
-                                  endpoint="permission"))
-    admin.add_view(AuditLogView(AuditLog, name=_l("Audit log"), category=access,
-                                endpoint="auditlog"))
-    admin.add_view(ProfileView(name=_l("Your account"), endpoint="profile",
-                               url="/admin/profile"))
+    admin.add_view(
+        PermissionView(Permission, name=_l("Permissions"), category=access, endpoint="permission")
+    )
+    admin.add_view(
+        AuditLogView(AuditLog, name=_l("Audit log"), category=access, endpoint="auditlog")
+    )
+    admin.add_view(ProfileView(name=_l("Your account"), endpoint="profile", url="/admin/profile"))
     app.jinja_env.globals["portal_menu_links"] = lambda: menu_links(admin)
     return admin
 

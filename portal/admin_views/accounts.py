@@ -1,4 +1,5 @@
 """Users, roles with their permission matrix, permissions, and the audit log."""
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -46,7 +47,8 @@ class PermissionMatrixWidget:
                 cells.append(
                     f'<td><input type="checkbox" name="{field.name}" value="{code}" '
                     f'id="perm-{code}" aria-label="{escape(permission_label(code))}"'
-                    f'{checked}></td>')
+                    f"{checked}></td>"
+                )
             rows.append(f"<tr><th>{escape(RESOURCE_LABELS[resource])}</th>{''.join(cells)}</tr>")
         scope = access.SCOPE_ALL_CINEMAS
         checked = " checked" if scope in chosen else ""
@@ -55,11 +57,13 @@ class PermissionMatrixWidget:
             f'<tr><th>{scope_title}</th><td colspan="{len(access.ACTIONS)}">'
             f'<input type="checkbox" name="{field.name}" value="{scope}" id="perm-{scope}"'
             f'{checked}> <label for="perm-{scope}">{escape(SCOPE_ALL_CINEMAS_LABEL)}</label>'
-            '</td></tr>')
+            "</td></tr>"
+        )
         return Markup(
             '<table class="table table-sm table-bordered permission-matrix" '
             f'id="{field.id}"><thead><tr><th></th>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table>')
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
 
 
 class PermissionMatrixField(SelectMultipleField):
@@ -79,8 +83,11 @@ class PermissionMatrixField(SelectMultipleField):
         # No autoflush: the other fields are already populated, and flushing them here would
         # wipe the attribute history that on_model_change and the audit log compare against.
         with db.session.no_autoflush:
-            rows = db.session.query(Permission).filter(Permission.code.in_(codes)).all() \
-                if codes else []
+            rows = (
+                db.session.query(Permission).filter(Permission.code.in_(codes)).all()
+                if codes
+                else []
+            )
         setattr(obj, name, rows)
 
 
@@ -95,16 +102,28 @@ def validate_username_is_distinct(form, field):
 class UserView(AccountActions, SecuredModelView):
     resource = "user"
     column_list = ("username", "email", "roles", "cinemas", "is_active", "last_login_at")
-    column_labels = {"username": _l("Username"), "email": _l("Email"), "roles": _l("Roles"),
-                     "cinemas": _l("Cinemas"), "is_active": _l("Active"),
-                     "last_login_at": _l("Last sign-in"), "new_password": _l("New password"),
-                     "locale": _l("Language"), "roles.code": _l("Role")}
+    column_labels = {
+        "username": _l("Username"),
+        "email": _l("Email"),
+        "roles": _l("Roles"),
+        "cinemas": _l("Cinemas"),
+        "is_active": _l("Active"),
+        "last_login_at": _l("Last sign-in"),
+        "new_password": _l("New password"),
+        "locale": _l("Language"),
+        "roles.code": _l("Role"),
+    }
     column_searchable_list = ("username", "email")
     column_filters = ("is_active", "roles.code")
     column_default_sort = [("username", False)]
     # Secrets and bookkeeping; the account panel says whether two-factor sign-in is on.
-    column_details_exclude_list = ("password_hash", "username_key", "totp_secret",
-                                   "totp_enabled_at", "totp_last_step")
+    column_details_exclude_list = (
+        "password_hash",
+        "username_key",
+        "totp_secret",
+        "totp_enabled_at",
+        "totp_last_step",
+    )
     column_export_exclude_list = ("password_hash", "username_key")
     form_columns = ("username", "email", "roles", "cinemas", "is_active", "new_password")
     form_extra_fields = {
@@ -114,12 +133,17 @@ class UserView(AccountActions, SecuredModelView):
             description=_l("At least 10 characters. Leave empty to keep the current one."),
         ),
     }
-    form_ajax_refs = {"cinemas": {"fields": ("name",), "page_size": 20,
-                                  "placeholder": _l("Type a cinema name")}}
-    form_args = {"roles": {"get_label": role_name},
-                 "username": {"validators": [validate_username_is_distinct]}}
-    column_formatters = {"roles": lambda v, c, m, n: ", ".join(str(role_name(r)) for r in m.roles),
-                         "locale": lambda v, c, m, n: language_name(m.locale)}
+    form_ajax_refs = {
+        "cinemas": {"fields": ("name",), "page_size": 20, "placeholder": _l("Type a cinema name")}
+    }
+    form_args = {
+        "roles": {"get_label": role_name},
+        "username": {"validators": [validate_username_is_distinct]},
+    }
+    column_formatters = {
+        "roles": lambda v, c, m, n: ", ".join(str(role_name(r)) for r in m.roles),
+        "locale": lambda v, c, m, n: language_name(m.locale),
+    }
     column_formatters_export = {"roles": lambda v, c, m, n: ", ".join(r.code for r in m.roles)}
 
     # The list shows each user's roles and cinemas: one query each for the whole page
@@ -144,8 +168,10 @@ class UserView(AccountActions, SecuredModelView):
         if refused:
             raise RuleViolation(refused)
         if model.id == current_user.id:
-            if access.PLATFORM_ADMIN not in model.role_codes and \
-                    access.PLATFORM_ADMIN in self._roles_before(model):
+            if (
+                access.PLATFORM_ADMIN not in model.role_codes
+                and access.PLATFORM_ADMIN in self._roles_before(model)
+            ):
                 raise RuleViolation(_("You cannot remove your own platform admin role."))
             if not model.is_active:
                 raise RuleViolation(_("You cannot deactivate your own account."))
@@ -163,23 +189,34 @@ class UserView(AccountActions, SecuredModelView):
 class RoleView(SecuredModelView):
     resource = "role"
     column_list = ("code", "name", "description", "permissions")
-    column_labels = {"code": _l("Code"), "name": _l("Name"), "description": _l("Description"),
-                     "permissions": _l("Permissions")}
+    column_labels = {
+        "code": _l("Code"),
+        "name": _l("Name"),
+        "description": _l("Description"),
+        "permissions": _l("Permissions"),
+    }
     column_searchable_list = ("code", "name")
     column_default_sort = [("code", False)]
-    column_formatters = {"permissions": lambda v, c, m, n: len(m.permissions),
-                         "name": lambda v, c, m, n: role_name(m),
-                         "description": lambda v, c, m, n: role_description(m)}
+    column_formatters = {
+        "permissions": lambda v, c, m, n: len(m.permissions),
+        "name": lambda v, c, m, n: role_name(m),
+        "description": lambda v, c, m, n: role_description(m),
+    }
     column_formatters_export = {"permissions": lambda v, c, m, n: len(m.permissions)}
     form_columns = ("code", "name", "description", "permissions")
     form_extra_fields = {"permissions": PermissionMatrixField(_l("Permissions"))}
 
     def on_model_change(self, form, model, is_created):
-        if not is_created and model.id and model.code != self._code_before(model) and \
-                self._code_before(model) in access.DEFAULT_ROLES:
+        if (
+            not is_created
+            and model.id
+            and model.code != self._code_before(model)
+            and self._code_before(model) in access.DEFAULT_ROLES
+        ):
             raise RuleViolation(_("The code of a default role cannot be changed."))
-        if model.code == access.PLATFORM_ADMIN and \
-                {p.code for p in model.permissions} != set(access.ALL_PERMISSIONS):
+        if model.code == access.PLATFORM_ADMIN and {p.code for p in model.permissions} != set(
+            access.ALL_PERMISSIONS
+        ):
             # Platform admins hold every permission by definition: unticking one would lock
             # every admin out of the screens needed to undo it.
             raise RuleViolation(_("The platform admin role always holds every permission."))

@@ -1,5 +1,6 @@
 """The audit log as people read it: "field: old → new" in the reader's language, records by
 name, denial reasons in words, and each record's history (Django's object history)."""
+
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
@@ -48,37 +49,72 @@ from .base import SecuredModelView, parse_row_id
 from .day_filters import day_filters
 
 # audit_log.model (a table name) -> the model whose rows it names.
-MODELS = {m.__tablename__: m for m in (Movie, Cinema, Hall, Schedule, City, User, Role,
-                                       Permission, SeatLayout, ScreeningRight, PriceCard,
-                                       PriceCardRule, TicketType)}
+MODELS = {
+    m.__tablename__: m
+    for m in (
+        Movie,
+        Cinema,
+        Hall,
+        Schedule,
+        City,
+        User,
+        Role,
+        Permission,
+        SeatLayout,
+        ScreeningRight,
+        PriceCard,
+        PriceCardRule,
+        TicketType,
+    )
+}
 # A changed column that points at another row -> that row's table.
-REFERENCES = {"movie_id": "movie", "hall_id": "hall", "cinema_id": "cinema", "city_id": "city",
-              "parent_id": "city", "user_id": "user", "ticket_type_id": "ticket_type",
-              "price_card_id": "price_card", "seat_layout_id": "seat_layout",
-              "layout_id": "seat_layout"}
+REFERENCES = {
+    "movie_id": "movie",
+    "hall_id": "hall",
+    "cinema_id": "cinema",
+    "city_id": "city",
+    "parent_id": "city",
+    "user_id": "user",
+    "ticket_type_id": "ticket_type",
+    "price_card_id": "price_card",
+    "seat_layout_id": "seat_layout",
+    "layout_id": "seat_layout",
+}
 ENUM_FIELDS = {"status", "hall_type", "kind", "seat_kind", "numbering"}
 WALL_CLOCK_FIELDS = {"starts_at", "ends_at"}  # schedule times: cinema wall-clock, not UTC
 UTC_FIELDS = {"created_at", "last_login_at", "at"}
 DATE_FIELDS = {"release_date", "starts_on", "ends_on"}
 PRICE_FIELDS = {"price", "min_price"}
 # Details of entries that are not row changes (sign-ins, denials).
-DETAIL_LABELS = {"ip": _l("IP address"), "url": _l("Address"), "method": _l("Method"),
-                 "username": _l("Username"), "reason": _l("Reason"),
-                 "deleted": _l("Deleted record"), "password": _l("Password"),
-                 "permission": _l("Missing permission"),
-                 # a seat layout's new version (services/seating.py)
-                 "hall": _l("Hall"), "summary": _l("Changes"),
-                 "shows_moved": _l("Shows moved to it"),
-                 "shows_kept": _l("Shows keeping their earlier version"),
-                 # account entries (sign-in, sessions, invitations, password resets)
-                 "email": _l("Email"), "count": _l("Sessions ended"),
-                 "left": _l("Recovery codes left"), "session": _l("Session"),
-                 "this_browser": _l("This browser")}
+DETAIL_LABELS = {
+    "ip": _l("IP address"),
+    "url": _l("Address"),
+    "method": _l("Method"),
+    "username": _l("Username"),
+    "reason": _l("Reason"),
+    "deleted": _l("Deleted record"),
+    "password": _l("Password"),
+    "permission": _l("Missing permission"),
+    # a seat layout's new version (services/seating.py)
+    "hall": _l("Hall"),
+    "summary": _l("Changes"),
+    "shows_moved": _l("Shows moved to it"),
+    "shows_kept": _l("Shows keeping their earlier version"),
+    # account entries (sign-in, sessions, invitations, password resets)
+    "email": _l("Email"),
+    "count": _l("Sessions ended"),
+    "left": _l("Recovery codes left"),
+    "session": _l("Session"),
+    "this_browser": _l("This browser"),
+}
 # Fixed words account entries store (services/passwords.py, auth/recovery.py, profile.py).
-STORED_WORDS = {"password change": _l("Password changed"),
-                "password set through a link": _l("Password reset used"),
-                "signed out everywhere else": _l("Signed out everywhere else"),
-                "kept": _l("kept signed in"), "set up": _l("set up")}
+STORED_WORDS = {
+    "password change": _l("Password changed"),
+    "password set through a link": _l("Password reset used"),
+    "signed out everywhere else": _l("Signed out everywhere else"),
+    "kept": _l("kept signed in"),
+    "set up": _l("set up"),
+}
 EMPTY = "—"
 NEEDS = re.compile(r"needs ([a-z_]+\.[A-Za-z_]+)$")
 
@@ -88,8 +124,11 @@ def _view_for(table):
     for admin in current_app.extensions.get("admin", []):
         for view in admin._views:
             model = getattr(view, "model", None)
-            if model is not None and getattr(model, "__tablename__", None) == table \
-                    and isinstance(view, SecuredModelView):
+            if (
+                model is not None
+                and getattr(model, "__tablename__", None) == table
+                and isinstance(view, SecuredModelView)
+            ):
                 return view
     return None
 
@@ -143,7 +182,8 @@ def record_link(table, pk, name):
     if view is None or not pk or name is None or not view.may("view"):
         return escape(text)
     return Markup('<a href="{}">{}</a>').format(
-        url_for(f"{view.endpoint}.details_view", id=pk), text)
+        url_for(f"{view.endpoint}.details_view", id=pk), text
+    )
 
 
 def field_label(table, field):
@@ -167,8 +207,11 @@ def value_text(field, value):
         return escape(EMPTY)
     if field in REFERENCES:
         pk = parse_row_id(value)
-        return record_link(REFERENCES[field], pk, _names().name(REFERENCES[field], pk)) \
-            if pk else escape(EMPTY)
+        return (
+            record_link(REFERENCES[field], pk, _names().name(REFERENCES[field], pk))
+            if pk
+            else escape(EMPTY)
+        )
     if isinstance(value, bool):
         return escape(yes_no(value))
     if isinstance(value, str) and value in STORED_WORDS:
@@ -216,19 +259,26 @@ def change_lines(entry):
         lines.append((str(DETAIL_LABELS["deleted"]), escape(details.pop("deleted"))))
     for field, values in details.items():
         label = field_label(entry.model, field)
-        if entry.action == "create" and (field == "id" or isinstance(values, list) and
-                                         len(values) == 2 and values[1] in (None, "")):
+        if entry.action == "create" and (
+            field == "id"
+            or isinstance(values, list)
+            and len(values) == 2
+            and values[1] in (None, "")
+        ):
             continue  # a new row: what it was created with, not its key or empty fields
         if field == "password":
             lines.append((label, escape(_("changed"))))
-        elif isinstance(values, list) and len(values) == 2 and \
-                entry.action in ("create", "edit"):
+        elif isinstance(values, list) and len(values) == 2 and entry.action in ("create", "edit"):
             old, new = values
             if entry.action == "create" or old is None and field not in REFERENCES:
                 lines.append((label, value_text(field, new)))
             else:
-                lines.append((label, Markup("{} → {}").format(value_text(field, old),
-                                                               value_text(field, new))))
+                lines.append(
+                    (
+                        label,
+                        Markup("{} → {}").format(value_text(field, old), value_text(field, new)),
+                    )
+                )
         else:
             lines.append((label, value_text(field, values)))
     return lines
@@ -239,8 +289,10 @@ def changes_html(entry):
     if not lines:
         return ""
     colon = punctuation("colon")  # "状态：即将上映 → 正在热映"
-    items = Markup("").join(Markup('<li><span class="audit-field">{}</span>{}{}</li>').format(
-        label, colon, text) for label, text in lines)
+    items = Markup("").join(
+        Markup('<li><span class="audit-field">{}</span>{}{}</li>').format(label, colon, text)
+        for label, text in lines
+    )
     return Markup('<ul class="audit-changes list-unstyled mb-0">{}</ul>').format(items)
 
 
@@ -270,27 +322,44 @@ class AuditLogView(SecuredModelView):
     page_size = 50
     column_list = ("at", "user", "action", "object_id", "changes")
     column_details_list = ("at", "user", "action", "object_id", "changes")
-    column_labels = {"at": _l("Time"), "user": _l("User"), "user.username": _l("User"),
-                     "action": _l("Action"), "model": _l("Model"), "object_id": _l("Record"),
-                     "changes": _l("Changes")}
-    column_filters = ("action", "model", "user.username",
-                      *day_filters(AuditLog.at, _l("Time"), wall_clock=False), "object_id")
+    column_labels = {
+        "at": _l("Time"),
+        "user": _l("User"),
+        "user.username": _l("User"),
+        "action": _l("Action"),
+        "model": _l("Model"),
+        "object_id": _l("Record"),
+        "changes": _l("Changes"),
+    }
+    column_filters = (
+        "action",
+        "model",
+        "user.username",
+        *day_filters(AuditLog.at, _l("Time"), wall_clock=False),
+        "object_id",
+    )
     column_searchable_list = ("changes",)
     column_list_related = {"user": ("username",)}
     column_sortable_list = ("at", "action", "model")
     column_default_sort = [("at", True), ("id", True)]
-    column_formatters = {"changes": lambda v, c, m, n: changes_html(m),
-                         "action": lambda v, c, m, n: audit_action_label(m.action),
-                         "object_id": lambda v, c, m, n: entry_record(m),
-                         "model": lambda v, c, m, n: model_label(m.model)}
-    column_formatters_export = {"changes": lambda v, c, m, n: m.changes or "",
-                                "at": lambda v, c, m, n: export_time(m.at),
-                                "action": lambda v, c, m, n: m.action,
-                                "object_id": lambda v, c, m, n: m.object_id or "",
-                                "model": lambda v, c, m, n: m.model}
+    column_formatters = {
+        "changes": lambda v, c, m, n: changes_html(m),
+        "action": lambda v, c, m, n: audit_action_label(m.action),
+        "object_id": lambda v, c, m, n: entry_record(m),
+        "model": lambda v, c, m, n: model_label(m.model),
+    }
+    column_formatters_export = {
+        "changes": lambda v, c, m, n: m.changes or "",
+        "at": lambda v, c, m, n: export_time(m.at),
+        "action": lambda v, c, m, n: m.action,
+        "object_id": lambda v, c, m, n: m.object_id or "",
+        "model": lambda v, c, m, n: m.model,
+    }
     column_export_list = ("at", "user", "action", "model", "object_id", "changes")
-    column_choices = {"action": list(AUDIT_ACTION_LABELS.items()),
-                      "model": list(MODEL_LABELS.items())}  # translated filter options
+    column_choices = {
+        "action": list(AUDIT_ACTION_LABELS.items()),
+        "model": list(MODEL_LABELS.items()),
+    }  # translated filter options
 
     def get_list(self, *args, **kwargs):
         count, rows = super().get_list(*args, **kwargs)
@@ -311,13 +380,29 @@ class AuditLogView(SecuredModelView):
         row = view.get_query().filter(view.model.id == pk).first()
         if row is None and access.cinema_scope() is not None:
             abort(404)  # a deleted row's history: only for who sees every cinema's rows
-        entries = (db.session.query(AuditLog)
-                   .filter(AuditLog.model == table, AuditLog.object_id == str(pk))
-                   .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(500).all())
+        entries = (
+            db.session.query(AuditLog)
+            .filter(AuditLog.model == table, AuditLog.object_id == str(pk))
+            .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+            .limit(500)
+            .all()
+        )
         _names().want(ref for entry in entries for ref in _refs(entry))
-        name = record_name(row) if row is not None else (
-            next((e.changes_dict.get("deleted") for e in entries if e.action == "delete"),
-                 None) or f"#{pk}")
-        return self.render("admin/audit_history.html", entries=entries, record=row,
-                           record_title=name, kind=model_label(table), view=view, pk=pk,
-                           changes_html=changes_html)
+        name = (
+            record_name(row)
+            if row is not None
+            else (
+                next((e.changes_dict.get("deleted") for e in entries if e.action == "delete"), None)
+                or f"#{pk}"
+            )
+        )
+        return self.render(
+            "admin/audit_history.html",
+            entries=entries,
+            record=row,
+            record_title=name,
+            kind=model_label(table),
+            view=view,
+            pk=pk,
+            changes_html=changes_html,
+        )

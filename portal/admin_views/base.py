@@ -4,6 +4,7 @@ Every model view asks this class, never its own code, whether the signed-in user
 view, run an action on it, or touch a row: list and count, details, edit and delete by id,
 bulk actions, CSV export, ajax lookups and the choices of related-row drop-downs.
 """
+
 import logging
 
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -94,8 +95,9 @@ def parse_row_id(value):
 def deny(resource, reason="forbidden", details=None):
     """Record the refusal and answer 403."""
     audit.record("denied", resource or "", changes={"reason": reason, **(details or {})})
-    log.warning("denied %s %s to user %s", request.method, request.path,
-                getattr(current_user, "id", None))
+    log.warning(
+        "denied %s %s to user %s", request.method, request.path, getattr(current_user, "id", None)
+    )
     abort(403)
 
 
@@ -194,8 +196,11 @@ class SecuredModelView(RecordPagesMixin, FastListMixin, ModelView):
             return to_sign_in()
         needed = self.action_needed(name)
         if not self.may("view") or needed is None or not self.may(needed):
-            deny(self.resource, f"{name} needs {self.resource}.{needed}",
-                 {"permission": f"{self.resource}.{needed}"})
+            deny(
+                self.resource,
+                f"{name} needs {self.resource}.{needed}",
+                {"permission": f"{self.resource}.{needed}"},
+            )
         return guards.without_reserved_args() or super()._handle_view(name, **kwargs)
 
     def is_action_allowed(self, name):
@@ -212,8 +217,9 @@ class SecuredModelView(RecordPagesMixin, FastListMixin, ModelView):
     def _get_list_extra_args(self):
         """The list's URL arguments, with a page number that cannot go below the first page."""
         view_args = super()._get_list_extra_args()
-        view_args.page = guards.clamp_page(view_args.page,
-                                           self.get_safe_page_size(view_args.page_size))
+        view_args.page = guards.clamp_page(
+            view_args.page, self.get_safe_page_size(view_args.page_size)
+        )
         return view_args
 
     def get_one(self, id):
@@ -245,8 +251,10 @@ class SecuredModelView(RecordPagesMixin, FastListMixin, ModelView):
             base = factory()
             model = base.column_descriptions[0]["entity"]
             if access.is_cinema_owned(model):
+
                 def scoped_factory(base=base, model=model):
                     return access.scope_query(base, model)
+
                 scoped_factory._portal_scoped = True
                 field.query_factory = scoped_factory
         return form
@@ -255,7 +263,8 @@ class SecuredModelView(RecordPagesMixin, FastListMixin, ModelView):
     @property
     def is_versioned(self):
         return hasattr(self.model, "version") and "version_id_col" in getattr(
-            self.model, "__mapper_args__", {})
+            self.model, "__mapper_args__", {}
+        )
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
@@ -289,10 +298,15 @@ class SecuredModelView(RecordPagesMixin, FastListMixin, ModelView):
     @staticmethod
     def stale_message_for(who):
         if who:
-            return _("%(who)s changed this record after you opened it. Your changes were not "
-                     "saved: reload the record and edit it again.", who=who)
-        return _("Someone changed this record after you opened it. Your changes were not "
-                 "saved: reload the record and edit it again.")
+            return _(
+                "%(who)s changed this record after you opened it. Your changes were not "
+                "saved: reload the record and edit it again.",
+                who=who,
+            )
+        return _(
+            "Someone changed this record after you opened it. Your changes were not "
+            "saved: reload the record and edit it again."
+        )
 
     def update_model(self, form, model):
         try:
@@ -327,8 +341,13 @@ class SecuredModelView(RecordPagesMixin, FastListMixin, ModelView):
             flash(self.stale_message_for(None), "error")
             return True
         if isinstance(exc, IntegrityError):
-            flash(_("This change conflicts with existing data (a duplicate name, or a "
-                    "record still in use). Nothing was saved."), "error")
+            flash(
+                _(
+                    "This change conflicts with existing data (a duplicate name, or a "
+                    "record still in use). Nothing was saved."
+                ),
+                "error",
+            )
             return True
         if isinstance(exc, OperationalError) and "Deadlock" in str(exc):
             flash(_("The database was busy; nothing was saved. Please try again."), "error")
@@ -359,5 +378,5 @@ class PortalIndexView(AdminIndexView):
     def index(self):
         from ..services.dashboard import dashboard_figures
         from ..services.selling import local_now
-        return self.render("admin/index.html", figures=dashboard_figures(now=local_now()))
 
+        return self.render("admin/index.html", figures=dashboard_figures(now=local_now()))

@@ -2,6 +2,7 @@
 view (boxoffice.view to read, boxoffice.export to export; refusals logged and audited) and
 the same cinema scope (a reader's cinemas in every row, total, chart and export).
 """
+
 import io
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -55,8 +56,9 @@ class BoxOfficeView(BaseView):
     def report(self, chosen):
         """The report the parameters name, or ReportError with what to change."""
         today = local_now().date()
-        period = reports.resolve_period(chosen["period"] or None, today, chosen["start"],
-                                        chosen["end"], chosen["month"])
+        period = reports.resolve_period(
+            chosen["period"] or None, today, chosen["start"], chosen["end"], chosen["month"]
+        )
         group = reports.check_group(chosen["group"] or None)
         return reports.build_report(db.session, period, group, access.cinema_scope())
 
@@ -66,11 +68,18 @@ class BoxOfficeView(BaseView):
     def page(self, report, error, status=200):
         chosen = self.chosen()
         return self.render(
-            "admin/boxoffice.html", report=report, error=error, chosen=chosen,
-            presets=reports.PRESETS, groups=reports.GROUPS, columns=reports.COLUMNS,
+            "admin/boxoffice.html",
+            report=report,
+            error=error,
+            chosen=chosen,
+            presets=reports.PRESETS,
+            groups=reports.GROUPS,
+            columns=reports.COLUMNS,
             chart_data=reports.chart_data(report) if report else None,
-            can_export=self.may("export"), query=self.query_string(chosen),
-            page_rows=PAGE_ROWS), status
+            can_export=self.may("export"),
+            query=self.query_string(chosen),
+            page_rows=PAGE_ROWS,
+        ), status
 
     @expose("/")
     def index(self):
@@ -84,8 +93,10 @@ class BoxOfficeView(BaseView):
         return self.page(None, error, 400)
 
     def filename(self, report, extension):
-        name = (f"box_office_{report.group}_{report.period.start:%Y%m%d}_"
-                f"{report.period.end:%Y%m%d}.{extension}")
+        name = (
+            f"box_office_{report.group}_{report.period.start:%Y%m%d}_"
+            f"{report.period.end:%Y%m%d}.{extension}"
+        )
         return secure_filename(name)
 
     @expose("/export/csv/")
@@ -96,9 +107,11 @@ class BoxOfficeView(BaseView):
             return self._refused(str(exc))
         # A report has a row per group: small enough to answer whole, not streamed.
         body = UTF8_BOM + "".join(csv_lines(reports.table_rows(report)))
-        return Response(body, mimetype="text/csv",
-                        headers={"Content-Disposition":
-                                 f"attachment;filename={self.filename(report, 'csv')}"})
+        return Response(
+            body,
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment;filename={self.filename(report, 'csv')}"},
+        )
 
     @expose("/export/xlsx/")
     def export_xlsx(self):
@@ -106,10 +119,11 @@ class BoxOfficeView(BaseView):
             report = self.report(self.chosen())
         except reports.ReportError as exc:
             return self._refused(str(exc))
-        return Response(xlsx_bytes(reports.table_rows(report), _("Box office figures")),
-                        mimetype=XLSX_TYPE,
-                        headers={"Content-Disposition":
-                                 f"attachment;filename={self.filename(report, 'xlsx')}"})
+        return Response(
+            xlsx_bytes(reports.table_rows(report), _("Box office figures")),
+            mimetype=XLSX_TYPE,
+            headers={"Content-Disposition": f"attachment;filename={self.filename(report, 'xlsx')}"},
+        )
 
 
 def xlsx_cell(sheet, value, bold=False):

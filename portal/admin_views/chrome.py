@@ -6,6 +6,7 @@ page. They are kept in the portal's one cache (portal/memo.py), keyed by exactly
 Rendered HTML is kept only where every input is in the key; never a block that shows the
 user's name, a CSRF token or a per-response CSP nonce.
 """
+
 from flask import request
 from flask_admin import babel as flask_admin_babel
 from markupsafe import Markup
@@ -18,8 +19,13 @@ from ..memo import remember
 def menu(macro):
     """Flask-Admin's navbar menu (the `layout.menu` macro): which entries it lists depends on
     the permissions, their names on the language, the active one on the page."""
-    key = ("menu", current_locale(), access.user_permissions(), request.endpoint,
-           request.script_root)
+    key = (
+        "menu",
+        current_locale(),
+        access.user_permissions(),
+        request.endpoint,
+        request.script_root,
+    )
     return remember(key, lambda: Markup(macro()))
 
 
@@ -28,8 +34,7 @@ def assets(view, block, render):
     `tail_js`): static URLs and the view's extra files, the same on every request."""
     if view.admin.csp_nonce_generator:  # a nonce per response: nothing to reuse
         return render()
-    return remember(("assets", block, view.endpoint, request.script_root),
-                    lambda: Markup(render()))
+    return remember(("assets", block, view.endpoint, request.script_root), lambda: Markup(render()))
 
 
 def admin_gettext(string, **variables):
@@ -37,8 +42,9 @@ def admin_gettext(string, **variables):
     translation looked up once per language: the catalogs do not change at run time."""
     if variables:
         return flask_admin_babel.gettext(string, **variables)
-    return remember(("admin_text", current_locale(), string),
-                    lambda: flask_admin_babel.gettext(string))
+    return remember(
+        ("admin_text", current_locale(), string), lambda: flask_admin_babel.gettext(string)
+    )
 
 
 def init_chrome(app):

@@ -4,6 +4,7 @@
 A `wall_clock` column (schedule times) compares as stored; a UTC column (audit_log.at) is
 compared against the Shanghai day's bounds in UTC.
 """
+
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,8 +29,9 @@ class _DayBounds:
 class OnDay(_DayBounds, sqla_filters.BaseSQLAFilter, base_filters.BaseDateFilter):
     def apply(self, query, value, alias=None):
         column = self.get_column(alias)
-        return query.filter(column >= self.moment(value),
-                            column < self.moment(value + timedelta(days=1)))
+        return query.filter(
+            column >= self.moment(value), column < self.moment(value + timedelta(days=1))
+        )
 
     def operation(self):
         return _l("on")
@@ -55,8 +57,9 @@ class BetweenDays(_DayBounds, sqla_filters.DateBetweenFilter):
     def apply(self, query, value, alias=None):
         first, last = value
         column = self.get_column(alias)
-        return query.filter(column >= self.moment(first),
-                            column < self.moment(last + timedelta(days=1)))
+        return query.filter(
+            column >= self.moment(first), column < self.moment(last + timedelta(days=1))
+        )
 
 
 def day_filters(column, label, wall_clock=True):

@@ -6,6 +6,7 @@ own (PyMySQL's SSCursor: rows read from the socket as they are used), and the ro
 are loaded and written a chunk of ids at a time, so a worker's memory stays flat whatever the
 list's size. Each cell goes through services.export.safe_cell.
 """
+
 from urllib.parse import quote
 
 from flask import Response, stream_with_context
@@ -25,10 +26,12 @@ def selected_query(view):
     query, count_query, joins, count_joins = view.get_query(), view.get_count_query(), {}, {}
     if view._search_supported and args.search:
         query, count_query, joins, count_joins = view._apply_search(
-            query, count_query, joins, count_joins, args.search)
+            query, count_query, joins, count_joins, args.search
+        )
     if args.filters and view._filters:
         query, count_query, joins, count_joins = view._apply_filters(
-            query, count_query, joins, count_joins, args.filters)
+            query, count_query, joins, count_joins, args.filters
+        )
     query, joins = view._apply_sorting(query, joins, sort[0] if sort else None, args.sort_desc)
     return query
 
@@ -42,8 +45,9 @@ def selected_ids(view, chunk_rows):
             # MySQL drops a streaming connection whose reader has not taken the next rows
             # within net_write_timeout (60 s by default): a slow download may take longer.
             connection.exec_driver_sql(f"SET SESSION net_write_timeout = {STREAM_WRITE_TIMEOUT}")
-        result = connection.execution_options(stream_results=True, yield_per=chunk_rows) \
-            .execute(statement)
+        result = connection.execution_options(stream_results=True, yield_per=chunk_rows).execute(
+            statement
+        )
         finished = False
         try:
             for chunk in result.partitions(chunk_rows):
@@ -96,12 +100,16 @@ def table(view):
 
 def csv_response(view):
     """The CSV file of the list, streamed, with a UTF-8 BOM (Excel shows Chinese correctly)."""
+
     def generate():
         yield UTF8_BOM
         yield from csv_lines(table(view))
 
-    return Response(stream_with_context(generate()), mimetype="text/csv",
-                    headers={"Content-Disposition": attachment(view.get_export_name("csv"))})
+    return Response(
+        stream_with_context(generate()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": attachment(view.get_export_name("csv"))},
+    )
 
 
 def attachment(filename):

@@ -5,6 +5,7 @@ Flask-Admin trusts its query arguments: it passes unknown ones on to `url_for` (
 OFFSET/LIMIT whatever their size, and integer fields accept numbers no column can store.
 Each bound lives here, once, and the base view calls it.
 """
+
 from urllib.parse import urlencode
 
 from flask import redirect, request
@@ -56,8 +57,13 @@ def clamp_lookup(offset, limit, page_size):
 
 def integer_bounds(column_type):
     """The values an integer column can store (MySQL's signed SMALLINT, INT, BIGINT)."""
-    bits = 16 if isinstance(column_type, SmallInteger) else \
-        64 if isinstance(column_type, BigInteger) else 32
+    bits = (
+        16
+        if isinstance(column_type, SmallInteger)
+        else 64
+        if isinstance(column_type, BigInteger)
+        else 32
+    )
     if getattr(column_type, "unsigned", False):
         return 0, 2**bits - 1
     return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1

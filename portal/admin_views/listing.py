@@ -11,6 +11,7 @@ requires the same rows, cells, row actions, pager and counts.
 The seam leans on Flask-Admin internals; every one is listed in FLASK_ADMIN_INTERNALS with
 why, and setup.cfg pins the minor version (2.2) the parity test has proven them on.
 """
+
 import functools
 from types import SimpleNamespace
 
@@ -139,8 +140,9 @@ def related_loads(model, spec):
             attr = getattr(entity, name)
             entity = attr.property.mapper.class_
             loader = joinedload(attr) if loader is None else loader.joinedload(attr)
-        options.append(loader.load_only(*(getattr(entity, column) for column in columns))
-                       .lazyload("*"))
+        options.append(
+            loader.load_only(*(getattr(entity, column) for column in columns)).lazyload("*")
+        )
     return options
 
 
@@ -153,15 +155,19 @@ def join_is_required(path):
     for attr in path or ():
         prop = getattr(attr, "property", None)
         local = getattr(prop, "local_columns", None)
-        if not local or prop.direction.name != "MANYTOONE" or \
-                any(column.nullable for column in local):
+        if (
+            not local
+            or prop.direction.name != "MANYTOONE"
+            or any(column.nullable for column in local)
+        ):
             return False
     return bool(path)
 
 
 def icon_link(url, title, icon):
     return Markup('<a class="icon" href="{}" title="{}"><span class="{}"></span></a>').format(
-        url, title or "", icon)
+        url, title or "", icon
+    )
 
 
 # Stands for a row's id while a row action's markup is built once per page.
@@ -198,8 +204,9 @@ class ViewRowAction(FastRowAction, template.ViewRowAction):
     """Flask-Admin's per-row "view" icon, same markup, written without a Jinja macro."""
 
     def markup(self, context, row_id):
-        url = context.resolve("get_url")(".details_view", id=row_id,
-                                         url=context.resolve("return_url"))
+        url = context.resolve("get_url")(
+            ".details_view", id=row_id, url=context.resolve("return_url")
+        )
         return icon_link(url, self.title, "fa fa-eye glyphicon glyphicon-eye-open")
 
 
@@ -207,8 +214,7 @@ class EditRowAction(FastRowAction, template.EditRowAction):
     """Flask-Admin's per-row "edit" icon, same markup, written without a Jinja macro."""
 
     def markup(self, context, row_id):
-        url = context.resolve("get_url")(".edit_view", id=row_id,
-                                         url=context.resolve("return_url"))
+        url = context.resolve("get_url")(".edit_view", id=row_id, url=context.resolve("return_url"))
         return icon_link(url, self.title, "fa fa-pencil glyphicon glyphicon-pencil")
 
 
@@ -217,8 +223,9 @@ class EndpointLinkRowAction(FastRowAction, template.EndpointLinkRowAction):
 
     def markup(self, context, row_id):
         args = {**(self.url_args or {}), self.id_arg: row_id}
-        return icon_link(context.resolve("get_url")(self.endpoint, **args), self.title,
-                         self.icon_class)
+        return icon_link(
+            context.resolve("get_url")(self.endpoint, **args), self.title, self.icon_class
+        )
 
 
 class RowsDeleteForm:
@@ -245,18 +252,27 @@ class DeleteRowAction(FastRowAction, template.DeleteRowAction):
     def markup(self, context, row_id):
         form = context.resolve("delete_form")
         token = form.csrf_token.current_token if "csrf_token" in form else None
-        token_input = Markup('<input id="csrf_token" name="csrf_token" type="hidden" '
-                             'value="{}">').format(token) if token else ""
+        token_input = (
+            Markup('<input id="csrf_token" name="csrf_token" type="hidden" value="{}">').format(
+                token
+            )
+            if token
+            else ""
+        )
         return Markup(
             '<form class="icon" method="POST" action="{action}">'
             '<input id="id" name="id" type="hidden" value="{row_id}">'
             '<input id="url" name="url" type="hidden" value="{url}">{token}'
-            "<button onclick=\"return faHelpers.safeConfirm('{confirm}');\" title=\"{title}\">"
+            '<button onclick="return faHelpers.safeConfirm(\'{confirm}\');" title="{title}">'
             '<span class="fa fa-trash glyphicon glyphicon-trash"></span></button></form>'
-        ).format(action=context.resolve("get_url")(".delete_view"), row_id=row_id,
-                 url=context.resolve("return_url"), token=token_input,
-                 confirm=admin_gettext("Are you sure you want to delete this record?"),
-                 title=self.title or "")
+        ).format(
+            action=context.resolve("get_url")(".delete_view"),
+            row_id=row_id,
+            url=context.resolve("return_url"),
+            token=token_input,
+            confirm=admin_gettext("Are you sure you want to delete this record?"),
+            title=self.title or "",
+        )
 
 
 # Flask-Admin's row action -> its twin rendered in Python
@@ -265,8 +281,12 @@ FAST_ROW_ACTIONS = {
     template.EditRowAction: lambda action: EditRowAction(),
     template.DeleteRowAction: lambda action: DeleteRowAction(),
     template.EndpointLinkRowAction: lambda action: EndpointLinkRowAction(
-        action.icon_class, action.endpoint, title=action.title, id_arg=action.id_arg,
-        url_args=action.url_args),
+        action.icon_class,
+        action.endpoint,
+        title=action.title,
+        id_arg=action.id_arg,
+        url_args=action.url_args,
+    ),
 }
 
 
@@ -294,8 +314,9 @@ class ListRows:
     def render(self, context, rows):
         """Every row, <tr> included, or the empty-list row: no Jinja block per row."""
         if not rows:
-            return Markup('<tr><td colspan="999"><div class="text-center">{}</div></td></tr>'
-                          ).format(self.view.get_empty_list_message())
+            return Markup(
+                '<tr><td colspan="999"><div class="text-center">{}</div></td></tr>'
+            ).format(self.view.get_empty_list_message())
         if self._row is None:
             self._row = self._build(context)
         return Markup("".join([f"<tr>{self._row(row)}</tr>" for row in rows]))
@@ -308,22 +329,34 @@ class ListRows:
         parts = []  # functions (row_id, row) -> HTML text, in column order
         if context.resolve("actions"):
             title = escape(admin_gettext("Select record"))
-            parts.append(lambda row_id, row: (
-                f'<td><input type="checkbox" name="rowid" class="action-checkbox" '
-                f'value="{escape(row_id)}" title="{title}" /></td>'))
+            parts.append(
+                lambda row_id, row: (
+                    f'<td><input type="checkbox" name="rowid" class="action-checkbox" '
+                    f'value="{escape(row_id)}" title="{title}" /></td>'
+                )
+            )
         if view.column_display_actions:
             # SecuredModelView.get_list_row_actions gave the stock actions' Python twins
-            actions = [action.for_rows(context) if isinstance(action, FastRowAction)
-                       else self._slow_action(context, action)
-                       for action in context.resolve("list_row_actions")]
-            parts.append(lambda row_id, row: '<td class="list-buttons-column">' + "".join(
-                [action(row_id, row) for action in actions]) + "</td>")
+            actions = [
+                action.for_rows(context)
+                if isinstance(action, FastRowAction)
+                else self._slow_action(context, action)
+                for action in context.resolve("list_row_actions")
+            ]
+            parts.append(
+                lambda row_id, row: (
+                    '<td class="list-buttons-column">'
+                    + "".join([action(row_id, row) for action in actions])
+                    + "</td>"
+                )
+            )
         for name, _label in context.resolve("list_columns"):
             parts.append(self._cell(context, name))
 
         def row_html(row):
             row_id = get_pk(row)
             return Markup("".join([part(row_id, row) for part in parts]))
+
         return row_html
 
     @staticmethod
@@ -336,8 +369,10 @@ class ListRows:
         view = self.view
         column_fmt = view.column_formatters.get(name)
         # Choice labels are lazy strings: translate each once per page, not once per cell.
-        choices = {key: label if isinstance(label, str) else str(label) for key, label in
-                   (view._column_choices_map.get(name) or {}).items()}
+        choices = {
+            key: label if isinstance(label, str) else str(label)
+            for key, label in (view._column_choices_map.get(name) or {}).items()
+        }
         type_formatters = view.column_type_formatters
         by_type = {}
         opening = Markup('<td class="col-{}">').format(name)
@@ -345,8 +380,10 @@ class ListRows:
         def type_formatter(value):
             kind = type(value)
             if kind not in by_type:
-                by_type[kind] = next((fmt for typeobj, fmt in type_formatters.items()
-                                      if isinstance(value, typeobj)), None)
+                by_type[kind] = next(
+                    (fmt for typeobj, fmt in type_formatters.items() if isinstance(value, typeobj)),
+                    None,
+                )
             return by_type[kind]
 
         def cell(row_id, row):
@@ -361,6 +398,7 @@ class ListRows:
                 if fmt is not None:
                     value = fmt(view, value, name)
             return f"{opening}{escape(value)}</td>"
+
         return cell
 
 
@@ -385,21 +423,23 @@ class FastListMixin:
     def _writes_rows(self):
         return self.fast_lists and self.rows_in_python and not self.column_editable_list
 
-    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
-                 page_size=None):
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         """Flask-Admin's list (scoped by get_query): a capped count and a deferred-join
         page, 2 statements."""
         if not self.fast_lists:
-            return super().get_list(page, sort_column, sort_desc, search, filters,
-                                    execute=execute, page_size=page_size)
+            return super().get_list(
+                page, sort_column, sort_desc, search, filters, execute=execute, page_size=page_size
+            )
         joins, count_joins = {}, {}
         query, count_query = self.get_query(), self.get_count_query()
         if self._search_supported and search:
             query, count_query, joins, count_joins = self._apply_search(
-                query, count_query, joins, count_joins, search)
+                query, count_query, joins, count_joins, search
+            )
         if filters and self._filters:
             query, count_query, joins, count_joins = self._apply_filters(
-                query, count_query, joins, count_joins, filters)
+                query, count_query, joins, count_joins, filters
+            )
         page_size = self.page_size if page_size is None else page_size
         count = capped_count(count_query, count_reach(page, page_size))
         if execute and self.column_list_related is not None:
@@ -427,8 +467,9 @@ class FastListMixin:
     def _get_filter_groups(self):
         """The filter definitions (names, operations, options) in the reader's language:
         fixed per view and language once the view is set up."""
-        return remember(("filter_groups", self.endpoint, current_locale()),
-                        super()._get_filter_groups)
+        return remember(
+            ("filter_groups", self.endpoint, current_locale()), super()._get_filter_groups
+        )
 
     def get_url(self, endpoint, **kwargs):
         """url_for, kept: a list page asks for ~25 URLs (pager, sort links, page sizes, row
@@ -437,14 +478,22 @@ class FastListMixin:
         (external URLs) and the arguments in their order."""
         if not has_request_context():
             return super().get_url(endpoint, **kwargs)
-        key = ("url", request.blueprint, request.script_root,
-               request.host if kwargs.get("_external") else None, endpoint,
-               repr(tuple(kwargs.items())))
+        key = (
+            "url",
+            request.blueprint,
+            request.script_root,
+            request.host if kwargs.get("_external") else None,
+            endpoint,
+            repr(tuple(kwargs.items())),
+        )
         return remember(key, lambda: super(FastListMixin, self).get_url(endpoint, **kwargs))
 
     def delete_form(self):
-        if request.method == "GET" and request.endpoint == f"{self.endpoint}.index_view" \
-                and self._writes_rows():
+        if (
+            request.method == "GET"
+            and request.endpoint == f"{self.endpoint}.index_view"
+            and self._writes_rows()
+        ):
             return RowsDeleteForm()  # the list's buttons need only its token
         return super().delete_form()
 

@@ -1,6 +1,7 @@
 """The signed-in user's own account (the user name in the navbar): e-mail, language,
 password, two-factor sign-in. Every signed-in user may open it; it shows and changes only
 their own account."""
+
 from flask import flash, redirect, request, session, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
@@ -23,33 +24,50 @@ SETUP_SECRET = "portal_profile_totp_secret"
 
 
 class AccountForm(FlaskForm):
-    email = StringField(_l("E-mail address"), validators=[
-        Optional(), Length(max=255),
-        Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Enter an e-mail address."))])
+    email = StringField(
+        _l("E-mail address"),
+        validators=[
+            Optional(),
+            Length(max=255),
+            Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Enter an e-mail address.")),
+        ],
+    )
     locale = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
     current_password = PasswordField(
-        _l("Current password"), validators=[Optional(), Length(max=256)],
-        description=_l("Needed to change the e-mail address."))
+        _l("Current password"),
+        validators=[Optional(), Length(max=256)],
+        description=_l("Needed to change the e-mail address."),
+    )
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"),
-                                     validators=[DataRequired(), Length(max=256)])
-    new_password = PasswordField(_l("New password"), validators=[
-        DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)],
-        description=_l("At least 10 characters."))
-    confirm = PasswordField(_l("New password again"), validators=[
-        DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))])
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=256)]
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)],
+        description=_l("At least 10 characters."),
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=_l("The two passwords differ.")),
+        ],
+    )
 
 
 class ConfirmPasswordForm(FlaskForm):
-    password = PasswordField(_l("Current password"), validators=[DataRequired(),
-                                                                 Length(max=256)])
+    password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
 
 
 class CodeForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)],
-                       description=_l("The 6 digits your authenticator app shows."))
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32)],
+        description=_l("The 6 digits your authenticator app shows."),
+    )
 
 
 class ProfileView(BaseView):
@@ -73,19 +91,23 @@ class ProfileView(BaseView):
     def _page(self, status=200, **forms):
         user = self.user
         forms.setdefault("account_form", AccountForm(obj=user, formdata=None))
-        forms["account_form"].locale.data = forms["account_form"].locale.data or \
-            user.locale or str(current_locale())
+        forms["account_form"].locale.data = (
+            forms["account_form"].locale.data or user.locale or str(current_locale())
+        )
         forms.setdefault("password_form", ChangePasswordForm(formdata=None))
         forms.setdefault("confirm_form", ConfirmPasswordForm(formdata=None))
         current = sessions.current()
         return self.render(
-            "admin/profile.html", user=user,
+            "admin/profile.html",
+            user=user,
             sessions=sessions.live_sessions(db.session, user.id),
             current_session_id=current.id if current is not None else None,
             two_factor_required=two_factor.is_required(user),
             recovery_codes_left=two_factor.remaining_recovery_codes(db.session, user)
-            if user.has_two_factor else 0,
-            **forms), status
+            if user.has_two_factor
+            else 0,
+            **forms,
+        ), status
 
     @expose("/")
     def index(self):
@@ -116,8 +138,9 @@ class ProfileView(BaseView):
         if not form.validate():
             return self._page(400, password_form=form)
         try:
-            passwords.change_password(db.session, user, form.current_password.data,
-                                      form.new_password.data)
+            passwords.change_password(
+                db.session, user, form.current_password.data, form.new_password.data
+            )
         except RuleViolation as exc:
             db.session.rollback()
             form.current_password.errors.append(str(exc))
@@ -145,8 +168,9 @@ class ProfileView(BaseView):
             if codes is None:
                 db.session.rollback()
                 passwords.count_failure(user, "second factor setup")
-                form.code.errors.append(_("That code is not right. Enter the code the app "
-                                          "shows now."))
+                form.code.errors.append(
+                    _("That code is not right. Enter the code the app shows now.")
+                )
                 return not_stored(self.render("admin/profile_two_factor.html", **context), 400)
             audit.record("2fa_enabled", "user", object_id=user.id, commit=False)
             db.session.commit()
@@ -203,8 +227,13 @@ class ProfileView(BaseView):
             db.session.rollback()
             flash(_("That session has already ended."), "error")
             return redirect(url_for(".index"))
-        audit.record("session_ended", "user", object_id=user.id, commit=False,
-                     changes={"session": session_id})
+        audit.record(
+            "session_ended",
+            "user",
+            object_id=user.id,
+            commit=False,
+            changes={"session": session_id},
+        )
         db.session.commit()
         if current is not None and current.id == session_id:
             end_session()
@@ -217,10 +246,16 @@ class ProfileView(BaseView):
     def end_other_sessions(self):
         """Sign out everywhere else: every session of the user but this one."""
         user, current = self.user, sessions.current()
-        ended = sessions.revoke_all(db.session, user.id,
-                                    keep=current.id if current is not None else None)
-        audit.record("sessions_ended", "user", object_id=user.id, commit=False,
-                     changes={"reason": "signed out everywhere else", "count": ended})
+        ended = sessions.revoke_all(
+            db.session, user.id, keep=current.id if current is not None else None
+        )
+        audit.record(
+            "sessions_ended",
+            "user",
+            object_id=user.id,
+            commit=False,
+            changes={"reason": "signed out everywhere else", "count": ended},
+        )
         db.session.commit()
         flash(_("Signed out everywhere else (%(n)d sessions).", n=ended), "success")
         return redirect(url_for(".index"))

@@ -4,6 +4,7 @@ Flashes that name the record ("已保存电影“流浪地球2”。"), a Histor
 the audit log, a delete button confirmed in the page, no internal fields on details pages,
 and export files named after what they hold and the local time.
 """
+
 from flask import g, session, url_for
 from flask_admin import expose
 from flask_admin.babel import gettext as admin_gettext
@@ -28,15 +29,17 @@ class RecordPagesMixin:
         """This record's audit entries, for who holds audit.view (and so sees this page)."""
         if model is None or not access.has_permission("audit.view"):
             return None
-        return url_for("auditlog.history_view", model=model.__tablename__,
-                       id=self.get_pk_value(model))
+        return url_for(
+            "auditlog.history_view", model=model.__tablename__, id=self.get_pk_value(model)
+        )
 
     def get_details_columns(self):
         # `version` is internal where it is the optimistic lock, not where it is the domain's
         # own number (a seat layout's version).
         internal = INTERNAL_COLUMNS if getattr(self, "is_versioned", False) else ()
-        return [(name, label) for name, label in super().get_details_columns()
-                if name not in internal]
+        return [
+            (name, label) for name, label in super().get_details_columns() if name not in internal
+        ]
 
     # -- exports (export.csv_response sends this name) ------------------------------------------
     def get_export_name(self, export_type="csv"):
@@ -65,22 +68,33 @@ class RecordPagesMixin:
 
     @expose("/new/", methods=("GET", "POST"))
     def create_view(self):
-        return self._naming_flash(super().create_view(),
-                                  admin_gettext("Record was successfully created."),
-                                  lambda record: _("%(record)s was created.", record=record))
+        return self._naming_flash(
+            super().create_view(),
+            admin_gettext("Record was successfully created."),
+            lambda record: _("%(record)s was created.", record=record),
+        )
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
-        return self._naming_flash(super().edit_view(),
-                                  admin_gettext("Record was successfully saved."),
-                                  lambda record: _("%(record)s was saved.", record=record))
+        return self._naming_flash(
+            super().edit_view(),
+            admin_gettext("Record was successfully saved."),
+            lambda record: _("%(record)s was saved.", record=record),
+        )
 
     @expose("/delete/", methods=("POST",))
     def delete_view(self):
-        generic = admin_ngettext("Record was successfully deleted.",
-                                 "%(count)s records were successfully deleted.", 1, count=1)
-        return self._naming_flash(super().delete_view(), generic,
-                                  lambda record: _("%(record)s was deleted.", record=record))
+        generic = admin_ngettext(
+            "Record was successfully deleted.",
+            "%(count)s records were successfully deleted.",
+            1,
+            count=1,
+        )
+        return self._naming_flash(
+            super().delete_view(),
+            generic,
+            lambda record: _("%(record)s was deleted.", record=record),
+        )
 
     @staticmethod
     def _naming_flash(response, generic, named):
@@ -97,4 +111,3 @@ class RecordPagesMixin:
     def render(self, template, **kwargs):
         kwargs.setdefault("record_phrase", record_phrase)
         return super().render(template, **kwargs)
-

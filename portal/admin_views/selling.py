@@ -1,5 +1,6 @@
 """Orders, tickets and customers, the counter sale on a show's seat map, refunds and the
 printable tickets; the rules and the locking are in services.selling."""
+
 import secrets
 
 import segno
@@ -38,8 +39,9 @@ class RefundForm(PortalForm):
 
 
 class ConfirmPaymentForm(PortalForm):
-    payment_ref = StringField(_l("Payment provider's reference"),
-                              validators=[Optional(), Length(max=64)])
+    payment_ref = StringField(
+        _l("Payment provider's reference"), validators=[Optional(), Length(max=64)]
+    )
 
 
 def shown_phone(phone):
@@ -77,12 +79,16 @@ def sale_grid(rows):
     kinds = {kind: enum_label(kind) for kind in SEAT_KINDS}
     states = {"free": _("Free"), "sold": enum_label("sold"), "blocked": enum_label("blocked")}
     screen = escape(_("Screen"))
-    html = ['<div class="seat-map-scroll"><div class="seat-map seat-map-sale" id="seat-grid">'
-            f'<div class="seat-screen">{screen}</div>']
+    html = [
+        '<div class="seat-map-scroll"><div class="seat-map seat-map-sale" id="seat-grid">'
+        f'<div class="seat-screen">{screen}</div>'
+    ]
     for row in rows:
         label = escape(row_title % {"row": row.label}) if row.label else ""
-        html.append(f'<div class="seat-row" data-row="{row.row_no}">'
-                    f'<span class="seat-row-label">{label}</span>')
+        html.append(
+            f'<div class="seat-row" data-row="{row.row_no}">'
+            f'<span class="seat-row-label">{label}</span>'
+        )
         for cell in row.cells:
             html.append(_sale_cell(cell, seat_title, kinds, states))
         html.append(f'<span class="seat-row-label">{label}</span></div>')
@@ -95,24 +101,31 @@ def _sale_cell(cell, seat_title, kinds, states):
     if seat is None:
         return '<span class="seat seat-aisle"></span>'
     classes = f"seat seat-{seat.kind} state-{cell.state}" + (
-        f" couple-{cell.side}" if cell.side else "")
-    title = escape(f"{seat_title % {'row': seat.row_label, 'seat': seat.seat_label}} · "
-                   f"{kinds[seat.kind]} · {states[cell.state]}")
+        f" couple-{cell.side}" if cell.side else ""
+    )
+    title = escape(
+        f"{seat_title % {'row': seat.row_label, 'seat': seat.seat_label}} · "
+        f"{kinds[seat.kind]} · {states[cell.state]}"
+    )
     text = escape(seat.seat_label)
     if cell.state != "free":
         return f'<span class="{classes}" data-state="{cell.state}" title="{title}">{text}</span>'
     pair = f' data-pair="{seat.pair_seat_id}"' if seat.pair_seat_id else ""
-    return (f'<label class="{classes} seat-pick" title="{title}" data-seat="{seat.id}"{pair}>'
-            f'<input type="checkbox" name="seat" value="{seat.id}" aria-label="{title}">'
-            f'{text}</label>')
+    return (
+        f'<label class="{classes} seat-pick" title="{title}" data-seat="{seat.id}"{pair}>'
+        f'<input type="checkbox" name="seat" value="{seat.id}" aria-label="{title}">'
+        f"{text}</label>"
+    )
 
 
 class CounterSale:
     """Pick seats on the map (checkboxes; static/counter_sale.js makes them clickable and
     pairs couple seats), choose a ticket type per seat and see the total, confirm."""
 
-    sale_view_actions = {"sale_review_view": access.ORDER_SELL,
-                         "sale_confirm_view": access.ORDER_SELL}
+    sale_view_actions = {
+        "sale_review_view": access.ORDER_SELL,
+        "sale_confirm_view": access.ORDER_SELL,
+    }
 
     def sale_context(self, schedule):
         """What the seat map page needs to offer a sale, if the user may sell and the show
@@ -143,11 +156,18 @@ class CounterSale:
             return redirect(self.get_url(".seats_view", id=schedule.id))
         form = SaleForm()
         form.sale_token.data = request.form.get("sale_token") or secrets.token_hex(16)
-        options = {p.seat.id: selling.offered_types(db.session, schedule, p.seat.kind)
-                   for p in picks}
-        return self.render("admin/counter_sale_review.html", schedule=schedule, picks=picks,
-                           options=options, total=selling.sale_total(picks), form=form,
-                           return_url=self.get_url(".seats_view", id=schedule.id))
+        options = {
+            p.seat.id: selling.offered_types(db.session, schedule, p.seat.kind) for p in picks
+        }
+        return self.render(
+            "admin/counter_sale_review.html",
+            schedule=schedule,
+            picks=picks,
+            options=options,
+            total=selling.sale_total(picks),
+            form=form,
+            return_url=self.get_url(".seats_view", id=schedule.id),
+        )
 
     @expose("/seats/sell/", methods=("POST",))
     def sale_confirm_view(self):
@@ -156,8 +176,9 @@ class CounterSale:
         seats, types = self._sale_input()
         token = SaleForm().sale_token.data
         try:
-            order = selling.sell_at_counter(db.session, schedule.id, seats, types,
-                                            access._user(None).id, token)
+            order = selling.sell_at_counter(
+                db.session, schedule.id, seats, types, access._user(None).id, token
+            )
             db.session.commit()
         except selling.AlreadySold as exc:
             db.session.rollback()
@@ -165,11 +186,22 @@ class CounterSale:
             return redirect(self.get_url("order.tickets_view", id=exc.order.id))
         except (RuleViolation, OperationalError) as exc:
             db.session.rollback()
-            flash(str(exc) if isinstance(exc, RuleViolation) else
-                  _("The database was busy; nothing was sold. Please try again."), "error")
+            flash(
+                str(exc)
+                if isinstance(exc, RuleViolation)
+                else _("The database was busy; nothing was sold. Please try again."),
+                "error",
+            )
             return redirect(self.get_url(".seats_view", id=schedule.id))
-        flash(_("Sold: order %(order)s, %(count)s tickets, %(total)s.", order=order.order_no,
-                count=len(order.tickets), total=format_price(order.amount)), "success")
+        flash(
+            _(
+                "Sold: order %(order)s, %(count)s tickets, %(total)s.",
+                order=order.order_no,
+                count=len(order.tickets),
+                total=format_price(order.amount),
+            ),
+            "success",
+        )
         return redirect(self.get_url("order.tickets_view", id=order.id))
 
 
@@ -192,22 +224,52 @@ class OrderView(MaskedPhones, SecuredModelView):
     resource = "order"
     can_create = can_edit = can_delete = False  # orders change by selling, refunds, payments
     action_permissions = {}
-    view_actions = {"tickets_view": "view", "refund_view": "refund", "confirm_view": "edit",
-                    "cancel_view": "edit"}
+    view_actions = {
+        "tickets_view": "view",
+        "refund_view": "refund",
+        "confirm_view": "edit",
+        "cancel_view": "edit",
+    }
     details_template = "admin/order_details.html"
-    column_list = ("order_no", "created_at", "cinema", "schedule", "channel", "status",
-                   "amount", "customer")
+    column_list = (
+        "order_no",
+        "created_at",
+        "cinema",
+        "schedule",
+        "channel",
+        "status",
+        "amount",
+        "customer",
+    )
     column_details_list = column_list + ("paid_at", "payment_ref", "sold_by")
-    column_list_related = {"cinema": ("name",), "schedule": ("starts_at", "movie_id"),
-                           "schedule.movie": ("title",), "customer": ("phone",)}
-    column_labels = {"order_no": _l("Order number"), "created_at": _l("Created at"),
-                     "cinema": _l("Cinema"), "schedule": _l("Show"), "channel": _l("Channel"),
-                     "status": _l("Status"), "amount": _l("Amount"), "customer": _l("Customer"),
-                     "paid_at": _l("Paid at"), "payment_ref": _l("Payment reference"),
-                     "sold_by": _l("Sold by"), "schedule_id": _l("Show (id)")}
+    column_list_related = {
+        "cinema": ("name",),
+        "schedule": ("starts_at", "movie_id"),
+        "schedule.movie": ("title",),
+        "customer": ("phone",),
+    }
+    column_labels = {
+        "order_no": _l("Order number"),
+        "created_at": _l("Created at"),
+        "cinema": _l("Cinema"),
+        "schedule": _l("Show"),
+        "channel": _l("Channel"),
+        "status": _l("Status"),
+        "amount": _l("Amount"),
+        "customer": _l("Customer"),
+        "paid_at": _l("Paid at"),
+        "payment_ref": _l("Payment reference"),
+        "sold_by": _l("Sold by"),
+        "schedule_id": _l("Show (id)"),
+    }
     column_searchable_list = ("order_no",)
-    column_filters = (AwaitingTooLong(Order.status, _l("Awaiting confirmation over 15 minutes")),
-                      "schedule_id", "created_at", "channel", "status")
+    column_filters = (
+        AwaitingTooLong(Order.status, _l("Awaiting confirmation over 15 minutes")),
+        "schedule_id",
+        "created_at",
+        "channel",
+        "status",
+    )
     column_choices = {"channel": enum_choices(CHANNELS), "status": enum_choices(ORDER_STATUSES)}
     column_sortable_list = ("created_at", "amount")
     column_default_sort = [("created_at", True), ("id", True)]
@@ -221,22 +283,31 @@ class OrderView(MaskedPhones, SecuredModelView):
         "sold_by": lambda v, c, m, n: m.sold_by.username if m.sold_by else "",
     }
     column_formatters_export = {
-        "cinema": column_formatters["cinema"], "schedule": column_formatters["schedule"],
-        "amount": lambda v, c, m, n: str(m.amount), "customer": column_formatters["customer"],
-        "sold_by": column_formatters["sold_by"]}
+        "cinema": column_formatters["cinema"],
+        "schedule": column_formatters["schedule"],
+        "amount": lambda v, c, m, n: str(m.amount),
+        "customer": column_formatters["customer"],
+        "sold_by": column_formatters["sold_by"],
+    }
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """An order number, a ticket code or a phone number (whole only for those who see
         it whole; masked as lists show it, 138****5678, for everyone)."""
         term = search.strip()
-        clauses = [Order.order_no == term,
-                   Order.id.in_(select(Ticket.order_id).where(Ticket.code == term.upper()))]
+        clauses = [
+            Order.order_no == term,
+            Order.id.in_(select(Ticket.order_id).where(Ticket.code == term.upper())),
+        ]
         phone = selling.phone_search_clause(Customer.phone, term)
         if phone is not None and ("*" in term or access.sees_full_phone()):
             clauses.append(Order.customer_id.in_(select(Customer.id).where(phone)))
         clause = or_(*clauses)
-        return (query.filter(clause), count_query.filter(clause) if count_query is not None
-                else None, joins, count_joins)
+        return (
+            query.filter(clause),
+            count_query.filter(clause) if count_query is not None else None,
+            joins,
+            count_joins,
+        )
 
     def get_one(self, id):
         order = super().get_one(id)
@@ -244,26 +315,41 @@ class OrderView(MaskedPhones, SecuredModelView):
         return order
 
     def _order_extras(self, order):
-        tickets = db.session.scalars(select(Ticket).where(Ticket.order_id == order.id)
-                                     .order_by(Ticket.id)).all()
+        tickets = db.session.scalars(
+            select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.id)
+        ).all()
         layout = db.session.get(SeatLayout, order.schedule.seat_layout_id)
         seats = db.session.scalars(select(Seat).where(Seat.layout_id == layout.id)).all()
         sold = selling.sold_seat_ids(db.session, order.schedule_id)
         mine = {t.seat_id for t in tickets if t.status == SOLD}
-        states = {s.id: "picked" if s.id in mine else "sold" if s.id in sold else
-                  "blocked" if s.kind == "blocked" else "free" for s in seats}
-        return {"tickets": tickets, "grid": seat_grid(seats, layout.row_count,
-                                                       layout.col_count, states),
-                "refund_form": RefundForm() if self.may("refund") else None,
-                "confirm_form": ConfirmPaymentForm() if self.may("edit") else None}
+        states = {
+            s.id: "picked"
+            if s.id in mine
+            else "sold"
+            if s.id in sold
+            else "blocked"
+            if s.kind == "blocked"
+            else "free"
+            for s in seats
+        }
+        return {
+            "tickets": tickets,
+            "grid": seat_grid(seats, layout.row_count, layout.col_count, states),
+            "refund_form": RefundForm() if self.may("refund") else None,
+            "confirm_form": ConfirmPaymentForm() if self.may("edit") else None,
+        }
 
     @expose("/tickets/")
     def tickets_view(self):
         """The order's tickets, printable: seat, hall, film, time, price, QR code."""
         order = self.get_one(request.args.get("id"))
         printed = [(t, ticket_facts(t), qr_svg(t.code)) for t in self._template_args["tickets"]]
-        return self.render("admin/order_tickets.html", order=order, printed=printed,
-                           return_url=self.get_url(".details_view", id=order.id))
+        return self.render(
+            "admin/order_tickets.html",
+            order=order,
+            printed=printed,
+            return_url=self.get_url(".details_view", id=order.id),
+        )
 
     @expose("/refund/", methods=("POST",))
     def refund_view(self):
@@ -276,11 +362,17 @@ class OrderView(MaskedPhones, SecuredModelView):
             db.session.commit()
         except (RuleViolation, OperationalError) as exc:
             db.session.rollback()
-            flash(str(exc) if isinstance(exc, RuleViolation) else
-                  _("The database was busy; nothing was refunded. Please try again."), "error")
+            flash(
+                str(exc)
+                if isinstance(exc, RuleViolation)
+                else _("The database was busy; nothing was refunded. Please try again."),
+                "error",
+            )
         else:
-            flash(_("%(count)s tickets refunded; their seats sell again.",
-                    count=len(refunded)), "success")
+            flash(
+                _("%(count)s tickets refunded; their seats sell again.", count=len(refunded)),
+                "success",
+            )
         return redirect(self.get_url(".details_view", id=order.id))
 
     @expose("/confirm/", methods=("POST",))
@@ -289,16 +381,22 @@ class OrderView(MaskedPhones, SecuredModelView):
         order = self.get_one(request.args.get("id"))
         form = ConfirmPaymentForm()
         form.validate_on_submit()
-        return self._change(order, lambda: selling.confirm_payment(
-            db.session, order.id, form.payment_ref.data), _("The order is marked paid."))
+        return self._change(
+            order,
+            lambda: selling.confirm_payment(db.session, order.id, form.payment_ref.data),
+            _("The order is marked paid."),
+        )
 
     @expose("/cancel/", methods=("POST",))
     def cancel_view(self):
         """An online order awaiting confirmation: cancel it; its seats sell again."""
         order = self.get_one(request.args.get("id"))
         RefundForm().validate_on_submit()
-        return self._change(order, lambda: selling.cancel_unpaid(
-            db.session, selling.lock_order(db.session, order.id)), _("The order is cancelled."))
+        return self._change(
+            order,
+            lambda: selling.cancel_unpaid(db.session, selling.lock_order(db.session, order.id)),
+            _("The order is cancelled."),
+        )
 
     def _change(self, order, change, done):
         try:
@@ -318,12 +416,23 @@ class TicketView(SecuredModelView):
     can_create = can_edit = can_delete = False
     action_permissions = {}
     column_list = ("code", "order", "schedule", "seat", "ticket_type", "price", "status")
-    column_list_related = {"order": ("order_no",), "schedule": ("starts_at", "movie_id"),
-                           "schedule.movie": ("title",), "seat": ("row_label", "seat_label"),
-                           "ticket_type": ("name",)}
-    column_labels = {"code": _l("Ticket code"), "order": _l("Order"), "schedule": _l("Show"),
-                     "seat": _l("Seat"), "ticket_type": _l("Ticket type"), "price": _l("Price"),
-                     "status": _l("Status"), "schedule_id": _l("Show (id)")}
+    column_list_related = {
+        "order": ("order_no",),
+        "schedule": ("starts_at", "movie_id"),
+        "schedule.movie": ("title",),
+        "seat": ("row_label", "seat_label"),
+        "ticket_type": ("name",),
+    }
+    column_labels = {
+        "code": _l("Ticket code"),
+        "order": _l("Order"),
+        "schedule": _l("Show"),
+        "seat": _l("Seat"),
+        "ticket_type": _l("Ticket type"),
+        "price": _l("Price"),
+        "status": _l("Status"),
+        "schedule_id": _l("Show (id)"),
+    }
     column_searchable_list = ("code",)
     column_filters = ("schedule_id", "status")
     column_choices = {"status": enum_choices(TICKET_STATUSES)}
@@ -336,15 +445,21 @@ class TicketView(SecuredModelView):
         "price": lambda v, c, m, n: format_price(m.price),
         "status": lambda v, c, m, n: enum_label(m.status),
     }
-    column_formatters_export = {"order": column_formatters["order"],
-                                "schedule": column_formatters["schedule"],
-                                "seat": column_formatters["seat"],
-                                "ticket_type": column_formatters["ticket_type"]}
+    column_formatters_export = {
+        "order": column_formatters["order"],
+        "schedule": column_formatters["schedule"],
+        "seat": column_formatters["seat"],
+        "ticket_type": column_formatters["ticket_type"],
+    }
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         clause = Ticket.code == search.strip().upper()
-        return (query.filter(clause), count_query.filter(clause) if count_query is not None
-                else None, joins, count_joins)
+        return (
+            query.filter(clause),
+            count_query.filter(clause) if count_query is not None else None,
+            joins,
+            count_joins,
+        )
 
 
 # -- customers ------------------------------------------------------------------------------
@@ -354,8 +469,12 @@ class CustomerView(MaskedPhones, SecuredModelView):
     action_permissions = {"block": "block", "unblock": "block"}
     details_template = "admin/customer_details.html"
     column_list = ("phone", "nickname", "is_blocked", "created_at")
-    column_labels = {"phone": _l("Phone"), "nickname": _l("Nickname"),
-                     "is_blocked": _l("On the blacklist"), "created_at": _l("Signed up")}
+    column_labels = {
+        "phone": _l("Phone"),
+        "nickname": _l("Nickname"),
+        "is_blocked": _l("On the blacklist"),
+        "created_at": _l("Signed up"),
+    }
     column_searchable_list = ("nickname",)
     column_filters = ("is_blocked",)
     column_default_sort = [("id", True)]
@@ -366,13 +485,22 @@ class CustomerView(MaskedPhones, SecuredModelView):
         phone = selling.phone_search_clause(Customer.phone, search)
         if phone is None or ("*" not in search and not access.sees_full_phone()):
             return super()._apply_search(query, count_query, joins, count_joins, search)
-        return (query.filter(phone), count_query.filter(phone) if count_query is not None
-                else None, joins, count_joins)
+        return (
+            query.filter(phone),
+            count_query.filter(phone) if count_query is not None else None,
+            joins,
+            count_joins,
+        )
 
     def get_one(self, id):
         customer = super().get_one(id)
-        self._template_args["orders"] = access.scoped(Order).filter(
-            Order.customer_id == customer.id).order_by(Order.id.desc()).limit(100).all()
+        self._template_args["orders"] = (
+            access.scoped(Order)
+            .filter(Order.customer_id == customer.id)
+            .order_by(Order.id.desc())
+            .limit(100)
+            .all()
+        )
         return customer
 
     def _set_blocked(self, ids, blocked):
@@ -380,8 +508,12 @@ class CustomerView(MaskedPhones, SecuredModelView):
         for customer in rows:
             customer.is_blocked = blocked
         db.session.commit()
-        flash(_("%(count)s customers blocked.", count=len(rows)) if blocked else
-              _("%(count)s customers unblocked.", count=len(rows)), "success")
+        flash(
+            _("%(count)s customers blocked.", count=len(rows))
+            if blocked
+            else _("%(count)s customers unblocked.", count=len(rows)),
+            "success",
+        )
 
     @action("block", _l("Block"), _l("Block the selected customers?"))
     def action_block(self, ids):
@@ -395,7 +527,12 @@ class CustomerView(MaskedPhones, SecuredModelView):
 def ticket_facts(ticket):
     """What a printed ticket says, besides its code."""
     show = ticket.schedule
-    return {"film": show.movie.title, "hall": show.hall.name, "cinema": show.hall.cinema.name,
-            "time": format_showtime(show.starts_at, "short"), "seat": ticket.seat.ticket_label,
-            "type": ticket.ticket_type.name, "price": format_price(ticket.price)}
-
+    return {
+        "film": show.movie.title,
+        "hall": show.hall.name,
+        "cinema": show.hall.cinema.name,
+        "time": format_showtime(show.starts_at, "short"),
+        "seat": ticket.seat.ticket_label,
+        "type": ticket.ticket_type.name,
+        "price": format_price(ticket.price),
+    }

@@ -1,6 +1,7 @@
 """A user's account from the admin side: inviting someone (an account without a password,
 set through a mailed link), re-sending or withdrawing the invitation, and resetting a lost
 second factor. The rules are in services/invitations.py; this is the HTTP around them."""
+
 from flask import flash, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla.fields import CheckboxListField, QuerySelectMultipleField
@@ -24,8 +25,11 @@ from .base import PortalForm, deny, parse_row_id
 def _grantable_roles():
     """Roles the signed-in user may give (their permissions are a subset of the user's)."""
     held = access.user_permissions()
-    return [role for role in db.session.query(Role).order_by(Role.code)
-            if invitations.role_permission_codes([role]) <= held]
+    return [
+        role
+        for role in db.session.query(Role).order_by(Role.code)
+        if invitations.role_permission_codes([role]) <= held
+    ]
 
 
 def _assignable_cinemas():
@@ -51,11 +55,20 @@ class CinemaChoices(RefuseUnofferedChoices, QuerySelectMultipleField):
 
 class InviteForm(PortalForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
-    email = StringField(_l("E-mail address"), validators=[
-        DataRequired(), Length(max=255),
-        Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Enter an e-mail address."))])
-    roles = RoleChoices(_l("Roles"), query_factory=_grantable_roles, get_label=role_name,
-                        validators=[DataRequired(message=_l("Choose at least one role."))])
+    email = StringField(
+        _l("E-mail address"),
+        validators=[
+            DataRequired(),
+            Length(max=255),
+            Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Enter an e-mail address.")),
+        ],
+    )
+    roles = RoleChoices(
+        _l("Roles"),
+        query_factory=_grantable_roles,
+        get_label=role_name,
+        validators=[DataRequired(message=_l("Choose at least one role."))],
+    )
     cinemas = CinemaChoices(_l("Cinemas"), query_factory=_assignable_cinemas)
 
 
@@ -65,27 +78,48 @@ class AccountActions:
     details_template = "admin/user_details.html"
     edit_template = "admin/user_edit.html"
     list_template = "admin/user_list.html"
-    view_actions = {"invite_view": "create", "resend_invitation": "create",
-                    "revoke_invitation": "create", "reset_two_factor": "edit"}
+    view_actions = {
+        "invite_view": "create",
+        "resend_invitation": "create",
+        "revoke_invitation": "create",
+        "reset_two_factor": "edit",
+    }
 
     @expose("/invite/", methods=["GET", "POST"])
     def invite_view(self):
         form = InviteForm()
         if form.validate_on_submit():
             try:
-                user = invitations.invite(db.session, current_user, form.username.data,
-                                          form.email.data, form.roles.data, form.cinemas.data)
+                user = invitations.invite(
+                    db.session,
+                    current_user,
+                    form.username.data,
+                    form.email.data,
+                    form.roles.data,
+                    form.cinemas.data,
+                )
                 db.session.commit()
             except RuleViolation as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
             except MailError:
                 db.session.rollback()
-                flash(_("The invitation could not be sent (the mail server did not accept "
-                        "it). Nothing was created; try again later."), "error")
+                flash(
+                    _(
+                        "The invitation could not be sent (the mail server did not accept "
+                        "it). Nothing was created; try again later."
+                    ),
+                    "error",
+                )
             else:
-                flash(_("%(record)s was invited: the invitation went to %(email)s.",
-                        record=record_phrase(user), email=user.email), "success")
+                flash(
+                    _(
+                        "%(record)s was invited: the invitation went to %(email)s.",
+                        record=record_phrase(user),
+                        email=user.email,
+                    ),
+                    "success",
+                )
                 return self._back(user)
         return self.render("admin/user_invite.html", form=form)
 
@@ -110,11 +144,23 @@ class AccountActions:
             flash(str(exc), "error")
         except MailError:
             db.session.rollback()
-            flash(_("The invitation could not be sent (the mail server did not accept it). "
-                    "The earlier link still works."), "error")
+            flash(
+                _(
+                    "The invitation could not be sent (the mail server did not accept it). "
+                    "The earlier link still works."
+                ),
+                "error",
+            )
         else:
-            flash(_("A new invitation for %(record)s was sent to %(email)s; earlier links no "
-                    "longer work.", record=record_phrase(user), email=user.email), "success")
+            flash(
+                _(
+                    "A new invitation for %(record)s was sent to %(email)s; earlier links no "
+                    "longer work.",
+                    record=record_phrase(user),
+                    email=user.email,
+                ),
+                "success",
+            )
         return self._back(user)
 
     @expose("/invitation/revoke/", methods=["POST"])
@@ -127,8 +173,13 @@ class AccountActions:
             db.session.rollback()
             flash(str(exc), "error")
         else:
-            flash(_("The invitation of %(record)s was withdrawn; its link no longer works.",
-                    record=record_phrase(user)), "success")
+            flash(
+                _(
+                    "The invitation of %(record)s was withdrawn; its link no longer works.",
+                    record=record_phrase(user),
+                ),
+                "success",
+            )
         return self._back(user)
 
     @expose("/two-factor/reset/", methods=["POST"])
@@ -138,12 +189,22 @@ class AccountActions:
             flash(_("This user has no second factor to reset."), "error")
             return self._back(user)
         two_factor.disable(db.session, user)
-        audit.record("2fa_reset", "user", object_id=user.id,
-                     changes={"username": user.username}, commit=False)
+        audit.record(
+            "2fa_reset",
+            "user",
+            object_id=user.id,
+            changes={"username": user.username},
+            commit=False,
+        )
         db.session.commit()
-        flash(_("The second factor of %(name)s was reset. They set up a new one on their "
-                "profile (platform admins: at their next sign-in).", name=user.username),
-              "success")
+        flash(
+            _(
+                "The second factor of %(name)s was reset. They set up a new one on their "
+                "profile (platform admins: at their next sign-in).",
+                name=user.username,
+            ),
+            "success",
+        )
         return self._back(user)
 
     def render(self, template, **kwargs):

@@ -1,4 +1,5 @@
 """Cinemas and their halls: rows owned by a cinema, scoped by the base view."""
+
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import undefer
@@ -21,37 +22,63 @@ def _ignore(obj, name):
 class CinemaView(SecuredModelView):
     resource = "cinema"
     column_list = ("name", "city", "address", "phone", "is_active", "created_at")
-    column_labels = {"name": _l("Name"), "city": _l("City"), "city.name": _l("City"),
-                     "address": _l("Address"), "phone": _l("Phone"),
-                     "is_active": _l("Active"), "created_at": _l("Created at")}
+    column_labels = {
+        "name": _l("Name"),
+        "city": _l("City"),
+        "city.name": _l("City"),
+        "address": _l("Address"),
+        "phone": _l("Phone"),
+        "is_active": _l("Active"),
+        "created_at": _l("Created at"),
+    }
     column_searchable_list = ("name", "address")
     column_list_related = {"city": ("name",)}
     column_filters = ("city.name", "is_active")
     column_sortable_list = ("name", ("city", "city.pinyin"), "is_active", "created_at")
     column_default_sort = [("name", False)]
     form_columns = ("name", "city", "address", "phone", "is_active")
-    form_args = {"city": {"query_factory": lambda: City.query.order_by(City.letter, City.pinyin),
-                          "allow_blank": False}}
+    form_args = {
+        "city": {
+            "query_factory": lambda: City.query.order_by(City.letter, City.pinyin),
+            "allow_blank": False,
+        }
+    }
 
     @property
     def column_extra_row_actions(self):
         """Each cinema links to its day of schedules, for those who may see schedules."""
         if not access.has_permission("schedule.view"):
             return []
-        return [EndpointLinkRowAction("fa fa-calendar", "schedule.day_view",
-                                      title=_l("Day view"), id_arg="cinema_id")]
+        return [
+            EndpointLinkRowAction(
+                "fa fa-calendar", "schedule.day_view", title=_l("Day view"), id_arg="cinema_id"
+            )
+        ]
 
 
 class HallView(SecuredModelView):
     resource = "hall"
-    column_list = ("cinema", "name", "hall_type", "seat_rows", "seat_cols", "capacity",
-                   "is_active")
-    column_details_list = ("cinema", "name", "hall_type", "seat_rows", "seat_cols", "capacity",
-                           "is_active", "version")
-    column_labels = {"cinema": _l("Cinema"), "cinema.name": _l("Cinema"), "name": _l("Name"),
-                     "hall_type": _l("Hall type"), "seat_rows": _l("Seat rows"),
-                     "seat_cols": _l("Seats per row"), "capacity": _l("Capacity"),
-                     "is_active": _l("Active")}
+    column_list = ("cinema", "name", "hall_type", "seat_rows", "seat_cols", "capacity", "is_active")
+    column_details_list = (
+        "cinema",
+        "name",
+        "hall_type",
+        "seat_rows",
+        "seat_cols",
+        "capacity",
+        "is_active",
+        "version",
+    )
+    column_labels = {
+        "cinema": _l("Cinema"),
+        "cinema.name": _l("Cinema"),
+        "name": _l("Name"),
+        "hall_type": _l("Hall type"),
+        "seat_rows": _l("Seat rows"),
+        "seat_cols": _l("Seats per row"),
+        "capacity": _l("Capacity"),
+        "is_active": _l("Active"),
+    }
     column_descriptions = {"capacity": _l("Seats of the current layout that are not blocked")}
     column_searchable_list = ("name", "cinema.name")
     column_list_related = {"cinema": ("name",)}
@@ -64,19 +91,27 @@ class HallView(SecuredModelView):
     form_overrides = {"hall_type": SelectField}
     form_args = {
         "hall_type": {"choices": enum_select_choices(HALL_TYPES), "default": "2D"},
-        "seat_rows": {"validators": [NumberRange(min=1, max=MAX_ROWS)],
-                      "description": _l("A new hall starts as rows x seats of standard seats; "
-                                        "draw the real layout in its seat layout editor.")},
+        "seat_rows": {
+            "validators": [NumberRange(min=1, max=MAX_ROWS)],
+            "description": _l(
+                "A new hall starts as rows x seats of standard seats; "
+                "draw the real layout in its seat layout editor."
+            ),
+        },
         "seat_cols": {"validators": [NumberRange(min=1, max=MAX_COLS)]},
     }
-    form_ajax_refs = {"cinema": {"fields": ("name",), "page_size": 20,
-                                 "placeholder": _l("Type a cinema name")}}
+    form_ajax_refs = {
+        "cinema": {"fields": ("name",), "page_size": 20, "placeholder": _l("Type a cinema name")}
+    }
 
     @property
     def column_extra_row_actions(self):
         """Each hall links to its seat layout (viewing it needs hall.view, like the list)."""
-        return [EndpointLinkRowAction("fa fa-th", "seatlayout.hall_view",
-                                      title=_l("Seat layout"), id_arg="hall_id")]
+        return [
+            EndpointLinkRowAction(
+                "fa fa-th", "seatlayout.hall_view", title=_l("Seat layout"), id_arg="hall_id"
+            )
+        ]
 
     def get_query(self):
         return super().get_query().options(undefer(self.model.capacity))

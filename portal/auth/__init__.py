@@ -1,4 +1,5 @@
 """Who is this: sign-in, sign-out, the user loader with its session, the sign-in throttle."""
+
 from flask import Blueprint
 
 from ..extensions import login_manager

@@ -6,6 +6,7 @@ throttled per address asked for (RESET_REQUEST_LIMIT) and per client address; re
 links count against TOKEN_FAILURE_LIMIT per client address, so that guessing links is cut
 short. Link pages send no Referer, so the token never leaves in a header.
 """
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -47,9 +48,14 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         passwords.request_reset(db.session, form.email.data.strip())
-        flash(_("If an account uses this address, a link to choose a new password is on its "
+        flash(
+            _(
+                "If an account uses this address, a link to choose a new password is on its "
                 "way. It works for %(minutes)d minutes.",
-                minutes=current_app.config["PASSWORD_RESET_MINUTES"]), "info")
+                minutes=current_app.config["PASSWORD_RESET_MINUTES"],
+            ),
+            "info",
+        )
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form)
 
@@ -85,15 +91,17 @@ def _link_page(purpose, raw, complete, done_message, title):
 
 
 def _form(form, title):
-    response = current_app.make_response(render_template(
-        "auth/new_password.html", form=form, title=title))
+    response = current_app.make_response(
+        render_template("auth/new_password.html", form=form, title=title)
+    )
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
 def _refuse(exc, title):
-    response = current_app.make_response((render_template(
-        "auth/link_refused.html", message=str(exc), title=title), LINK_REFUSED))
+    response = current_app.make_response(
+        (render_template("auth/link_refused.html", message=str(exc), title=title), LINK_REFUSED)
+    )
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -101,23 +109,46 @@ def _refuse(exc, title):
 def end_every_session(user):
     """A password chosen through a link ends every session of the account."""
     ended = sessions.revoke_all(db.session, user.id)
-    audit.record("sessions_ended", "user", object_id=user.id, user_id=user.id,
-                 changes={"reason": "password set through a link", "count": ended},
-                 commit=False)
+    audit.record(
+        "sessions_ended",
+        "user",
+        object_id=user.id,
+        user_id=user.id,
+        changes={"reason": "password set through a link", "count": ended},
+        commit=False,
+    )
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(_token_failure_limit, deduct_when=_refused_link, key_func=lambda: "link:" + (
-    request.remote_addr or ""))
+@limiter.limit(
+    _token_failure_limit,
+    deduct_when=_refused_link,
+    key_func=lambda: "link:" + (request.remote_addr or ""),
+)
 def reset_password(token):
-    return _link_page(account_tokens.RESET, token, passwords.reset_password,
-                      _("Your password was changed and your account signed out everywhere. "
-                        "Sign in with the new password."), _("Choose a new password"))
+    return _link_page(
+        account_tokens.RESET,
+        token,
+        passwords.reset_password,
+        _(
+            "Your password was changed and your account signed out everywhere. "
+            "Sign in with the new password."
+        ),
+        _("Choose a new password"),
+    )
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
-@limiter.limit(_token_failure_limit, deduct_when=_refused_link, key_func=lambda: "link:" + (
-    request.remote_addr or ""))
+@limiter.limit(
+    _token_failure_limit,
+    deduct_when=_refused_link,
+    key_func=lambda: "link:" + (request.remote_addr or ""),
+)
 def accept_invitation(token):
-    return _link_page(account_tokens.INVITATION, token, invitations.accept,
-                      _("Your password is set. Sign in with it."), _("Choose your password"))
+    return _link_page(
+        account_tokens.INVITATION,
+        token,
+        invitations.accept,
+        _("Your password is set. Sign in with it."),
+        _("Choose your password"),
+    )

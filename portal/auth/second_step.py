@@ -7,6 +7,7 @@ checked, forgiven by a right one), so guessing codes costs sign-in attempts like
 passwords, and knowing the password does not reset the count. A platform admin who must use
 a second factor and has none sets one up here before getting in.
 """
+
 import time
 
 from flask import flash, make_response, redirect, render_template, request, session, url_for
@@ -25,8 +26,12 @@ PENDING_SECONDS = 300
 
 def start_second_step(user, key, next_url):
     session.pop(SETUP_SECRET, None)
-    session[PENDING] = {"user_id": user.id, "key": key, "since": int(time.time()),
-                        "next": next_url or ""}
+    session[PENDING] = {
+        "user_id": user.id,
+        "key": key,
+        "since": int(time.time()),
+        "next": next_url or "",
+    }
     if user.has_two_factor:
         return redirect(url_for("auth.second_factor"))
     return redirect(url_for("auth.second_factor_setup"))
@@ -54,10 +59,15 @@ def _refuse_if_throttled(user, pending, template, **context):
     """The page with a 429 while the account (or this address) used up its attempts; else
     count this attempt (committed) before the code is checked."""
     from .views import THROTTLED
+
     refused = throttle.refusal(db.session, pending["key"], request.remote_addr)
     if refused:
-        audit.record("login_failed", "user", object_id=user.id, changes={
-            "username": user.username, "reason": f"throttled ({refused})"})
+        audit.record(
+            "login_failed",
+            "user",
+            object_id=user.id,
+            changes={"username": user.username, "reason": f"throttled ({refused})"},
+        )
         session.pop(PENDING, None)
         flash(str(THROTTLED[refused]), "danger")
         return render_template(template, **context), 429
@@ -66,13 +76,18 @@ def _refuse_if_throttled(user, pending, template, **context):
 
 
 def _refuse_code(user, reason):
-    audit.record("login_failed", "user", object_id=user.id,
-                 changes={"username": user.username, "reason": reason})
+    audit.record(
+        "login_failed",
+        "user",
+        object_id=user.id,
+        changes={"username": user.username, "reason": reason},
+    )
     flash(_("That code is not right, or was already used. Try the current one."), "danger")
 
 
 def _finish(user, pending, details):
     from .views import finish_sign_in
+
     session.pop(PENDING, None)
     session.pop(SETUP_SECRET, None)
     return finish_sign_in(user, pending["key"], pending["next"], details)
@@ -97,10 +112,22 @@ def second_factor():
             return render_template("auth/second_factor.html", form=form)
         if used == "recovery":
             left = two_factor.remaining_recovery_codes(db.session, user)
-            audit.record("recovery_used", "user", object_id=user.id, user_id=user.id,
-                         changes={"left": left}, commit=False)
-            flash(_("You signed in with a recovery code; %(n)d left. Set up new codes on your "
-                    "profile when few are left.", n=left), "warning")
+            audit.record(
+                "recovery_used",
+                "user",
+                object_id=user.id,
+                user_id=user.id,
+                changes={"left": left},
+                commit=False,
+            )
+            flash(
+                _(
+                    "You signed in with a recovery code; %(n)d left. Set up new codes on your "
+                    "profile when few are left.",
+                    n=left,
+                ),
+                "warning",
+            )
         return _finish(user, pending, {"second_factor": used})
     return render_template("auth/second_factor.html", form=form)
 
@@ -118,8 +145,7 @@ def second_factor_setup():
     form = SecondFactorForm()
     context = setup_context(user, secret, form)
     if form.validate_on_submit():
-        refused = _refuse_if_throttled(user, pending, "auth/second_factor_setup.html",
-                                       **context)
+        refused = _refuse_if_throttled(user, pending, "auth/second_factor_setup.html", **context)
         if refused:
             return refused
         codes = two_factor.enable(db.session, user, secret, form.code.data)
@@ -129,8 +155,9 @@ def second_factor_setup():
             return not_stored(render_template("auth/second_factor_setup.html", **context))
         audit.record("2fa_enabled", "user", object_id=user.id, user_id=user.id, commit=False)
         continue_to = _finish(user, pending, {"second_factor": "set up"}).location
-        return not_stored(render_template("auth/recovery_codes.html", codes=codes,
-                                          continue_url=continue_to))
+        return not_stored(
+            render_template("auth/recovery_codes.html", codes=codes, continue_url=continue_to)
+        )
     return not_stored(render_template("auth/second_factor_setup.html", **context))
 
 

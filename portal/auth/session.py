@@ -5,6 +5,7 @@ random session token (SESSION_TOKEN_KEY) whose row in `user_session` says whethe
 still holds. A cookie whose session was signed out or revoked, or whose user was deactivated
 or deleted, signs nobody in: the next request ends it and says why.
 """
+
 import hashlib
 
 from flask import flash, redirect, request, session, url_for
@@ -38,8 +39,9 @@ def load_user(user_id):
 
 def begin_session(user):
     """Start a server-side session for `user`, who has just signed in (caller commits)."""
-    row, token = sessions.start(db.session, user, ip=request.remote_addr,
-                                user_agent=request.headers.get("User-Agent"))
+    row, token = sessions.start(
+        db.session, user, ip=request.remote_addr, user_agent=request.headers.get("User-Agent")
+    )
     session[SESSION_TOKEN_KEY] = token
     sessions.remember_current(row)
     return row

@@ -8,6 +8,7 @@ Accounts are counted by `username_key`, so every spelling of a name shares one b
 Limits are `limits` strings from the settings (LOGIN_FAILURE_LIMIT per account,
 LOGIN_IP_LIMIT per address), e.g. "5 per 15 minutes".
 """
+
 import datetime as dt
 
 from flask import current_app
@@ -28,13 +29,16 @@ def _limit(setting):
 
 
 def _count(session, column, value, since):
-    return session.scalar(select(func.count()).select_from(LoginFailure)
-                          .where(column == value, LoginFailure.at > since))
+    return session.scalar(
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(column == value, LoginFailure.at > since)
+    )
 
 
 def address_column(ip):
     """`ip` as stored: a forwarded address is whatever the proxy passed on."""
-    return (ip or "")[:LoginFailure.ip.type.length] or None
+    return (ip or "")[: LoginFailure.ip.type.length] or None
 
 
 def refusal(session, key, ip, now=None):

@@ -1,4 +1,5 @@
 """Sign-in and sign-out routes."""
+
 from urllib.parse import urljoin, urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
@@ -55,16 +56,21 @@ def login():
         account = {"username": user.username if user else key, "typed": typed}
         refused = throttle.refusal(db.session, key, request.remote_addr)
         if refused:
-            audit.record("login_failed", "user", object_id=user.id if user else None,
-                         changes={**account, "reason": f"throttled ({refused})"})
+            audit.record(
+                "login_failed",
+                "user",
+                object_id=user.id if user else None,
+                changes={**account, "reason": f"throttled ({refused})"},
+            )
             flash(str(THROTTLED[refused]), "danger")
             return render_template("auth/login.html", form=form), 429
         throttle.record_attempt(db.session, key, request.remote_addr)
         if user is None:
             check_password_hash(_DUMMY_HASH, form.password.data)  # same time as a real check
         if user is None or not user.check_password(form.password.data) or not user.is_active:
-            audit.record("login_failed", "user", object_id=user.id if user else None,
-                         changes=account)
+            audit.record(
+                "login_failed", "user", object_id=user.id if user else None, changes=account
+            )
             flash(_("Invalid username or password."), "danger")
             return render_template("auth/login.html", form=form), 200
         if user.has_two_factor or two_factor.is_required(user):

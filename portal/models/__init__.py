@@ -4,6 +4,7 @@ Datetimes are stored timezone-naive. `audit_log.at`, `cinema.created_at` and
 `user.last_login_at` are UTC; a schedule's `starts_at`/`ends_at` are the cinema's wall-clock
 time (China Standard Time), which is what staff type and what tickets print.
 """
+
 from .accounts import (
     AccountToken,
     LoginFailure,
@@ -27,9 +28,31 @@ from .selling import Customer, Order, Ticket
 from .venues import Cinema, City, Hall
 
 __all__ = [
-    "AccountToken", "AuditLog", "BoxOfficeShow", "Cinema", "City", "Customer", "Hall",
-    "LoginFailure", "Movie", "Order", "Permission", "PriceCard", "PriceCardRule", "RecoveryCode",
-    "Role", "Schedule", "SchedulePrice", "ScreeningRight", "Seat", "SeatLayout", "Ticket",
-    "TicketType", "User", "UserSession",
-    "role_permission", "user_cinema", "user_role",
+    "AccountToken",
+    "AuditLog",
+    "BoxOfficeShow",
+    "Cinema",
+    "City",
+    "Customer",
+    "Hall",
+    "LoginFailure",
+    "Movie",
+    "Order",
+    "Permission",
+    "PriceCard",
+    "PriceCardRule",
+    "RecoveryCode",
+    "Role",
+    "Schedule",
+    "SchedulePrice",
+    "ScreeningRight",
+    "Seat",
+    "SeatLayout",
+    "Ticket",
+    "TicketType",
+    "User",
+    "UserSession",
+    "role_permission",
+    "user_cinema",
+    "user_role",
 ]

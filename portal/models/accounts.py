@@ -1,4 +1,5 @@
 """Who signs in, and what their roles let them do; their sessions and failed sign-ins."""
+
 import unicodedata
 
 import sqlalchemy as sa
@@ -21,16 +22,19 @@ def username_key(username):
     accents and other combining marks and invisible format characters dropped, outer
     spaces stripped. `édïtor`, `ｅｄｉｔｏｒ`, `EDİTOR` and `e\u0301ditor` are all `editor`."""
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", username or "").casefold())
-    text = "".join(ch for ch in text
-                   if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")
+    text = "".join(
+        ch for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf"
+    )
     return unicodedata.normalize("NFC", text).strip()
 
 
 def KeyString(length):  # noqa: N802 (a column type)
     """A string compared byte for byte on every database: MySQL's default collation would
     otherwise call other spellings equal, and the rule is username_key's alone."""
-    return sa.String(length).with_variant(mysql.VARCHAR(length, collation="utf8mb4_bin"),
-                                          "mysql", "mariadb")
+    return sa.String(length).with_variant(
+        mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb"
+    )
+
 
 role_permission = sa.Table(
     "role_permission",
@@ -73,8 +77,9 @@ class Role(db.Model):
     name = sa.Column(sa.String(128), nullable=False)
     description = sa.Column(sa.String(255), nullable=False, default="")
 
-    permissions = relationship(Permission, secondary=role_permission, lazy="selectin",
-                               order_by=Permission.code)
+    permissions = relationship(
+        Permission, secondary=role_permission, lazy="selectin", order_by=Permission.code
+    )
 
     def __str__(self):
         return self.name
@@ -115,8 +120,9 @@ class User(UserMixin, db.Model):
         if len(password or "") < MIN_PASSWORD_LENGTH:
             raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
         method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
-        self.password_hash = generate_password_hash(password, **({"method": method} if method
-                                                                else {}))
+        self.password_hash = generate_password_hash(
+            password, **({"method": method} if method else {})
+        )
 
     def check_password(self, password):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
@@ -143,12 +149,14 @@ class UserSession(db.Model):
     Revoked (signed out, or ended by a password, activity, role or cinema change) sessions
     stay as rows with `revoked_at`, so a copied cookie is refused for good.
     """
+
     __tablename__ = "user_session"
 
     id = sa.Column(sa.Integer, primary_key=True)
     # Sessions are bookkeeping, not records: they go with their user.
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("user.id", ondelete="CASCADE"),
-                        nullable=False, index=True)
+    user_id = sa.Column(
+        sa.Integer, sa.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     token_hash = sa.Column(sa.String(64), nullable=False, unique=True)
     created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     last_seen_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
@@ -167,6 +175,7 @@ class LoginFailure(db.Model):
     Kept in the database so that every worker and host counts the same attempts; rows of an
     account are removed by its successful sign-in, older ones by later failures.
     """
+
     __tablename__ = "login_failure"
     __table_args__ = (
         sa.Index("ix_login_failure_username_key_at", "username_key", "at"),

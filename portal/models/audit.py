@@ -1,4 +1,5 @@
 """Who changed what, and who was refused."""
+
 import json
 
 import sqlalchemy as sa

@@ -7,6 +7,7 @@ of its layout, the screening right's distributor share, whether it is cancelled)
 selling services change the figures in the same transaction as the tickets
 (services/boxoffice.py); `flask rebuild-box-office` recomputes every row from the tickets.
 """
+
 import sqlalchemy as sa
 
 from ..extensions import db
@@ -20,16 +21,19 @@ class BoxOfficeShow(db.Model):
         sa.Index("ix_box_office_show_cinema_id_show_date", "cinema_id", "show_date"),
     )
 
-    schedule_id = sa.Column(sa.Integer, sa.ForeignKey("schedule.id", ondelete="CASCADE"),
-                            primary_key=True, autoincrement=False)
+    schedule_id = sa.Column(
+        sa.Integer,
+        sa.ForeignKey("schedule.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
     show_date = sa.Column(sa.Date, nullable=False)
     show_hour = sa.Column(sa.SmallInteger, nullable=False)
     cinema_id = sa.Column(sa.Integer, nullable=False)
     city_id = sa.Column(sa.Integer, nullable=False)
     movie_id = sa.Column(sa.Integer, nullable=False)
     hall_id = sa.Column(sa.Integer, nullable=False)
-    is_cancelled = sa.Column(sa.Boolean, nullable=False, default=False,
-                             server_default=sa.false())
+    is_cancelled = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
     seats = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
     distributor_share = sa.Column(sa.Numeric(5, 2), nullable=True)
     tickets = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")

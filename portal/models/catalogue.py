@@ -1,4 +1,5 @@
 """The film catalogue."""
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 

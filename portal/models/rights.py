@@ -1,4 +1,5 @@
 """Screening rights (播放权): which cinema may show which film, and when."""
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
@@ -9,8 +10,9 @@ from .base import restrict_fk
 class ScreeningRight(db.Model):
     __tablename__ = "screening_right"
     __table_args__ = (
-        sa.Index("ix_screening_right_movie_id_cinema_id_starts_on", "movie_id", "cinema_id",
-                 "starts_on"),
+        sa.Index(
+            "ix_screening_right_movie_id_cinema_id_starts_on", "movie_id", "cinema_id", "starts_on"
+        ),
         sa.Index("ix_screening_right_ends_on", "ends_on"),
     )
 
@@ -26,6 +28,8 @@ class ScreeningRight(db.Model):
     cinema = relationship("Cinema", lazy="joined", innerjoin=True)
 
     def __str__(self):
-        return (f"{self.movie.title if self.movie else ''} @ "
-                f"{self.cinema.name if self.cinema else ''} "
-                f"{self.starts_on or ''}–{self.ends_on or ''}")
+        return (
+            f"{self.movie.title if self.movie else ''} @ "
+            f"{self.cinema.name if self.cinema else ''} "
+            f"{self.starts_on or ''}–{self.ends_on or ''}"
+        )

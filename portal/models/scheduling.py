@@ -1,4 +1,5 @@
 """Showtimes: a movie in a hall at a time."""
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
@@ -27,8 +28,9 @@ class Schedule(Versioned, db.Model):
     language_version = sa.Column(sa.String(32), nullable=False, default="")
     status = sa.Column(sa.String(16), nullable=False, default="scheduled")
     # The hall's layout when the show was created; kept once on sale (services/seating.py).
-    seat_layout_id = sa.Column(sa.Integer, restrict_fk("seat_layout.id"), nullable=False,
-                               index=True)
+    seat_layout_id = sa.Column(
+        sa.Integer, restrict_fk("seat_layout.id"), nullable=False, index=True
+    )
 
     movie = relationship("Movie", back_populates="schedules", lazy="joined", innerjoin=True)
     hall = relationship("Hall", back_populates="schedules", lazy="joined", innerjoin=True)

@@ -3,6 +3,7 @@
 Layouts are never edited in place: a change is a new version (services/seating.py), so a
 seat a ticket points at never moves or vanishes.
 """
+
 import sqlalchemy as sa
 from sqlalchemy.orm import column_property, relationship
 
@@ -24,8 +25,9 @@ class SeatLayout(db.Model):
     """One version of a hall's seats; the highest version is the hall's current layout."""
 
     __tablename__ = "seat_layout"
-    __table_args__ = (sa.UniqueConstraint("hall_id", "version",
-                                          name="uq_seat_layout_hall_id_version"),)
+    __table_args__ = (
+        sa.UniqueConstraint("hall_id", "version", name="uq_seat_layout_hall_id_version"),
+    )
 
     id = sa.Column(sa.Integer, primary_key=True)
     hall_id = sa.Column(sa.Integer, restrict_fk("hall.id"), nullable=False)
@@ -39,8 +41,12 @@ class SeatLayout(db.Model):
     capacity = sa.Column(sa.Integer, nullable=False)
 
     hall = relationship(Hall, back_populates="layouts", lazy="joined", innerjoin=True)
-    seats = relationship("Seat", back_populates="layout", passive_deletes="all",
-                         order_by="(Seat.row_no, Seat.col_no)")
+    seats = relationship(
+        "Seat",
+        back_populates="layout",
+        passive_deletes="all",
+        order_by="(Seat.row_no, Seat.col_no)",
+    )
 
     def __str__(self):
         return f"{self.hall} v{self.version}" if self.hall else f"v{self.version}"
@@ -49,10 +55,12 @@ class SeatLayout(db.Model):
 class Seat(db.Model):
     __tablename__ = "seat"
     __table_args__ = (
-        sa.UniqueConstraint("layout_id", "row_no", "col_no",
-                            name="uq_seat_layout_id_row_no_col_no"),
-        sa.UniqueConstraint("layout_id", "row_label", "seat_label",
-                            name="uq_seat_layout_id_row_label_seat_label"),
+        sa.UniqueConstraint(
+            "layout_id", "row_no", "col_no", name="uq_seat_layout_id_row_no_col_no"
+        ),
+        sa.UniqueConstraint(
+            "layout_id", "row_label", "seat_label", name="uq_seat_layout_id_row_label_seat_label"
+        ),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -64,13 +72,13 @@ class Seat(db.Model):
     kind = sa.Column(sa.String(16), nullable=False, default=STANDARD)
     # The other half of a couple seat. SET NULL, not RESTRICT: the two halves point at each
     # other, and MySQL checks RESTRICT row by row. The portal never deletes seats.
-    pair_seat_id = sa.Column(sa.Integer, sa.ForeignKey("seat.id", ondelete="SET NULL"),
-                             nullable=True, index=True)
+    pair_seat_id = sa.Column(
+        sa.Integer, sa.ForeignKey("seat.id", ondelete="SET NULL"), nullable=True, index=True
+    )
 
     layout = relationship(SeatLayout, back_populates="seats")
     # Both halves point at each other: written by an UPDATE after both rows exist.
-    pair = relationship("Seat", remote_side=[id], foreign_keys=[pair_seat_id],
-                        post_update=True)
+    pair = relationship("Seat", remote_side=[id], foreign_keys=[pair_seat_id], post_update=True)
 
     @property
     def ticket_label(self):
@@ -83,6 +91,11 @@ class Seat(db.Model):
 
 # The current layout's capacity; deferred: only the pages that show it pay for it.
 Hall.capacity = column_property(
-    sa.select(SeatLayout.capacity).where(SeatLayout.hall_id == Hall.id)
-    .order_by(SeatLayout.version.desc()).limit(1).correlate_except(SeatLayout)
-    .scalar_subquery(), deferred=True)
+    sa.select(SeatLayout.capacity)
+    .where(SeatLayout.hall_id == Hall.id)
+    .order_by(SeatLayout.version.desc())
+    .limit(1)
+    .correlate_except(SeatLayout)
+    .scalar_subquery(),
+    deferred=True,
+)

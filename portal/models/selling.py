@@ -6,6 +6,7 @@ the insert: a sold ticket carries its seat twice, in `seat_id` (kept for ever) a
 live_seat_id) is UNIQUE. NULLs never collide, so refunded tickets free their seat; MySQL has
 no partial indexes, and this is the row that makes "one live ticket per show and seat" a key.
 """
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
@@ -18,8 +19,7 @@ CHANNELS = (ONLINE, COUNTER)
 # order.status
 PENDING, AWAITING_CONFIRMATION, PAID = "pending", "awaiting_confirmation", "paid"
 CANCELLED, REFUNDED, PARTIALLY_REFUNDED = "cancelled", "refunded", "partially_refunded"
-ORDER_STATUSES = (PENDING, AWAITING_CONFIRMATION, PAID, CANCELLED, REFUNDED,
-                  PARTIALLY_REFUNDED)
+ORDER_STATUSES = (PENDING, AWAITING_CONFIRMATION, PAID, CANCELLED, REFUNDED, PARTIALLY_REFUNDED)
 # ticket.status
 SOLD = "sold"
 TICKET_STATUSES = (SOLD, REFUNDED)
@@ -78,16 +78,18 @@ class Order(Versioned, db.Model):
 class Ticket(db.Model):
     __tablename__ = "ticket"
     __table_args__ = (
-        sa.UniqueConstraint("schedule_id", "live_seat_id",
-                            name="uq_ticket_schedule_id_live_seat_id"),
+        sa.UniqueConstraint(
+            "schedule_id", "live_seat_id", name="uq_ticket_schedule_id_live_seat_id"
+        ),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
     order_id = sa.Column(sa.Integer, restrict_fk("ticket_order.id"), nullable=False, index=True)
     schedule_id = sa.Column(sa.Integer, restrict_fk("schedule.id"), nullable=False)
     seat_id = sa.Column(sa.Integer, restrict_fk("seat.id"), nullable=False, index=True)
-    ticket_type_id = sa.Column(sa.Integer, restrict_fk("ticket_type.id"), nullable=False,
-                               index=True)
+    ticket_type_id = sa.Column(
+        sa.Integer, restrict_fk("ticket_type.id"), nullable=False, index=True
+    )
     price = sa.Column(sa.Numeric(8, 2), nullable=False)
     status = sa.Column(sa.String(16), nullable=False, default=SOLD)
     code = sa.Column(sa.String(16), nullable=False, unique=True)

@@ -1,4 +1,5 @@
 """Where films are shown: cities, cinemas and their halls."""
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
@@ -55,8 +56,9 @@ class Hall(Versioned, db.Model):
     cinema = relationship(Cinema, back_populates="halls", lazy="joined", innerjoin=True)
     schedules = relationship("Schedule", back_populates="hall", passive_deletes="all")
     # Versions of the seat layout, oldest first (models/seating.py; `capacity` is there too).
-    layouts = relationship("SeatLayout", back_populates="hall", passive_deletes="all",
-                           order_by="SeatLayout.version")
+    layouts = relationship(
+        "SeatLayout", back_populates="hall", passive_deletes="all", order_by="SeatLayout.version"
+    )
 
     def __str__(self):
         cinema = self.cinema.name if self.cinema else ""

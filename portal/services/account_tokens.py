@@ -5,6 +5,7 @@ the table opens no account. A link works once, until it expires, and only for it
 issuing a new link of a purpose revokes the user's earlier ones. Spending is one UPDATE that
 only an unused, unrevoked, unexpired row matches, so two requests cannot both use a link.
 """
+
 import hashlib
 import secrets
 from datetime import timedelta
@@ -27,8 +28,7 @@ class LinkRefused(RuleViolation):
 
 
 REFUSALS = {
-    "unknown": _l("This link is not valid. Check that you copied all of it, or ask for a "
-                  "new one."),
+    "unknown": _l("This link is not valid. Check that you copied all of it, or ask for a new one."),
     "used": _l("This link has already been used. Ask for a new one if you still need it."),
     "revoked": _l("This link was withdrawn. Ask for a new one if you still need it."),
     "expired": _l("This link has expired. Ask for a new one."),
@@ -59,8 +59,15 @@ def issue(session, user, purpose):
     revoke_open(session, user, purpose)
     raw = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=hash_token(raw),
-                             created_at=now, expires_at=now + lifetime(purpose)))
+    session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=hash_token(raw),
+            created_at=now,
+            expires_at=now + lifetime(purpose),
+        )
+    )
     session.flush()
     return raw
 
@@ -69,9 +76,15 @@ def revoke_open(session, user, purpose):
     """Withdraw the user's unused links of `purpose`; returns how many."""
     result = session.execute(
         update(AccountToken)
-        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose,
-               AccountToken.used_at.is_(None), AccountToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+        .where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+            AccountToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount
 
 
@@ -79,18 +92,23 @@ def pending(session, user, purpose):
     """The user's open, unexpired link of `purpose` (its row), or None."""
     return session.scalar(
         select(AccountToken)
-        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose,
-               AccountToken.used_at.is_(None), AccountToken.revoked_at.is_(None),
-               AccountToken.expires_at > utcnow())
-        .order_by(AccountToken.id.desc()).limit(1))
+        .where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+            AccountToken.revoked_at.is_(None),
+            AccountToken.expires_at > utcnow(),
+        )
+        .order_by(AccountToken.id.desc())
+        .limit(1)
+    )
 
 
 def check(session, raw, purpose, signed_in_user=None):
     """The token row behind a link, or LinkRefused saying why not."""
     if not raw or len(raw) > MAX_TOKEN_LENGTH:
         raise refuse("unknown")
-    token = session.scalar(select(AccountToken).where(
-        AccountToken.token_hash == hash_token(raw)))
+    token = session.scalar(select(AccountToken).where(AccountToken.token_hash == hash_token(raw)))
     if token is None or token.purpose != purpose:
         raise refuse("unknown")
     if signed_in_user is not None and token.user_id != signed_in_user.id:
@@ -109,9 +127,15 @@ def spend(session, token):
     now = utcnow()
     result = session.execute(
         update(AccountToken)
-        .where(AccountToken.id == token.id, AccountToken.used_at.is_(None),
-               AccountToken.revoked_at.is_(None), AccountToken.expires_at > now)
-        .values(used_at=now).execution_options(synchronize_session=False))
+        .where(
+            AccountToken.id == token.id,
+            AccountToken.used_at.is_(None),
+            AccountToken.revoked_at.is_(None),
+            AccountToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         raise refuse("used")
 
@@ -122,4 +146,4 @@ def external_url(endpoint, **values):
     if not base:
         return url_for(endpoint, _external=True, **values)
     path = url_for(endpoint, **values)  # starts with the script root, which `base` includes
-    return base.rstrip("/") + path[len(request.script_root):]
+    return base.rstrip("/") + path[len(request.script_root) :]

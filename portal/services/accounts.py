@@ -1,4 +1,5 @@
 """Accounts: the permission table, the default roles and creating users."""
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -49,8 +50,11 @@ def username_problem(session, username, user=None):
         return _l("This user name is too long.")
     taken = username_owner(session, username, user)
     if taken is not None:
-        return _l("The user name %(name)s is taken (names that differ only in case, width or "
-                  "accents are the same name).", name=taken)
+        return _l(
+            "The user name %(name)s is taken (names that differ only in case, width or "
+            "accents are the same name).",
+            name=taken,
+        )
     return None
 
 
@@ -60,19 +64,25 @@ def create_user(session, username, password, role_codes=(), cinema_ids=(), email
     if not username:
         raise ValueError("username is required")
     if not username_key(username) or len(username_key(username)) > USERNAME_KEY_LENGTH:
-        raise ValueError(f"user name {username!r} needs letters or digits, at most "
-                         f"{USERNAME_KEY_LENGTH} once folded")
+        raise ValueError(
+            f"user name {username!r} needs letters or digits, at most "
+            f"{USERNAME_KEY_LENGTH} once folded"
+        )
     taken = username_owner(session, username)
     if taken is not None:
-        raise ValueError(f"user {taken!r} already exists (names that differ only in case, "
-                         "width or accents are the same name)")
-    roles = list(session.scalars(select(Role).where(Role.code.in_(role_codes)))) \
-        if role_codes else []
+        raise ValueError(
+            f"user {taken!r} already exists (names that differ only in case, "
+            "width or accents are the same name)"
+        )
+    roles = (
+        list(session.scalars(select(Role).where(Role.code.in_(role_codes)))) if role_codes else []
+    )
     missing = set(role_codes) - {r.code for r in roles}
     if missing:
         raise ValueError(f"unknown role(s): {', '.join(sorted(missing))}; run sync-permissions?")
-    cinemas = list(session.scalars(select(Cinema).where(Cinema.id.in_(cinema_ids)))) \
-        if cinema_ids else []
+    cinemas = (
+        list(session.scalars(select(Cinema).where(Cinema.id.in_(cinema_ids)))) if cinema_ids else []
+    )
     missing_cinemas = set(cinema_ids) - {c.id for c in cinemas}
     if missing_cinemas:
         raise ValueError(f"unknown cinema id(s): {', '.join(map(str, sorted(missing_cinemas)))}")

@@ -3,6 +3,7 @@
 Row changes are captured from the ORM session itself (`after_flush`), so admin views,
 bulk actions, the CLI and seeding all leave the same trail without remembering to.
 """
+
 import datetime as dt
 import decimal
 import json
@@ -37,11 +38,35 @@ from ..models.base import utcnow
 
 log = logging.getLogger("portal.audit")
 
-AUDITED = (City, Cinema, Hall, Movie, Schedule, User, Role, Permission, ScreeningRight,
-           TicketType, PriceCard, PriceCardRule, SchedulePrice, Customer, Order, Ticket)
+AUDITED = (
+    City,
+    Cinema,
+    Hall,
+    Movie,
+    Schedule,
+    User,
+    Role,
+    Permission,
+    ScreeningRight,
+    TicketType,
+    PriceCard,
+    PriceCardRule,
+    SchedulePrice,
+    Customer,
+    Order,
+    Ticket,
+)
 # Secrets never reach the log; the second factor's changes have their own entries.
-NEVER_LOGGED = {"password_hash", "version", "last_login_at", "locale", "username_key",
-                "totp_secret", "totp_enabled_at", "totp_last_step"}
+NEVER_LOGGED = {
+    "password_hash",
+    "version",
+    "last_login_at",
+    "locale",
+    "username_key",
+    "totp_secret",
+    "totp_enabled_at",
+    "totp_last_step",
+}
 
 
 def _plain(value):
@@ -114,9 +139,9 @@ def _primary_key(obj):
 
 
 def _row_for(obj, action, user_id):
-    changes = _changes(obj, action == "create") if action != "delete" else {
-        "deleted": _plain(str(obj))
-    }
+    changes = (
+        _changes(obj, action == "create") if action != "delete" else {"deleted": _plain(str(obj))}
+    )
     if action == "edit" and not changes:
         return None
     return {
@@ -132,8 +157,11 @@ def _row_for(obj, action, user_id):
 def _after_flush(session, flush_context):
     user_id = _acting_user_id()
     rows = []
-    for action, objects in (("create", session.new), ("edit", session.dirty),
-                            ("delete", session.deleted)):
+    for action, objects in (
+        ("create", session.new),
+        ("edit", session.dirty),
+        ("delete", session.deleted),
+    ):
         for obj in objects:
             if isinstance(obj, AUDITED):
                 row = _row_for(obj, action, user_id)
@@ -159,10 +187,15 @@ def record(action, model="", object_id=None, changes=None, user_id=None, commit=
         if action == "denied":
             details.setdefault("url", request.full_path.rstrip("?"))
             details.setdefault("method", request.method)
-    db.session.add(AuditLog(
-        action=action, model=model, object_id=None if object_id is None else str(object_id),
-        user_id=user_id, changes=json.dumps(details, ensure_ascii=False),
-    ))
+    db.session.add(
+        AuditLog(
+            action=action,
+            model=model,
+            object_id=None if object_id is None else str(object_id),
+            user_id=user_id,
+            changes=json.dumps(details, ensure_ascii=False),
+        )
+    )
     if commit:
         db.session.commit()
     log.info("audit %s %s %s user=%s", action, model, object_id, user_id)
@@ -172,8 +205,11 @@ def last_editor(model_name, object_id):
     """The username of whoever last created or edited a row, from the audit log."""
     entry = (
         db.session.query(AuditLog)
-        .filter(AuditLog.model == model_name, AuditLog.object_id == str(object_id),
-                AuditLog.action.in_(("create", "edit")))
+        .filter(
+            AuditLog.model == model_name,
+            AuditLog.object_id == str(object_id),
+            AuditLog.action.in_(("create", "edit")),
+        )
         .order_by(AuditLog.id.desc())
         .first()
     )

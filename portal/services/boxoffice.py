@@ -13,6 +13,7 @@ cancelled) are copied by mapper listeners when a show, a screening right or a ci
 changes, in the same flush. Rows written without the ORM (bulk loads) and databases from
 before revision 0011 are filled by `rebuild` (`flask rebuild-box-office`).
 """
+
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -35,11 +36,28 @@ from ..models.selling import PAID, PARTIALLY_REFUNDED, REFUNDED
 # Orders whose tickets are box office: paid, whatever was refunded of them since.
 COUNTED_ORDER_STATUSES = (PAID, PARTIALLY_REFUNDED, REFUNDED)
 FIGURES = ("tickets", "gross", "refunded_tickets", "refunds")
-DESCRIPTIVE = ("show_date", "show_hour", "cinema_id", "city_id", "movie_id", "hall_id",
-               "is_cancelled", "seats", "distributor_share")
+DESCRIPTIVE = (
+    "show_date",
+    "show_hour",
+    "cinema_id",
+    "city_id",
+    "movie_id",
+    "hall_id",
+    "is_cancelled",
+    "seats",
+    "distributor_share",
+)
 # Show attributes the descriptive columns are copied from.
-SHOW_ATTRIBUTES = ("starts_at", "movie_id", "hall_id", "status", "seat_layout_id", "movie",
-                   "hall", "seat_layout")  # a form sets the relationships, not the ids
+SHOW_ATTRIBUTES = (
+    "starts_at",
+    "movie_id",
+    "hall_id",
+    "status",
+    "seat_layout_id",
+    "movie",
+    "hall",
+    "seat_layout",
+)  # a form sets the relationships, not the ids
 REBUILD_CHUNK = 50_000  # shows per statement when rebuilding
 
 TABLE = BoxOfficeShow.__table__
@@ -62,10 +80,16 @@ def show_hour(dialect, column):
 
 def share_of(movie_id, cinema_id, day):
     """The distributor share of the screening right covering the movie, cinema and day."""
-    return (select(func.max(ScreeningRight.distributor_share))
-            .where(ScreeningRight.movie_id == movie_id, ScreeningRight.cinema_id == cinema_id,
-                   ScreeningRight.starts_on <= day, ScreeningRight.ends_on >= day)
-            .scalar_subquery())
+    return (
+        select(func.max(ScreeningRight.distributor_share))
+        .where(
+            ScreeningRight.movie_id == movie_id,
+            ScreeningRight.cinema_id == cinema_id,
+            ScreeningRight.starts_on <= day,
+            ScreeningRight.ends_on >= day,
+        )
+        .scalar_subquery()
+    )
 
 
 def _descriptive_columns(dialect):
@@ -78,18 +102,21 @@ def _descriptive_columns(dialect):
         Cinema.city_id.label("city_id"),
         Schedule.movie_id.label("movie_id"),
         Schedule.hall_id.label("hall_id"),
-        sa.case((Schedule.status == "cancelled", sa.true()), else_=sa.false())
-        .label("is_cancelled"),
+        sa.case((Schedule.status == "cancelled", sa.true()), else_=sa.false()).label(
+            "is_cancelled"
+        ),
         SeatLayout.capacity.label("seats"),
         share_of(Schedule.movie_id, Hall.cinema_id, day).label("distributor_share"),
     ]
 
 
 def _shows_joined(select_):
-    return (select_.select_from(Schedule)
-            .join(Hall, Hall.id == Schedule.hall_id)
-            .join(Cinema, Cinema.id == Hall.cinema_id)
-            .join(SeatLayout, SeatLayout.id == Schedule.seat_layout_id))
+    return (
+        select_.select_from(Schedule)
+        .join(Hall, Hall.id == Schedule.hall_id)
+        .join(Cinema, Cinema.id == Hall.cinema_id)
+        .join(SeatLayout, SeatLayout.id == Schedule.seat_layout_id)
+    )
 
 
 def _upsert(dialect, select_, names, update_names):
@@ -98,7 +125,8 @@ def _upsert(dialect, select_, names, update_names):
         stmt = sqlite_insert(TABLE).from_select(names, select_)
         return stmt.on_conflict_do_update(
             index_elements=["schedule_id"],
-            set_={name: getattr(stmt.excluded, name) for name in update_names})
+            set_={name: getattr(stmt.excluded, name) for name in update_names},
+        )
     stmt = mysql_insert(TABLE).from_select(names, select_)
     return stmt.on_duplicate_key_update({name: stmt.inserted[name] for name in update_names})
 
@@ -116,11 +144,16 @@ def copy_show_details(connection, schedule_ids):
 
 def add_figures(session, schedule_id, tickets=0, gross=0, refunded_tickets=0, refunds=0):
     """Add to a show's figures, in the caller's transaction (one atomic UPDATE)."""
-    stmt = (update(TABLE).where(TABLE.c.schedule_id == schedule_id)
-            .values(tickets=TABLE.c.tickets + tickets,
-                    gross=TABLE.c.gross + Decimal(gross),
-                    refunded_tickets=TABLE.c.refunded_tickets + refunded_tickets,
-                    refunds=TABLE.c.refunds + Decimal(refunds)))
+    stmt = (
+        update(TABLE)
+        .where(TABLE.c.schedule_id == schedule_id)
+        .values(
+            tickets=TABLE.c.tickets + tickets,
+            gross=TABLE.c.gross + Decimal(gross),
+            refunded_tickets=TABLE.c.refunded_tickets + refunded_tickets,
+            refunds=TABLE.c.refunds + Decimal(refunds),
+        )
+    )
     if session.execute(stmt).rowcount == 0:
         # A show written without the ORM, not yet rebuilt: its row first (race-safe upsert).
         copy_show_details(session.connection(), [schedule_id])
@@ -129,28 +162,40 @@ def add_figures(session, schedule_id, tickets=0, gross=0, refunded_tickets=0, re
 
 def record_sale(session, schedule_id, tickets):
     """Tickets of a paid order (a counter sale, an online payment confirmed)."""
-    add_figures(session, schedule_id, tickets=len(tickets),
-                gross=sum((Decimal(t.price) for t in tickets), Decimal("0")))
+    add_figures(
+        session,
+        schedule_id,
+        tickets=len(tickets),
+        gross=sum((Decimal(t.price) for t in tickets), Decimal("0")),
+    )
 
 
 def record_refund(session, schedule_id, tickets):
     """Tickets of a paid order refunded (by a seller, or by cancelling the show)."""
-    add_figures(session, schedule_id, refunded_tickets=len(tickets),
-                refunds=sum((Decimal(t.price) for t in tickets), Decimal("0")))
+    add_figures(
+        session,
+        schedule_id,
+        refunded_tickets=len(tickets),
+        refunds=sum((Decimal(t.price) for t in tickets), Decimal("0")),
+    )
 
 
 # -- rebuilding from the tickets ----------------------------------------------------------------
 def ticket_figures(lo=None, hi=None):
     """Each show's figures summed over its tickets (of paid orders), shows lo..hi."""
     refunded = Ticket.status == REFUNDED
-    query = (select(Ticket.schedule_id.label("schedule_id"),
-                    func.count(Ticket.id).label("tickets"),
-                    func.sum(Ticket.price).label("gross"),
-                    func.sum(sa.case((refunded, 1), else_=0)).label("refunded_tickets"),
-                    func.sum(sa.case((refunded, Ticket.price), else_=0)).label("refunds"))
-             .join(Order, Order.id == Ticket.order_id)
-             .where(Order.status.in_(COUNTED_ORDER_STATUSES))
-             .group_by(Ticket.schedule_id))
+    query = (
+        select(
+            Ticket.schedule_id.label("schedule_id"),
+            func.count(Ticket.id).label("tickets"),
+            func.sum(Ticket.price).label("gross"),
+            func.sum(sa.case((refunded, 1), else_=0)).label("refunded_tickets"),
+            func.sum(sa.case((refunded, Ticket.price), else_=0)).label("refunds"),
+        )
+        .join(Order, Order.id == Ticket.order_id)
+        .where(Order.status.in_(COUNTED_ORDER_STATUSES))
+        .group_by(Ticket.schedule_id)
+    )
     if lo is not None:
         query = query.where(Ticket.schedule_id.between(lo, hi))
     return query
@@ -163,7 +208,8 @@ def rebuild(session, progress=None, chunk=REBUILD_CHUNK):
     transaction; `progress(n)` is told how many shows each chunk covered."""
     dialect = _dialect(session.get_bind())
     lowest, highest, count = session.execute(
-        select(func.min(Schedule.id), func.max(Schedule.id), func.count(Schedule.id))).one()
+        select(func.min(Schedule.id), func.max(Schedule.id), func.count(Schedule.id))
+    ).one()
     session.execute(sa.delete(TABLE).where(~TABLE.c.schedule_id.in_(select(Schedule.id))))
     if not count:
         return 0
@@ -172,16 +218,22 @@ def rebuild(session, progress=None, chunk=REBUILD_CHUNK):
         hi = lo + chunk - 1
         figures = ticket_figures(lo, hi).subquery()
         columns = _descriptive_columns(dialect) + [
-            func.coalesce(figures.c.tickets, 0), func.coalesce(figures.c.gross, 0),
-            func.coalesce(figures.c.refunded_tickets, 0), func.coalesce(figures.c.refunds, 0)]
-        select_ = (_shows_joined(select(*columns))
-                   .outerjoin(figures, figures.c.schedule_id == Schedule.id)
-                   .where(Schedule.id.between(lo, hi)))
+            func.coalesce(figures.c.tickets, 0),
+            func.coalesce(figures.c.gross, 0),
+            func.coalesce(figures.c.refunded_tickets, 0),
+            func.coalesce(figures.c.refunds, 0),
+        ]
+        select_ = (
+            _shows_joined(select(*columns))
+            .outerjoin(figures, figures.c.schedule_id == Schedule.id)
+            .where(Schedule.id.between(lo, hi))
+        )
         session.execute(sa.delete(TABLE).where(TABLE.c.schedule_id.between(lo, hi)))
         session.execute(_upsert(dialect, select_, names, DESCRIPTIVE + FIGURES))
         if progress is not None:
-            progress(session.scalar(select(func.count(Schedule.id))
-                                    .where(Schedule.id.between(lo, hi))))
+            progress(
+                session.scalar(select(func.count(Schedule.id)).where(Schedule.id.between(lo, hi)))
+            )
     return count
 
 
@@ -206,8 +258,10 @@ def _refresh_share(connection, pairs):
         connection.execute(
             update(TABLE)
             .where(TABLE.c.movie_id == movie_id, TABLE.c.cinema_id == cinema_id)
-            .values(distributor_share=share_of(TABLE.c.movie_id, TABLE.c.cinema_id,
-                                               TABLE.c.show_date)))
+            .values(
+                distributor_share=share_of(TABLE.c.movie_id, TABLE.c.cinema_id, TABLE.c.show_date)
+            )
+        )
 
 
 def _right_pairs(target):
@@ -215,8 +269,8 @@ def _right_pairs(target):
     pairs = {(target.movie_id, target.cinema_id)}
     movies = state.attrs.movie_id.history
     cinemas = state.attrs.cinema_id.history
-    for movie_id in (movies.deleted or [target.movie_id]):
-        for cinema_id in (cinemas.deleted or [target.cinema_id]):
+    for movie_id in movies.deleted or [target.movie_id]:
+        for cinema_id in cinemas.deleted or [target.cinema_id]:
             pairs.add((movie_id, cinema_id))
     return pairs
 
@@ -227,8 +281,9 @@ def _right_changed(mapper, connection, target):
 
 def _cinema_updated(mapper, connection, target):
     if _changed(target, ("city_id",)):
-        connection.execute(update(TABLE).where(TABLE.c.cinema_id == target.id)
-                           .values(city_id=target.city_id))
+        connection.execute(
+            update(TABLE).where(TABLE.c.cinema_id == target.id).values(city_id=target.city_id)
+        )
 
 
 LISTENERS = (

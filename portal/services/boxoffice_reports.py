@@ -10,6 +10,7 @@ orders of the shows of the period (by the show's day):
   those shows; average price = net / (tickets - refunded tickets); distributor share = net x
   the show's screening right share.
 """
+
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -41,8 +42,14 @@ GROUPS = {
     "hour": _l("Hour of day"),
 }
 B = BoxOfficeShow
-KEYS = {"day": B.show_date, "cinema": B.cinema_id, "city": B.city_id, "movie": B.movie_id,
-        "hall": B.hall_id, "hour": B.show_hour}
+KEYS = {
+    "day": B.show_date,
+    "cinema": B.cinema_id,
+    "city": B.city_id,
+    "movie": B.movie_id,
+    "hall": B.hall_id,
+    "hour": B.show_hour,
+}
 
 
 class ReportError(ValueError):
@@ -61,8 +68,11 @@ class Period:
 
     def previous(self):
         """The period of the same length just before this one."""
-        return Period(self.start - dt.timedelta(days=self.days),
-                      self.start - dt.timedelta(days=1), self.preset)
+        return Period(
+            self.start - dt.timedelta(days=self.days),
+            self.start - dt.timedelta(days=1),
+            self.preset,
+        )
 
 
 def _date(text, what):
@@ -138,8 +148,15 @@ class Figures:
     previous_net: Decimal | None = None
 
     def add(self, other):
-        for name in ("tickets", "gross", "refunded_tickets", "refunds", "shows", "seats",
-                     "share_amount"):
+        for name in (
+            "tickets",
+            "gross",
+            "refunded_tickets",
+            "refunds",
+            "shows",
+            "seats",
+            "share_amount",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
@@ -193,18 +210,29 @@ def scope_filter(cinema_ids):
 
 def _sums():
     live = B.is_cancelled.is_(False)
-    return (func.sum(B.tickets), func.sum(B.gross), func.sum(B.refunded_tickets),
-            func.sum(B.refunds), func.sum(sa.case((live, 1), else_=0)),
-            func.sum(sa.case((live, B.seats), else_=0)),
-            func.sum((B.gross - B.refunds) * func.coalesce(B.distributor_share, 0)))
+    return (
+        func.sum(B.tickets),
+        func.sum(B.gross),
+        func.sum(B.refunded_tickets),
+        func.sum(B.refunds),
+        func.sum(sa.case((live, 1), else_=0)),
+        func.sum(sa.case((live, B.seats), else_=0)),
+        func.sum((B.gross - B.refunds) * func.coalesce(B.distributor_share, 0)),
+    )
 
 
 def _figures(key, sums):
     tickets, gross, refunded, refunds, shows, seats, share = sums
-    return Figures(key=key, tickets=int(tickets or 0), gross=_money(gross),
-                   refunded_tickets=int(refunded or 0), refunds=_money(refunds),
-                   shows=int(shows or 0), seats=int(seats or 0),
-                   share_amount=Decimal(str(share or 0)))
+    return Figures(
+        key=key,
+        tickets=int(tickets or 0),
+        gross=_money(gross),
+        refunded_tickets=int(refunded or 0),
+        refunds=_money(refunds),
+        shows=int(shows or 0),
+        seats=int(seats or 0),
+        share_amount=Decimal(str(share or 0)),
+    )
 
 
 def grouped(session, period, group, cinema_ids):
@@ -213,7 +241,8 @@ def grouped(session, period, group, cinema_ids):
     rows = session.execute(
         select(key, *_sums())
         .where(B.show_date.between(period.start, period.end), scope_filter(cinema_ids))
-        .group_by(key)).all()
+        .group_by(key)
+    ).all()
     return {_key(group, row[0]): _figures(_key(group, row[0]), row[1:]) for row in rows}
 
 
@@ -239,8 +268,11 @@ def labels(session, group, keys):
     elif group == "movie":
         query = select(Movie.id, Movie.title).where(Movie.id.in_(keys))
     else:
-        query = (select(Hall.id, Cinema.name + " · " + Hall.name)
-                 .join(Cinema, Cinema.id == Hall.cinema_id).where(Hall.id.in_(keys)))
+        query = (
+            select(Hall.id, Cinema.name + " · " + Hall.name)
+            .join(Cinema, Cinema.id == Hall.cinema_id)
+            .where(Hall.id.in_(keys))
+        )
     return dict(session.execute(query).all())
 
 
@@ -263,15 +295,21 @@ def build_report(session, period, group, cinema_ids):
     else:
         report.rows.sort(key=lambda f: (-f.net, f.label))
     report.total.label = _("Total")
-    report.total.previous_net = sum((f.net for f in previous.values()), Decimal("0")) \
-        if previous else None
+    report.total.previous_net = (
+        sum((f.net for f in previous.values()), Decimal("0")) if previous else None
+    )
     return report
 
 
 COLUMNS = (
-    ("label", None), ("tickets", _l("Tickets sold")), ("gross", _l("Gross")),
-    ("refunded_tickets", _l("Refunded tickets")), ("refunds", _l("Refunds")),
-    ("net", _l("Net")), ("shows", _l("Shows")), ("occupancy", _l("Occupancy")),
+    ("label", None),
+    ("tickets", _l("Tickets sold")),
+    ("gross", _l("Gross")),
+    ("refunded_tickets", _l("Refunded tickets")),
+    ("refunds", _l("Refunds")),
+    ("net", _l("Net")),
+    ("shows", _l("Shows")),
+    ("occupancy", _l("Occupancy")),
     ("average_price", _l("Average ticket price")),
     ("distributor_share", _l("Distributor share")),
     ("change", _l("Change against the previous period")),
@@ -299,11 +337,14 @@ def chart_data(report, limit=20):
     """What the report's chart draws: a category per row (the first `limit`), net and
     tickets; a line over days, bars otherwise."""
     rows = report.rows if report.group in ("day", "hour") else report.rows[:limit]
-    return {"kind": "line" if report.group == "day" else "bar",
-            "categories": [str(f.label) for f in rows],
-            "series": [{"name": str(_("Net")), "data": [float(f.net) for f in rows]},
-                       {"name": str(_("Tickets sold")), "data": [f.net_tickets for f in rows],
-                        "axis": 1}]}
+    return {
+        "kind": "line" if report.group == "day" else "bar",
+        "categories": [str(f.label) for f in rows],
+        "series": [
+            {"name": str(_("Net")), "data": [float(f.net) for f in rows]},
+            {"name": str(_("Tickets sold")), "data": [f.net_tickets for f in rows], "axis": 1},
+        ],
+    }
 
 
 # -- the dashboard's box office cards ------------------------------------------------------------
@@ -317,9 +358,11 @@ def dashboard_box_office(session, today, cinema_ids, now=None):
     trend, this week's top films, occupancy by hour and today's shows; four queries."""
     trend_period = Period(today - dt.timedelta(days=TREND_DAYS - 1), today, "last_30")
     by_day = grouped(session, trend_period, "day", cinema_ids)
-    trend = [by_day.get(trend_period.start + dt.timedelta(days=n))
-             or Figures(key=trend_period.start + dt.timedelta(days=n))
-             for n in range(TREND_DAYS)]
+    trend = [
+        by_day.get(trend_period.start + dt.timedelta(days=n))
+        or Figures(key=trend_period.start + dt.timedelta(days=n))
+        for n in range(TREND_DAYS)
+    ]
     for figures in trend:
         figures.label = figures.key.strftime("%m-%d")
     week = resolve_period("this_week", today)
@@ -329,7 +372,8 @@ def dashboard_box_office(session, today, cinema_ids, now=None):
         .where(B.show_date.between(week.start, week.end), scope_filter(cinema_ids))
         .group_by(Movie.id, Movie.title)
         .order_by((func.sum(B.gross) - func.sum(B.refunds)).desc(), Movie.id)
-        .limit(TOP_FILMS)).all()
+        .limit(TOP_FILMS)
+    ).all()
     films = []
     for row in top:
         figures = _figures(row[0], row[2:])
@@ -340,15 +384,23 @@ def dashboard_box_office(session, today, cinema_ids, now=None):
     for figures in by_hour:
         figures.label = f"{int(figures.key):02d}:00"
     shows = session.execute(
-        select(Schedule.id, Schedule.starts_at, Movie.title, Hall.name, Cinema.name,
-               B.tickets - B.refunded_tickets, B.seats)
+        select(
+            Schedule.id,
+            Schedule.starts_at,
+            Movie.title,
+            Hall.name,
+            Cinema.name,
+            B.tickets - B.refunded_tickets,
+            B.seats,
+        )
         .join(Schedule, Schedule.id == B.schedule_id)
         .join(Movie, Movie.id == B.movie_id)
         .join(Hall, Hall.id == B.hall_id)
         .join(Cinema, Cinema.id == B.cinema_id)
         .where(B.show_date == today, B.is_cancelled.is_(False), scope_filter(cinema_ids))
         .order_by(Schedule.starts_at, Schedule.id)
-        .limit(TODAY_SHOWS)).all()
+        .limit(TODAY_SHOWS)
+    ).all()
     week_ago = by_day.get(today - dt.timedelta(days=7)) or Figures()
     return {
         "today": by_day.get(today) or Figures(key=today),
@@ -356,23 +408,44 @@ def dashboard_box_office(session, today, cinema_ids, now=None):
         "trend": trend,
         "films": films,
         "hours": by_hour,
-        "shows": [{"id": s[0], "starts_at": s[1], "movie": s[2], "hall": s[3],
-                   "cinema": s[4], "sold": int(s[5] or 0), "seats": int(s[6] or 0),
-                   "fill": (int(s[5] or 0) / s[6]) if s[6] else None} for s in shows],
+        "shows": [
+            {
+                "id": s[0],
+                "starts_at": s[1],
+                "movie": s[2],
+                "hall": s[3],
+                "cinema": s[4],
+                "sold": int(s[5] or 0),
+                "seats": int(s[6] or 0),
+                "fill": (int(s[5] or 0) / s[6]) if s[6] else None,
+            }
+            for s in shows
+        ],
     }
 
 
 def dashboard_charts(box):
     """Chart data of the dashboard's cards (the same numbers as their tables)."""
     return {
-        "trend": {"kind": "line", "categories": [f.label for f in box["trend"]],
-                  "series": [{"name": str(_("Net")),
-                              "data": [float(f.net) for f in box["trend"]]}]},
-        "films": {"kind": "bar", "categories": [f.label for f in box["films"]],
-                  "series": [{"name": str(_("Net")),
-                              "data": [float(f.net) for f in box["films"]]}]},
-        "hours": {"kind": "bar", "categories": [f.label for f in box["hours"]],
-                  "series": [{"name": str(_("Occupancy")), "percent": True,
-                              "data": [round((f.occupancy or 0) * 100, 1)
-                                       for f in box["hours"]]}]},
+        "trend": {
+            "kind": "line",
+            "categories": [f.label for f in box["trend"]],
+            "series": [{"name": str(_("Net")), "data": [float(f.net) for f in box["trend"]]}],
+        },
+        "films": {
+            "kind": "bar",
+            "categories": [f.label for f in box["films"]],
+            "series": [{"name": str(_("Net")), "data": [float(f.net) for f in box["films"]]}],
+        },
+        "hours": {
+            "kind": "bar",
+            "categories": [f.label for f in box["hours"]],
+            "series": [
+                {
+                    "name": str(_("Occupancy")),
+                    "percent": True,
+                    "data": [round((f.occupancy or 0) * 100, 1) for f in box["hours"]],
+                }
+            ],
+        },
     }

@@ -1,4 +1,5 @@
 """Importing the city list as ticketing sites publish it."""
+
 import json
 
 from sqlalchemy import select
@@ -25,22 +26,28 @@ def parse_cities(text):
     for letter, entries in sorted(groups.items()):
         for entry in entries or ():
             try:
-                cities.append({
-                    "id": int(entry["id"]),
-                    "name": str(entry["regionName"]).strip(),
-                    "pinyin": str(entry.get("pinYin") or "").strip().upper(),
-                    "letter": str(letter)[:1].upper(),
-                    "city_code": int(entry["cityCode"]) if entry.get("cityCode") else None,
-                    "parent_id": int(entry.get("parentId") or 0),
-                })
+                cities.append(
+                    {
+                        "id": int(entry["id"]),
+                        "name": str(entry["regionName"]).strip(),
+                        "pinyin": str(entry.get("pinYin") or "").strip().upper(),
+                        "letter": str(letter)[:1].upper(),
+                        "city_code": int(entry["cityCode"]) if entry.get("cityCode") else None,
+                        "parent_id": int(entry.get("parentId") or 0),
+                    }
+                )
             except (KeyError, TypeError, ValueError) as exc:
-                raise CityFileError(f"bad city entry under {letter!r}: {entry!r} ({exc})") \
-                    from None
-            too_big = [key for key in ("id", "city_code", "parent_id")
-                       if cities[-1][key] is not None and cities[-1][key] not in INT_RANGE]
+                raise CityFileError(f"bad city entry under {letter!r}: {entry!r} ({exc})") from None
+            too_big = [
+                key
+                for key in ("id", "city_code", "parent_id")
+                if cities[-1][key] is not None and cities[-1][key] not in INT_RANGE
+            ]
             if too_big:
-                raise CityFileError(f"bad city entry under {letter!r}: {entry!r} "
-                                    f"({', '.join(too_big)} beyond the INT range)")
+                raise CityFileError(
+                    f"bad city entry under {letter!r}: {entry!r} "
+                    f"({', '.join(too_big)} beyond the INT range)"
+                )
     return cities
 
 

@@ -1,4 +1,5 @@
 """Copying a cinema's day of shows to other days: all or none, by the scheduling rules."""
+
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
@@ -12,12 +13,21 @@ from .scheduling import MAX_BULK_DAYS, SchedulingError, ShowtimeConflicts, creat
 def shows_starting_on(session, cinema_id, day):
     """The shows of a cinema's halls starting on `day` that are not cancelled."""
     midnight = datetime.combine(day, time())
-    return session.execute(
-        select(Schedule).join(Hall, Schedule.hall_id == Hall.id)
-        .where(Hall.cinema_id == cinema_id, Schedule.status != "cancelled",
-               Schedule.starts_at >= midnight, Schedule.starts_at < midnight + timedelta(days=1))
-        .order_by(Schedule.starts_at, Schedule.id)
-    ).scalars().all()
+    return (
+        session.execute(
+            select(Schedule)
+            .join(Hall, Schedule.hall_id == Hall.id)
+            .where(
+                Hall.cinema_id == cinema_id,
+                Schedule.status != "cancelled",
+                Schedule.starts_at >= midnight,
+                Schedule.starts_at < midnight + timedelta(days=1),
+            )
+            .order_by(Schedule.starts_at, Schedule.id)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def copy_day(session, cinema_id, day, target_days):
@@ -43,8 +53,7 @@ def copy_day(session, cinema_id, day, target_days):
     created, problems = [], []
     for (hall_id, movie_id, price, language, status), starts in groups.items():
         try:
-            created += create_showtimes(session, movie_id, hall_id, starts, price, language,
-                                        status)
+            created += create_showtimes(session, movie_id, hall_id, starts, price, language, status)
             session.flush()  # the next group's collision checks see these shows
         except ShowtimeConflicts as exc:
             problems += [f"{halls[hall_id]}: {problem}" for problem in exc.problems]

@@ -5,6 +5,7 @@ Each seeded movie gets a poster: the navbar's dark grey, a band in a colour of i
 large, the original title and genres below. Stored through services.posters, so a demo
 poster is checked, re-encoded and thumbnailed exactly as an uploaded one.
 """
+
 import colorsys
 import hashlib
 import io
@@ -16,9 +17,11 @@ from .posters import decode_poster, store_poster
 
 SIZE = (400, 600)
 DARK = (52, 58, 64)  # Bootstrap's dark, the navbar's colour
-FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-         "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-         "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+FONTS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+)
 
 
 def _font(size):
@@ -51,8 +54,10 @@ def draw_poster(title, original_title="", genres=""):
     colour = _colour(title)
     for y in range(int(height * 0.62)):
         fade = y / (height * 0.62)
-        draw.line([(0, y), (width, y)], fill=tuple(
-            int(c * (1 - fade) + d * fade) for c, d in zip(colour, DARK, strict=True)))
+        draw.line(
+            [(0, y), (width, y)],
+            fill=tuple(int(c * (1 - fade) + d * fade) for c, d in zip(colour, DARK, strict=True)),
+        )
     for x in (18, width - 34):
         for y in range(24, height - 24, 34):
             draw.rounded_rectangle([x, y, x + 16, y + 20], radius=3, fill=(33, 37, 41))
@@ -63,8 +68,10 @@ def draw_poster(title, original_title="", genres=""):
     if shown != title:
         font, has_cjk, text_width = _fitted(draw, shown, width * 0.78, 48)
     draw.text(((width - text_width) / 2, height * 0.64), shown, fill=(255, 255, 255), font=font)
-    for text, top, size, fill in ((original_title if has_cjk else "", 0.78, 24, (222, 226, 230)),
-                                  (genres.replace(",", " · "), 0.86, 22, colour)):
+    for text, top, size, fill in (
+        (original_title if has_cjk else "", 0.78, 24, (222, 226, 230)),
+        (genres.replace(",", " · "), 0.86, 22, colour),
+    ):
         if text:
             small, _cjk, small_width = _fitted(draw, text, width * 0.78, size, 12)
             draw.text(((width - small_width) / 2, height * top), text, fill=fill, font=small)
@@ -78,7 +85,8 @@ def seed_posters(movies):
     stored = 0
     for movie in movies:
         if not movie.poster:
-            movie.poster = store_poster(decode_poster(
-                draw_poster(movie.title, movie.original_title, movie.genres)))
+            movie.poster = store_poster(
+                decode_poster(draw_poster(movie.title, movie.original_title, movie.genres))
+            )
             stored += 1
     return stored

@@ -6,6 +6,7 @@ file). As OWASP's CSV injection sheet says, such a cell is prefixed with a singl
 every CSV field is quoted (a separator or quote inside a value can then not start a new cell).
 Numbers are written as they are: a negative price or id is data, not a formula.
 """
+
 import csv
 import re
 from datetime import date, datetime, time

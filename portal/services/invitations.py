@@ -7,6 +7,7 @@ cinemas assigned to them (at least one, so that the new account is theirs to man
 platform admin may therefore invite anyone; a manager whose role allows `user.create` may
 invite, say, box-office staff for their own cinema, never a platform admin.
 """
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -56,8 +57,14 @@ def invite(session, actor, username, email, roles, cinemas):
     problem = username_problem(session, username)
     if problem:
         raise RuleViolation(problem)
-    user = User(username=username, email=email.strip(), roles=list(roles),
-                cinemas=list(cinemas), is_active=True, password_hash=None)
+    user = User(
+        username=username,
+        email=email.strip(),
+        roles=list(roles),
+        cinemas=list(cinemas),
+        is_active=True,
+        password_hash=None,
+    )
     session.add(user)
     session.flush()
     send_invitation(session, user, "invited")
@@ -75,21 +82,32 @@ def send_invitation(session, user, action="invite_resent"):
     link = account_tokens.external_url("auth.accept_invitation", token=raw)
     hours = int(account_tokens.lifetime(account_tokens.INVITATION).total_seconds() // 3600)
     send_templated(user, "invitation", INVITATION_SUBJECT, link=link, hours=hours)
-    audit.record(action, "user", object_id=user.id,
-                 changes={"username": user.username, "email": user.email}, commit=False)
+    audit.record(
+        action,
+        "user",
+        object_id=user.id,
+        changes={"username": user.username, "email": user.email},
+        commit=False,
+    )
 
 
 def revoke(session, user):
     """Withdraw the user's open invitation; RuleViolation when there is none."""
     if not account_tokens.revoke_open(session, user, account_tokens.INVITATION):
         raise RuleViolation(_("This user has no open invitation."))
-    audit.record("invite_revoked", "user", object_id=user.id,
-                 changes={"username": user.username}, commit=False)
+    audit.record(
+        "invite_revoked",
+        "user",
+        object_id=user.id,
+        changes={"username": user.username},
+        commit=False,
+    )
 
 
 def accept(session, raw, password, signed_in_user=None):
     """Choose the first password through an invitation link; returns the user."""
     from .passwords import set_new_password
+
     token = account_tokens.check(session, raw, account_tokens.INVITATION, signed_in_user)
     user = token.user
     set_new_password(user, password)

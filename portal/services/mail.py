@@ -4,6 +4,7 @@
 environment sends through MAIL_SERVER. A mail that cannot be handed over raises MailError,
 so that the caller can undo what the mail was for.
 """
+
 import logging
 import smtplib
 import ssl
@@ -28,8 +29,9 @@ def build_message(to, subject, body):
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=config["MAIL_DEFAULT_SENDER"].rpartition("@")[2]
-                                       or None)
+    message["Message-ID"] = make_msgid(
+        domain=config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or None
+    )
     message.set_content(body)
     return message
 
@@ -39,8 +41,12 @@ def send_mail(to, subject, body):
     message = build_message(to, subject, body)
     if current_app.config["MAIL_BACKEND"] == "console":
         headers = "".join(f"{name}: {message[name]}\n" for name in ("From", "To", "Subject"))
-        print(f"----- mail (MAIL_BACKEND=console: not sent) -----\n{headers}\n"
-              f"{message.get_content()}-----", file=sys.stdout, flush=True)
+        print(
+            f"----- mail (MAIL_BACKEND=console: not sent) -----\n{headers}\n"
+            f"{message.get_content()}-----",
+            file=sys.stdout,
+            flush=True,
+        )
         return message
     try:
         _send_smtp(message)
@@ -71,6 +77,7 @@ def send_templated(user, template, subject, **context):
     """A mail to `user` from templates/mail/<template>.txt, in the user's saved language
     (else the one of this request)."""
     from ..i18n import current_locale, supported_locale
+
     locale = supported_locale(user.locale) or str(current_locale())
     with force_locale(locale):
         body = render_template(f"mail/{template}.txt", user=user, **context)

@@ -1,4 +1,5 @@
 """Passwords people manage themselves: changing one, and resetting a lost one by mail."""
+
 from flask import has_request_context, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,8 +25,9 @@ def set_new_password(user, password):
     try:
         user.set_password(password)
     except ValueError:
-        raise PasswordRefused(_("A password needs at least %(n)d characters.",
-                                n=MIN_PASSWORD_LENGTH)) from None
+        raise PasswordRefused(
+            _("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+        ) from None
 
 
 def _client_address():
@@ -43,8 +45,12 @@ def count_failure(user, reason):
     """A wrong password or code from a signed-in user counts like a failed sign-in
     (recorded and committed at once, whatever the caller rolls back)."""
     throttle.record_attempt(db.session, user.username_key, _client_address())
-    audit.record("login_failed", "user", object_id=user.id,
-                 changes={"username": user.username, "reason": reason})
+    audit.record(
+        "login_failed",
+        "user",
+        object_id=user.id,
+        changes={"username": user.username, "reason": reason},
+    )
 
 
 def confirm_password(user, password, reason):
@@ -64,8 +70,13 @@ def change_password(session, user, current, new):
     audit.record("password_changed", "user", object_id=user.id, commit=False)
     # The session listener (services/sessions.py) ends the others when this is flushed;
     # this browser goes on under a new token.
-    audit.record("sessions_ended", "user", object_id=user.id, commit=False, changes={
-        "reason": "password change", "this_browser": "kept"})
+    audit.record(
+        "sessions_ended",
+        "user",
+        object_id=user.id,
+        commit=False,
+        changes={"reason": "password change", "this_browser": "kept"},
+    )
 
 
 def accounts_for_email(session, email):
@@ -73,9 +84,18 @@ def accounts_for_email(session, email):
     email = (email or "").strip().lower()
     if not email:
         return []
-    return list(session.scalars(select(User).where(
-        func.lower(User.email) == email, User.is_active.is_(True),
-        User.password_hash.is_not(None), User.password_hash != "").order_by(User.id)))
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                func.lower(User.email) == email,
+                User.is_active.is_(True),
+                User.password_hash.is_not(None),
+                User.password_hash != "",
+            )
+            .order_by(User.id)
+        )
+    )
 
 
 def request_reset(session, email):
@@ -90,12 +110,21 @@ def request_reset(session, email):
         raw = account_tokens.issue(session, user, account_tokens.RESET)
         link = account_tokens.external_url("auth.reset_password", token=raw)
         try:
-            send_templated(user, "password_reset", RESET_SUBJECT, link=link,
-                           minutes=account_tokens.lifetime(account_tokens.RESET).seconds // 60)
+            send_templated(
+                user,
+                "password_reset",
+                RESET_SUBJECT,
+                link=link,
+                minutes=account_tokens.lifetime(account_tokens.RESET).seconds // 60,
+            )
         except MailError as exc:
             session.rollback()
-            audit.record("reset_requested", "user", object_id=user.id,
-                         changes={"email": email, "mail_error": str(exc)[:200]})
+            audit.record(
+                "reset_requested",
+                "user",
+                object_id=user.id,
+                changes={"email": email, "mail_error": str(exc)[:200]},
+            )
             continue
         audit.record("reset_requested", "user", object_id=user.id, changes={"email": email})
         sent += 1

@@ -6,6 +6,7 @@ chunks and anything appended to the file are dropped; only the ICC colour profil
 under `<uuid hex>.<ext>` in the `posters` upload set, with a `<uuid hex>.thumb.webp`
 thumbnail next to it. The client's filename is never used for storage.
 """
+
 import contextlib
 import io
 import os
@@ -33,8 +34,9 @@ STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
 
 NOT_AN_IMAGE = _l("This file is not a JPEG, PNG or WebP image.")
 DAMAGED = _l("This image is damaged or incomplete; export it again and upload the new file.")
-TOO_MANY_PIXELS = _l("This image is too large (at most %(pixels)s million pixels and "
-                     "%(side)s pixels a side).")
+TOO_MANY_PIXELS = _l(
+    "This image is too large (at most %(pixels)s million pixels and %(side)s pixels a side)."
+)
 TOO_MANY_BYTES = _l("This file is larger than %(size)s.")
 PATH_IN_NAME = _l("The file name must not contain a folder path.")
 EMPTY = _l("The file is empty.")
@@ -115,7 +117,7 @@ def thumbnail_name(name):
 
 def poster_path(name):
     """The file of a stored poster (or thumbnail); None for a name the portal never made."""
-    stem = name[:-len(THUMBNAIL_SUFFIX)] + ".webp" if name.endswith(THUMBNAIL_SUFFIX) else name
+    stem = name[: -len(THUMBNAIL_SUFFIX)] + ".webp" if name.endswith(THUMBNAIL_SUFFIX) else name
     if not STORED_NAME.match(stem):
         return None
     return posters.path(name)

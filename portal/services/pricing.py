@@ -8,6 +8,7 @@ rules the most specific wins: specificity is the number of constrained fields am
 kind, weekdays (fewer than all seven), time band (either end set) and hall type, 0 to 4. Two
 matching rules of the same, highest specificity are a tie, and a tie is refused.
 """
+
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
@@ -34,8 +35,15 @@ MIN_PRICE = Decimal("0.01")
 MAX_PRICE = Decimal("9999.99")
 # How many unpriced or tied combinations a refusal names before it says "and N more".
 NAMED_PROBLEMS = 3
-WEEKDAY_NAMES = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
-                 _l("Saturday"), _l("Sunday"))
+WEEKDAY_NAMES = (
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+)
 
 
 class PricingRefused(RuleViolation):
@@ -45,8 +53,8 @@ class PricingRefused(RuleViolation):
 def has_sold_tickets(schedule):
     """Whether the show has sold tickets (re-pricing leaves those shows alone)."""
     from .selling import has_sold_tickets as sold
-    return schedule.id is not None and sold(object_session(schedule) or db.session,
-                                            schedule.id)
+
+    return schedule.id is not None and sold(object_session(schedule) or db.session, schedule.id)
 
 
 def hall_seat_kinds(hall):
@@ -81,17 +89,25 @@ def has_band(rule):
 
 def specificity(rule):
     """How many of seat kind, weekdays, time band and hall type the rule constrains."""
-    return sum((bool(rule.seat_kind), (rule.weekdays or ALL_WEEKDAYS) != ALL_WEEKDAYS,
-                has_band(rule), bool(rule.hall_type)))
+    return sum(
+        (
+            bool(rule.seat_kind),
+            (rule.weekdays or ALL_WEEKDAYS) != ALL_WEEKDAYS,
+            has_band(rule),
+            bool(rule.hall_type),
+        )
+    )
 
 
 def rule_matches(rule, type_id, seat_kind, context):
-    return (ticket_type_id(rule) == type_id
-            and rule.seat_kind in ("", None, seat_kind)
-            and str(context.weekday) in (rule.weekdays or ALL_WEEKDAYS)
-            and (rule.starts_from is None or context.at >= rule.starts_from)
-            and (rule.starts_before is None or context.at < rule.starts_before)
-            and rule.hall_type in ("", None, context.hall_type))
+    return (
+        ticket_type_id(rule) == type_id
+        and rule.seat_kind in ("", None, seat_kind)
+        and str(context.weekday) in (rule.weekdays or ALL_WEEKDAYS)
+        and (rule.starts_from is None or context.at >= rule.starts_from)
+        and (rule.starts_before is None or context.at < rule.starts_before)
+        and rule.hall_type in ("", None, context.hall_type)
+    )
 
 
 @dataclass(frozen=True)
@@ -134,8 +150,9 @@ class PriceTable:
     ties: list = field(default_factory=list)  # [((TicketType, seat kind), rules)]
 
     def price_of(self, code, seat_kind):
-        return next((p for (t, k), p in self.prices.items()
-                     if t.code == code and k == seat_kind), None)
+        return next(
+            (p for (t, k), p in self.prices.items() if t.code == code and k == seat_kind), None
+        )
 
 
 def price_table(rules, seat_kinds, context):
@@ -159,9 +176,12 @@ def describe_combination(ticket_type, seat_kind):
 
 
 def describe_context(context):
-    return _l("%(weekday)s %(time)s in %(hall_type)s halls",
-             weekday=WEEKDAY_NAMES[context.weekday - 1], time=context.at.strftime("%H:%M"),
-             hall_type=enum_label(context.hall_type))
+    return _l(
+        "%(weekday)s %(time)s in %(hall_type)s halls",
+        weekday=WEEKDAY_NAMES[context.weekday - 1],
+        time=context.at.strftime("%H:%M"),
+        hall_type=enum_label(context.hall_type),
+    )
 
 
 def rule_label(rules, rule):
@@ -172,14 +192,21 @@ def rule_label(rules, rule):
 def describe_tie(rules, combination, tied, context=None):
     names = ", ".join(str(rule_label(rules, r)) for r in tied)
     where = f" ({describe_context(context)})" if context is not None else ""
-    return _l("%(combination)s%(where)s is priced by equally specific rules: %(rules)s.",
-             combination=describe_combination(*combination), where=where, rules=names)
+    return _l(
+        "%(combination)s%(where)s is priced by equally specific rules: %(rules)s.",
+        combination=describe_combination(*combination),
+        where=where,
+        rules=names,
+    )
 
 
 def describe_unpriced(combination, context=None):
     where = f" ({describe_context(context)})" if context is not None else ""
-    return _l("%(combination)s%(where)s has no price.",
-             combination=describe_combination(*combination), where=where)
+    return _l(
+        "%(combination)s%(where)s has no price.",
+        combination=describe_combination(*combination),
+        where=where,
+    )
 
 
 def _named(problems):
@@ -216,32 +243,50 @@ def rule_problems(rules, rule):
         problems.append(_l("%(rule)s: choose a ticket type.", rule=name))
     weekdays = normalized_weekdays(rule.weekdays)
     if weekdays is None:
-        problems.append(_l("%(rule)s: weekdays “%(value)s” may only hold the digits 1 (Monday) "
-                          "to 7 (Sunday).", rule=name, value=rule.weekdays or ""))
+        problems.append(
+            _l(
+                "%(rule)s: weekdays “%(value)s” may only hold the digits 1 (Monday) to 7 (Sunday).",
+                rule=name,
+                value=rule.weekdays or "",
+            )
+        )
     else:
         rule.weekdays = weekdays
-    if rule.starts_from is not None and rule.starts_before is not None \
-            and rule.starts_before <= rule.starts_from:
-        problems.append(_l("%(rule)s: the time band ends (%(end)s) before it starts "
-                          "(%(start)s).", rule=name, end=rule.starts_before.strftime("%H:%M"),
-                          start=rule.starts_from.strftime("%H:%M")))
+    if (
+        rule.starts_from is not None
+        and rule.starts_before is not None
+        and rule.starts_before <= rule.starts_from
+    ):
+        problems.append(
+            _l(
+                "%(rule)s: the time band ends (%(end)s) before it starts (%(start)s).",
+                rule=name,
+                end=rule.starts_before.strftime("%H:%M"),
+                start=rule.starts_from.strftime("%H:%M"),
+            )
+        )
     if not check_price_value(rule.price):
         problems.append(_l("%(rule)s: the price must be between 0.01 and 9999.99.", rule=name))
     rule.seat_kind, rule.hall_type = rule.seat_kind or "", rule.hall_type or ""
     if rule.seat_kind not in ("",) + SELLABLE_SEAT_KINDS:
-        problems.append(_l("%(rule)s: unknown seat kind %(value)s.", rule=name,
-                          value=rule.seat_kind))
+        problems.append(
+            _l("%(rule)s: unknown seat kind %(value)s.", rule=name, value=rule.seat_kind)
+        )
     if rule.hall_type not in ("",) + HALL_TYPES:
-        problems.append(_l("%(rule)s: unknown hall type %(value)s.", rule=name,
-                          value=rule.hall_type))
+        problems.append(
+            _l("%(rule)s: unknown hall type %(value)s.", rule=name, value=rule.hall_type)
+        )
     return problems
 
 
 def every_context(rules):
     """One show context per weekday, hall type and stretch of the day in which the set of
     matching rules cannot change (the day cut at every band's ends)."""
-    cuts = sorted({time(0)} | {r.starts_from for r in rules if r.starts_from is not None}
-                  | {r.starts_before for r in rules if r.starts_before is not None})
+    cuts = sorted(
+        {time(0)}
+        | {r.starts_from for r in rules if r.starts_from is not None}
+        | {r.starts_before for r in rules if r.starts_before is not None}
+    )
     for weekday in range(1, 8):
         for hall_type in HALL_TYPES:
             for at in cuts:
@@ -266,18 +311,30 @@ def check_card(card):
             if combination not in unpriced:
                 unpriced[combination] = describe_unpriced(combination, context)
     if ties:
-        raise PricingRefused(_l("Ties: %(ties)s Make one of the rules more specific, or keep "
-                               "their bands apart.", ties=_named(list(ties.values()))))
+        raise PricingRefused(
+            _l(
+                "Ties: %(ties)s Make one of the rules more specific, or keep their bands apart.",
+                ties=_named(list(ties.values())),
+            )
+        )
     if card.is_active:
         if not rules:
             raise PricingRefused(_l("An active price card needs at least one rule."))
         if not any(t.code == ADULT for t in offered_ticket_types(rules)):
-            raise PricingRefused(_l("An active price card must price adult tickets: a show's "
-                                    "price is its adult standard price."))
+            raise PricingRefused(
+                _l(
+                    "An active price card must price adult tickets: a show's "
+                    "price is its adult standard price."
+                )
+            )
         if unpriced:
-            raise PricingRefused(_l("An active price card must price every ticket type it "
-                                   "offers for every show: %(gaps)s",
-                                   gaps=_named(list(unpriced.values()))))
+            raise PricingRefused(
+                _l(
+                    "An active price card must price every ticket type it "
+                    "offers for every show: %(gaps)s",
+                    gaps=_named(list(unpriced.values())),
+                )
+            )
 
 
 # -- the preview --------------------------------------------------------------------------------
@@ -293,8 +350,11 @@ def card_preview(card, hall, day):
     in which they stay the same."""
     rules = list(card.rules)
     kinds = hall_seat_kinds(hall)
-    cuts = sorted({time(0)} | {r.starts_from for r in rules if r.starts_from is not None}
-                  | {r.starts_before for r in rules if r.starts_before is not None})
+    cuts = sorted(
+        {time(0)}
+        | {r.starts_from for r in rules if r.starts_from is not None}
+        | {r.starts_before for r in rules if r.starts_before is not None}
+    )
     columns = []
     for at in cuts:
         table = price_table(rules, kinds, ShowContext(day.isoweekday(), at, hall.hall_type))
@@ -307,9 +367,12 @@ def card_preview(card, hall, day):
 
 
 def _same(a, b):
-    return (a.prices == b.prices and a.unpriced == b.unpriced
-            and [(c, tuple(map(id, r))) for c, r in a.ties]
-            == [(c, tuple(map(id, r))) for c, r in b.ties])
+    return (
+        a.prices == b.prices
+        and a.unpriced == b.unpriced
+        and [(c, tuple(map(id, r))) for c, r in a.ties]
+        == [(c, tuple(map(id, r))) for c, r in b.ties]
+    )
 
 
 # -- a show's prices ------------------------------------------------------------------------------
@@ -332,18 +395,27 @@ def pick_card(session, cinema, chosen=None):
     of that cinema), else the cinema's only active card; None when it has none."""
     if chosen is not None:
         if chosen.cinema_id != cinema.id:
-            raise PricingRefused(_l("Price card %(card)s belongs to %(other)s, not to "
-                                    "%(cinema)s.", card=chosen.name,
-                                    other=chosen.cinema.name, cinema=cinema.name))
+            raise PricingRefused(
+                _l(
+                    "Price card %(card)s belongs to %(other)s, not to %(cinema)s.",
+                    card=chosen.name,
+                    other=chosen.cinema.name,
+                    cinema=cinema.name,
+                )
+            )
         if not chosen.is_active:
             raise PricingRefused(_l("Price card %(card)s is not active.", card=chosen.name))
         return chosen
-    cards = session.scalars(select(PriceCard).where(PriceCard.cinema_id == cinema.id,
-                                                    PriceCard.is_active.is_(True))
-                            .order_by(PriceCard.name).limit(2)).all()
+    cards = session.scalars(
+        select(PriceCard)
+        .where(PriceCard.cinema_id == cinema.id, PriceCard.is_active.is_(True))
+        .order_by(PriceCard.name)
+        .limit(2)
+    ).all()
     if len(cards) > 1:
-        raise PricingRefused(_l("%(cinema)s has several active price cards; choose one.",
-                                cinema=cinema.name))
+        raise PricingRefused(
+            _l("%(cinema)s has several active price cards; choose one.", cinema=cinema.name)
+        )
     return cards[0] if cards else None
 
 
@@ -357,10 +429,16 @@ def check_floor(movie, prices):
     for (ticket_type, kind), price in prices.items():
         if price is not None and Decimal(price) < movie.min_price:
             what = describe_combination(ticket_type, kind) if ticket_type is not None else ""
-            raise PricingRefused(_l("The price %(price)s %(what)s is below the floor price of "
-                                    "%(movie)s (%(floor)s).", price=f"{Decimal(price):.2f}",
-                                    what=f"({what})" if what else "", movie=movie.title,
-                                    floor=f"{movie.min_price:.2f}"))
+            raise PricingRefused(
+                _l(
+                    "The price %(price)s %(what)s is below the floor price of "
+                    "%(movie)s (%(floor)s).",
+                    price=f"{Decimal(price):.2f}",
+                    what=f"({what})" if what else "",
+                    movie=movie.title,
+                    floor=f"{movie.min_price:.2f}",
+                )
+            )
 
 
 def show_prices(session, card, movie, hall, starts_at, hand_price):
@@ -371,16 +449,24 @@ def show_prices(session, card, movie, hall, starts_at, hand_price):
             raise PricingRefused(_l("Price must be between 0.01 and 9999.99."))
         prices = {(ticket_types(session)[ADULT], STANDARD_SEAT): Decimal(hand_price)}
     else:
-        table = price_table(list(card.rules), hall_seat_kinds(hall),
-                            ShowContext.of(hall, starts_at))
-        problems = [describe_tie(list(card.rules), c, r) for c, r in table.ties] + \
-            [describe_unpriced(c) for c in table.unpriced]
+        table = price_table(
+            list(card.rules), hall_seat_kinds(hall), ShowContext.of(hall, starts_at)
+        )
+        problems = [describe_tie(list(card.rules), c, r) for c, r in table.ties] + [
+            describe_unpriced(c) for c in table.unpriced
+        ]
         if problems:
-            raise PricingRefused(_l("Price card %(card)s cannot price this show: %(problems)s",
-                                   card=card.name, problems=_named(problems)))
+            raise PricingRefused(
+                _l(
+                    "Price card %(card)s cannot price this show: %(problems)s",
+                    card=card.name,
+                    problems=_named(problems),
+                )
+            )
         if table.price_of(ADULT, STANDARD_SEAT) is None:
-            raise PricingRefused(_l("Price card %(card)s has no adult price for standard "
-                                    "seats.", card=card.name))
+            raise PricingRefused(
+                _l("Price card %(card)s has no adult price for standard seats.", card=card.name)
+            )
         prices = table.prices
     check_floor(movie, prices)
     return prices
@@ -401,8 +487,7 @@ def set_show_prices(schedule, prices):
         else:
             schedule.prices.remove(row)
     for (_type_id, kind), (ticket_type, price) in wanted.items():
-        schedule.prices.append(SchedulePrice(ticket_type=ticket_type, seat_kind=kind,
-                                             price=price))
+        schedule.prices.append(SchedulePrice(ticket_type=ticket_type, seat_kind=kind, price=price))
     schedule.price = adult_standard(prices)
 
 
@@ -410,8 +495,9 @@ def price_new_show(session, schedule, movie, hall, card=None):
     """Give a new show its prices: from the chosen or the cinema's active card, else the
     price typed by hand. Raises PricingRefused."""
     card = pick_card(session, hall.cinema, card)
-    set_show_prices(schedule, show_prices(session, card, movie, hall, schedule.starts_at,
-                                          schedule.price))
+    set_show_prices(
+        schedule, show_prices(session, card, movie, hall, schedule.starts_at, schedule.price)
+    )
 
 
 def stored_prices(schedule):
@@ -424,11 +510,18 @@ def check_edited_show_prices(session, schedule, movie):
     if not check_price_value(schedule.price):
         raise PricingRefused(_l("Price must be between 0.01 and 9999.99."))
     adult = ticket_types(session)[ADULT]
-    row = next((r for r in schedule.prices
-                if r.ticket_type_id == adult.id and r.seat_kind == STANDARD_SEAT), None)
+    row = next(
+        (
+            r
+            for r in schedule.prices
+            if r.ticket_type_id == adult.id and r.seat_kind == STANDARD_SEAT
+        ),
+        None,
+    )
     if row is None:
-        schedule.prices.append(SchedulePrice(ticket_type=adult, seat_kind=STANDARD_SEAT,
-                                             price=schedule.price))
+        schedule.prices.append(
+            SchedulePrice(ticket_type=adult, seat_kind=STANDARD_SEAT, price=schedule.price)
+        )
     elif row.price != Decimal(schedule.price):
         row.price = schedule.price
     check_floor(movie, stored_prices(schedule))
@@ -449,10 +542,12 @@ def reprice(session, schedules):
         try:
             card = pick_card(session, show.hall.cinema)
             if card is None:
-                raise PricingRefused(_l("%(cinema)s has no active price card.",
-                                        cinema=show.hall.cinema.name))
-            set_show_prices(show, show_prices(session, card, show.movie, show.hall,
-                                              show.starts_at, None))
+                raise PricingRefused(
+                    _l("%(cinema)s has no active price card.", cinema=show.hall.cinema.name)
+                )
+            set_show_prices(
+                show, show_prices(session, card, show.movie, show.hall, show.starts_at, None)
+            )
         except PricingRefused as exc:
             problems.append(f"#{show.id} {show.starts_at:%Y-%m-%d %H:%M}: {exc}")
             continue
@@ -471,14 +566,26 @@ def check_floor_of_coming_shows(session, movie, now=None):
         shows = session.execute(
             select(Schedule.id, Schedule.starts_at, func.min(SchedulePrice.price))
             .join(SchedulePrice, SchedulePrice.schedule_id == Schedule.id)
-            .where(Schedule.movie_id == movie.id, Schedule.status != "cancelled",
-                   Schedule.starts_at >= now, SchedulePrice.price < movie.min_price)
-            .group_by(Schedule.id, Schedule.starts_at).order_by(Schedule.starts_at)
-            .limit(NAMED_PROBLEMS + 1)).all()
+            .where(
+                Schedule.movie_id == movie.id,
+                Schedule.status != "cancelled",
+                Schedule.starts_at >= now,
+                SchedulePrice.price < movie.min_price,
+            )
+            .group_by(Schedule.id, Schedule.starts_at)
+            .order_by(Schedule.starts_at)
+            .limit(NAMED_PROBLEMS + 1)
+        ).all()
     if shows:
-        named = ", ".join(f"#{i} {at:%Y-%m-%d %H:%M} ({low:.2f})"
-                          for i, at, low in shows[:NAMED_PROBLEMS])
-        raise PricingRefused(_l("Coming shows of %(movie)s are priced below the floor price "
-                                "%(floor)s: %(shows)s. Re-price or cancel them first.",
-                                movie=movie.title, floor=f"{movie.min_price:.2f}",
-                                shows=named))
+        named = ", ".join(
+            f"#{i} {at:%Y-%m-%d %H:%M} ({low:.2f})" for i, at, low in shows[:NAMED_PROBLEMS]
+        )
+        raise PricingRefused(
+            _l(
+                "Coming shows of %(movie)s are priced below the floor price "
+                "%(floor)s: %(shows)s. Re-price or cancel them first.",
+                movie=movie.title,
+                floor=f"{movie.min_price:.2f}",
+                shows=named,
+            )
+        )

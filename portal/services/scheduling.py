@@ -1,4 +1,5 @@
 """Scheduling rules: end times, what may be scheduled, and no two shows in one hall at once."""
+
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from math import ceil, floor
@@ -60,8 +61,9 @@ def compute_ends_at(movie, starts_at):
     try:
         return starts_at + timedelta(minutes=movie.duration_minutes + cleanup_minutes())
     except OverflowError:
-        raise SchedulingError(_l("The show would end after the last day the calendar holds "
-                                 "(9999-12-31).")) from None
+        raise SchedulingError(
+            _l("The show would end after the last day the calendar holds (9999-12-31).")
+        ) from None
 
 
 def overlaps(starts_a, ends_a, starts_b, ends_b):
@@ -92,9 +94,13 @@ def check_schedule_rules(session, movie, hall, starts_at):
     if movie.status == "offline":
         raise SchedulingError(_l("Movie %(movie)s is offline.", movie=movie.title))
     if movie.release_date and starts_at.date() < movie.release_date:
-        raise SchedulingError(_l("Movie %(movie)s is released on %(date)s; a schedule may not "
-                                 "start before that.", movie=movie.title,
-                                 date=format_day(movie.release_date)))
+        raise SchedulingError(
+            _l(
+                "Movie %(movie)s is released on %(date)s; a schedule may not start before that.",
+                movie=movie.title,
+                date=format_day(movie.release_date),
+            )
+        )
     check_screening_right(session, movie, hall.cinema, starts_at.date())
 
 
@@ -106,16 +112,25 @@ def lock_hall(session, hall_id):
     the database's write lock now, so a concurrent scheduler waits here, not after its check.
     """
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(update(Hall.__table__).where(Hall.__table__.c.id == hall_id)
-                        .values(is_active=Hall.__table__.c.is_active))
+        session.execute(
+            update(Hall.__table__)
+            .where(Hall.__table__.c.id == hall_id)
+            .values(is_active=Hall.__table__.c.is_active)
+        )
     hall = session.execute(
-        select(Hall).options(lazyload(Hall.cinema)).where(Hall.id == hall_id)
-        .with_for_update().execution_options(populate_existing=True)
+        select(Hall)
+        .options(lazyload(Hall.cinema))
+        .where(Hall.id == hall_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if hall is not None:
         session.execute(
-            select(Cinema).options(lazyload(Cinema.city)).where(Cinema.id == hall.cinema_id)
-            .with_for_update(read=True).execution_options(populate_existing=True)
+            select(Cinema)
+            .options(lazyload(Cinema.city))
+            .where(Cinema.id == hall.cinema_id)
+            .with_for_update(read=True)
+            .execution_options(populate_existing=True)
         )
     return hall
 
@@ -123,7 +138,9 @@ def lock_hall(session, hall_id):
 def read_movie(session, movie_id):
     """The movie as now committed, share-locked so it cannot go offline under this write."""
     return session.execute(
-        select(Movie).where(Movie.id == movie_id).with_for_update(read=True)
+        select(Movie)
+        .where(Movie.id == movie_id)
+        .with_for_update(read=True)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
@@ -150,17 +167,22 @@ def find_collisions(session, hall_id, starts_at, ends_at, exclude_ids=()):
     rows = session.execute(query).all()
     if not rows:
         return []
-    titles = dict(session.execute(
-        select(Movie.id, Movie.title).where(Movie.id.in_({r.movie_id for r in rows}))
-    ).all())
+    titles = dict(
+        session.execute(
+            select(Movie.id, Movie.title).where(Movie.id.in_({r.movie_id for r in rows}))
+        ).all()
+    )
     return [Collision(r.starts_at, r.ends_at, r.id, titles.get(r.movie_id, "")) for r in rows]
 
 
 def describe_collision(collision):
-    return _("Collides with schedule #%(id)s %(movie)s %(start)s–%(end)s in this hall.",
-             id=collision.schedule_id, movie=collision.movie_title,
-             start=collision.starts_at.strftime("%Y-%m-%d %H:%M"),
-             end=collision.ends_at.strftime("%H:%M"))
+    return _(
+        "Collides with schedule #%(id)s %(movie)s %(start)s–%(end)s in this hall.",
+        id=collision.schedule_id,
+        movie=collision.movie_title,
+        start=collision.starts_at.strftime("%Y-%m-%d %H:%M"),
+        end=collision.ends_at.strftime("%H:%M"),
+    )
 
 
 def collision_message(collisions):
@@ -200,8 +222,9 @@ def prepare_schedule(session, schedule, price_card=None):
             check_edited_show_prices(session, schedule, movie)
         schedule.ends_at = compute_ends_at(movie, schedule.starts_at)
         exclude = [schedule.id] if schedule.id else []
-        collisions = find_collisions(session, hall.id, schedule.starts_at, schedule.ends_at,
-                                     exclude)
+        collisions = find_collisions(
+            session, hall.id, schedule.starts_at, schedule.ends_at, exclude
+        )
     if collisions:
         raise SchedulingError(collision_message(collisions))
     return schedule
@@ -230,16 +253,25 @@ def plan_showtimes(first_day, last_day, start_times):
         raise SchedulingError(_l("Give at least one start time."))
     if days * len(start_times) > MAX_BULK_SHOWS:
         raise SchedulingError(_l("At most %(count)s shows at once.", count=MAX_BULK_SHOWS))
-    return [datetime.combine(first_day + timedelta(days=d), t)
-            for d in range(days) for t in start_times]
+    return [
+        datetime.combine(first_day + timedelta(days=d), t) for d in range(days) for t in start_times
+    ]
 
 
 def _when(starts_at):
     return starts_at.strftime("%Y-%m-%d %H:%M")
 
 
-def create_showtimes(session, movie_id, hall_id, starts, price, language_version="",
-                     status="scheduled", price_card=None):
+def create_showtimes(
+    session,
+    movie_id,
+    hall_id,
+    starts,
+    price,
+    language_version="",
+    status="scheduled",
+    price_card=None,
+):
     """Create one show per start in `starts`, all or none, in the caller's transaction.
 
     Each show is priced like a single one (prepare_schedule): from `price_card`, else the
@@ -261,8 +293,11 @@ def create_showtimes(session, movie_id, hall_id, starts, price, language_version
                 prices = show_prices(session, card, movie, hall, starts_at, price)
                 ends_at = compute_ends_at(movie, starts_at)
             except RuleViolation as exc:
-                message = f"{_when(starts_at)}: {exc}" if _depends_on_day(
-                    exc, movie, card, starts_at) else str(exc)
+                message = (
+                    f"{_when(starts_at)}: {exc}"
+                    if _depends_on_day(exc, movie, card, starts_at)
+                    else str(exc)
+                )
                 if message not in problems:
                     problems.append(message)
                 continue
@@ -270,13 +305,22 @@ def create_showtimes(session, movie_id, hall_id, starts, price, language_version
                 problems.append(f"{_when(starts_at)}: {describe_collision(collision)}")
             for other in planned:
                 if overlaps(starts_at, ends_at, other.starts_at, other.ends_at):
-                    problems.append(_("%(when)s: overlaps the new %(other)s show (ends "
-                                      "%(end)s).", when=_when(starts_at),
-                                      other=_when(other.starts_at),
-                                      end=other.ends_at.strftime("%H:%M")))
-            show = Schedule(movie_id=movie.id, hall_id=hall.id, starts_at=starts_at,
-                            ends_at=ends_at, language_version=language_version or "",
-                            status=status)
+                    problems.append(
+                        _(
+                            "%(when)s: overlaps the new %(other)s show (ends %(end)s).",
+                            when=_when(starts_at),
+                            other=_when(other.starts_at),
+                            end=other.ends_at.strftime("%H:%M"),
+                        )
+                    )
+            show = Schedule(
+                movie_id=movie.id,
+                hall_id=hall.id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                language_version=language_version or "",
+                status=status,
+            )
             set_show_prices(show, prices)
             planned.append(show)
     if problems:
@@ -288,9 +332,11 @@ def create_showtimes(session, movie_id, hall_id, starts, price, language_version
 def _depends_on_day(refusal, movie, card, starts_at):
     """The release date, the screening right and a card's prices differ from show to show;
     other rules are said once."""
-    return isinstance(refusal, RightRefused) \
-        or (isinstance(refusal, PricingRefused) and card is not None) \
+    return (
+        isinstance(refusal, RightRefused)
+        or (isinstance(refusal, PricingRefused) and card is not None)
         or bool(movie and movie.release_date and starts_at.date() < movie.release_date)
+    )
 
 
 # -- the day view ---------------------------------------------------------------------------
@@ -326,31 +372,46 @@ class DayPlan:
         """(start, left %, width %) of each hour on the axis that starts on this day."""
         span = self.last_hour - self.first_hour
         midnight = datetime.combine(self.day, time())
-        return [(midnight + timedelta(hours=h), (h - self.first_hour) / span * 100, 100 / span)
-                for h in range(max(self.first_hour, 0), min(self.last_hour, 24))]
+        return [
+            (midnight + timedelta(hours=h), (h - self.first_hour) / span * 100, 100 / span)
+            for h in range(max(self.first_hour, 0), min(self.last_hour, 24))
+        ]
 
     @property
     def hours(self):
         """(label, left %) for each hour mark; hours past midnight read 24:00, 25:00, ..."""
         span = self.last_hour - self.first_hour
-        return [(f"{h:02d}:00", (h - self.first_hour) / span * 100)
-                for h in range(self.first_hour, self.last_hour + 1)]
+        return [
+            (f"{h:02d}:00", (h - self.first_hour) / span * 100)
+            for h in range(self.first_hour, self.last_hour + 1)
+        ]
 
 
 def day_plan(session, cinema_id, day):
     """The halls of a cinema with the shows starting on `day`, placed on one time axis."""
-    halls = session.execute(
-        select(Hall).where(Hall.cinema_id == cinema_id).order_by(Hall.name)
-    ).scalars().all()
+    halls = (
+        session.execute(select(Hall).where(Hall.cinema_id == cinema_id).order_by(Hall.name))
+        .scalars()
+        .all()
+    )
     midnight = datetime.combine(day, time())
     # Also the shows of the evening before that run past midnight: drawn from 00:00.
-    shows = session.execute(
-        select(Schedule).where(Schedule.hall_id.in_([h.id for h in halls]),
-                               Schedule.starts_at >= midnight - timedelta(days=1),
-                               Schedule.starts_at < midnight + timedelta(days=1),
-                               Schedule.ends_at > midnight)
-        .order_by(Schedule.starts_at, Schedule.id)
-    ).scalars().all() if halls else []
+    shows = (
+        session.execute(
+            select(Schedule)
+            .where(
+                Schedule.hall_id.in_([h.id for h in halls]),
+                Schedule.starts_at >= midnight - timedelta(days=1),
+                Schedule.starts_at < midnight + timedelta(days=1),
+                Schedule.ends_at > midnight,
+            )
+            .order_by(Schedule.starts_at, Schedule.id)
+        )
+        .scalars()
+        .all()
+        if halls
+        else []
+    )
 
     def hours_after_midnight(moment):
         return max(0.0, (moment - midnight).total_seconds() / 3600)
@@ -361,9 +422,11 @@ def day_plan(session, cinema_id, day):
     by_hall = {h.id: [] for h in halls}
     for show in shows:
         start = hours_after_midnight(show.starts_at)
-        by_hall[show.hall_id].append(DayBlock(
-            show,
-            left=(start - first_hour) / span * 100,
-            width=(hours_after_midnight(show.ends_at) - start) / span * 100,
-        ))
+        by_hall[show.hall_id].append(
+            DayBlock(
+                show,
+                left=(start - first_hour) / span * 100,
+                width=(hours_after_midnight(show.ends_at) - start) / span * 100,
+            )
+        )
     return DayPlan(day, first_hour, last_hour, [(h, by_hall[h.id]) for h in halls])

@@ -5,6 +5,7 @@ character per grid column: S standard, V vip, C couple (paired left to right), W
 X blocked, `.` aisle or no seat. A layout is never edited in place: a change is a new version;
 shows not yet on sale move to it, shows on sale keep the seats their tickets name.
 """
+
 import re
 from collections import Counter, namedtuple
 from dataclasses import dataclass
@@ -137,26 +138,53 @@ def parse_layout_lines(text):
     while lines and not lines[-1].strip():
         lines.pop()
     if not lines:
-        raise LayoutError([_("The layout is empty: give one line per row, front row first, "
-                             "for example SSSS.SSSS.")])
+        raise LayoutError(
+            [
+                _(
+                    "The layout is empty: give one line per row, front row first, "
+                    "for example SSSS.SSSS."
+                )
+            ]
+        )
     problems = []
     if len(lines) > MAX_ROWS:
-        problems.append(_("%(where)s: a hall has at most %(max)s rows.",
-                          where=_where(MAX_ROWS + 1), max=MAX_ROWS))
+        problems.append(
+            _(
+                "%(where)s: a hall has at most %(max)s rows.",
+                where=_where(MAX_ROWS + 1),
+                max=MAX_ROWS,
+            )
+        )
     rows = [_cells(line) for line in lines[:MAX_ROWS]]
     width = len(rows[0])
     for row_no, cells in enumerate(rows, 1):
         if len(cells) > MAX_COLS:
-            problems.append(_("%(where)s: a row has at most %(max)s columns.",
-                              where=_where(row_no, MAX_COLS + 1), max=MAX_COLS))
+            problems.append(
+                _(
+                    "%(where)s: a row has at most %(max)s columns.",
+                    where=_where(row_no, MAX_COLS + 1),
+                    max=MAX_COLS,
+                )
+            )
         elif len(cells) != width:
-            problems.append(_("%(where)s has %(count)s columns, row 1 has %(width)s: every "
-                              "row needs the same number (use . where there is no seat).",
-                              where=_where(row_no), count=len(cells), width=width))
+            problems.append(
+                _(
+                    "%(where)s has %(count)s columns, row 1 has %(width)s: every "
+                    "row needs the same number (use . where there is no seat).",
+                    where=_where(row_no),
+                    count=len(cells),
+                    width=width,
+                )
+            )
         for col_no, cell in enumerate(cells[:MAX_COLS], 1):
             if cell != AISLE and cell not in KIND_OF_CHAR:
-                problems.append(_("%(where)s: unknown seat “%(char)s” (use S, V, C, W, X or .).",
-                                  where=_where(row_no, col_no), char=cell))
+                problems.append(
+                    _(
+                        "%(where)s: unknown seat “%(char)s” (use S, V, C, W, X or .).",
+                        where=_where(row_no, col_no),
+                        char=cell,
+                    )
+                )
         problems.extend(_odd_couple_runs(row_no, cells))
     if problems:
         raise LayoutError(problems)
@@ -166,9 +194,12 @@ def parse_layout_lines(text):
 def _odd_couple_runs(row_no, cells):
     for match in re.finditer(r"C+", "".join(c if len(c) == 1 else "?" for c in cells)):
         if len(match.group()) % 2:
-            yield _("%(where)s: couple seats come in pairs (CC); this run of %(count)s C "
-                    "leaves its last seat without a partner.",
-                    where=_where(row_no, match.end()), count=len(match.group()))
+            yield _(
+                "%(where)s: couple seats come in pairs (CC); this run of %(count)s C "
+                "leaves its last seat without a partner.",
+                where=_where(row_no, match.end()),
+                count=len(match.group()),
+            )
 
 
 def split_row_labels(text):
@@ -191,12 +222,25 @@ def plan_layout(text, numbering=LEFT_TO_RIGHT, row_labels=""):
         numbers = {col_no: str(n) for n, col_no in enumerate(in_order, 1)}
         partners = _couple_partners(line)
         for col_no in columns:
-            seats.append(PlannedSeat(row_no, col_no, KIND_OF_CHAR[line[col_no - 1]],
-                                     labels.get(row_no, ""), numbers[col_no],
-                                     partners.get(col_no)))
+            seats.append(
+                PlannedSeat(
+                    row_no,
+                    col_no,
+                    KIND_OF_CHAR[line[col_no - 1]],
+                    labels.get(row_no, ""),
+                    numbers[col_no],
+                    partners.get(col_no),
+                )
+            )
     if not any(seat.kind != BLOCKED for seat in seats):
-        raise LayoutError([_("The layout has no seat that can be sold: every place is blocked "
-                             "(X) or an aisle (.).")])
+        raise LayoutError(
+            [
+                _(
+                    "The layout has no seat that can be sold: every place is blocked "
+                    "(X) or an aisle (.)."
+                )
+            ]
+        )
     return LayoutPlan(tuple(lines), numbering, tuple(seats), custom)
 
 
@@ -207,19 +251,35 @@ def _row_labels(seat_rows, text):
         return {row_no: str(n) for n, row_no in enumerate(seat_rows, 1)}, False
     problems = []
     if len(given) != len(seat_rows):
-        problems.append(_("Give one row label per row with seats: the layout has %(rows)s such "
-                          "rows, %(labels)s labels were given.", rows=len(seat_rows),
-                          labels=len(given)))
+        problems.append(
+            _(
+                "Give one row label per row with seats: the layout has %(rows)s such "
+                "rows, %(labels)s labels were given.",
+                rows=len(seat_rows),
+                labels=len(given),
+            )
+        )
     first_row_of = {}
     for row_no, label in zip(seat_rows, given, strict=False):
         if len(label) > MAX_LABEL_LENGTH:
-            problems.append(_("%(where)s: the row label “%(label)s” is longer than %(max)s "
-                              "characters.", where=_where(row_no), label=label,
-                              max=MAX_LABEL_LENGTH))
+            problems.append(
+                _(
+                    "%(where)s: the row label “%(label)s” is longer than %(max)s characters.",
+                    where=_where(row_no),
+                    label=label,
+                    max=MAX_LABEL_LENGTH,
+                )
+            )
         elif label in first_row_of:
-            problems.append(_("%(where)s, column 1: the row label “%(label)s” is already used "
-                              "by row %(other)s; seat labels must be unique.",
-                              where=_where(row_no), label=label, other=first_row_of[label]))
+            problems.append(
+                _(
+                    "%(where)s, column 1: the row label “%(label)s” is already used "
+                    "by row %(other)s; seat labels must be unique.",
+                    where=_where(row_no),
+                    label=label,
+                    other=first_row_of[label],
+                )
+            )
         first_row_of.setdefault(label, row_no)
     if problems:
         raise LayoutError(problems)
@@ -261,15 +321,18 @@ def plan_of(layout):
 def layout_stats(seats):
     """Counts a summary is made of: rows with seats, capacity, seats of each kind."""
     kinds = Counter(seat.kind for seat in seats)
-    return {"rows": len({seat.row_no for seat in seats}),
-            "seats": sum(n for kind, n in kinds.items() if kind != BLOCKED),
-            **{kind: kinds.get(kind, 0) for kind in SEAT_KINDS}}
+    return {
+        "rows": len({seat.row_no for seat in seats}),
+        "seats": sum(n for kind, n in kinds.items() if kind != BLOCKED),
+        **{kind: kinds.get(kind, 0) for kind in SEAT_KINDS},
+    }
 
 
 def describe_change(before, after):
     """A readable audit summary, e.g. "rows 12, seats 180 -> 176; vip 20; couple 4 pairs;
     blocked 2": rows and capacity before and after, then what the new layout has of each
     special kind (`before` is None for a first layout)."""
+
     def figure(key):
         old = None if before is None else before[key]
         return f"{after[key]}" if old is None or old == after[key] else f"{old} -> {after[key]}"
@@ -286,8 +349,12 @@ def describe_change(before, after):
 # -- stored layouts ---------------------------------------------------------------------------
 def current_layout(session, hall_id, lock=False):
     """The hall's highest layout version (share-locked with `lock`: read as committed)."""
-    query = select(SeatLayout).where(SeatLayout.hall_id == hall_id) \
-        .order_by(SeatLayout.version.desc()).limit(1)
+    query = (
+        select(SeatLayout)
+        .where(SeatLayout.hall_id == hall_id)
+        .order_by(SeatLayout.version.desc())
+        .limit(1)
+    )
     if lock:
         query = query.with_for_update(read=True)
     return session.execute(query).scalar_one_or_none()
@@ -295,14 +362,24 @@ def current_layout(session, hall_id, lock=False):
 
 def add_layout(session, hall, plan, version):
     """Store `plan` as version `version` of `hall` (seats and couple pairs) in the session."""
-    layout = SeatLayout(hall=hall, version=version, row_count=plan.row_count,
-                        col_count=plan.col_count, numbering=plan.numbering,
-                        capacity=plan.stats["seats"])
+    layout = SeatLayout(
+        hall=hall,
+        version=version,
+        row_count=plan.row_count,
+        col_count=plan.col_count,
+        numbering=plan.numbering,
+        capacity=plan.stats["seats"],
+    )
     by_col = {}
     for planned in plan.seats:
-        seat = Seat(layout=layout, row_no=planned.row_no, col_no=planned.col_no,
-                    row_label=planned.row_label, seat_label=planned.seat_label,
-                    kind=planned.kind)
+        seat = Seat(
+            layout=layout,
+            row_no=planned.row_no,
+            col_no=planned.col_no,
+            row_label=planned.row_label,
+            seat_label=planned.seat_label,
+            kind=planned.kind,
+        )
         by_col[planned.row_no, planned.col_no] = (seat, planned.pair_col)
     for (row_no, _col), (seat, pair_col) in by_col.items():
         if pair_col is not None:
@@ -317,16 +394,20 @@ def first_layout(session, hall):
     for name in ("seat_rows", "seat_cols"):
         if getattr(hall, name) is None:
             setattr(hall, name, Hall.__table__.c[name].default.arg)
-    return add_layout(session, hall, plan_layout(rectangular_text(hall.seat_rows,
-                                                                  hall.seat_cols)), 1)
+    return add_layout(
+        session, hall, plan_layout(rectangular_text(hall.seat_rows, hall.seat_cols)), 1
+    )
 
 
 def shows_on_layouts(session, hall_id):
     """(shows not yet on sale, shows on sale) of a hall: who moves and who keeps on change."""
-    counts = dict(session.execute(
-        select(Schedule.status, func.count()).where(
-            Schedule.hall_id == hall_id, Schedule.status.in_(("scheduled", "on_sale")))
-        .group_by(Schedule.status)).all())
+    counts = dict(
+        session.execute(
+            select(Schedule.status, func.count())
+            .where(Schedule.hall_id == hall_id, Schedule.status.in_(("scheduled", "on_sale")))
+            .group_by(Schedule.status)
+        ).all()
+    )
     return counts.get("scheduled", 0), counts.get("on_sale", 0)
 
 
@@ -339,44 +420,79 @@ def change_layout(session, hall_id, plan, based_on_version=None):
     """
     hall = lock_hall(session, hall_id)
     current = current_layout(session, hall_id, lock=True)
-    if current is not None and based_on_version is not None and \
-            current.version != based_on_version:
+    if current is not None and based_on_version is not None and current.version != based_on_version:
         who = audit.last_editor("seat_layout", current.id)
-        raise StaleLayout(_("%(who)s saved version %(version)s of this layout after you opened "
-                            "it. Nothing was saved: look at it and edit again.",
-                            who=who or _("Someone"), version=current.version))
+        raise StaleLayout(
+            _(
+                "%(who)s saved version %(version)s of this layout after you opened "
+                "it. Nothing was saved: look at it and edit again.",
+                who=who or _("Someone"),
+                version=current.version,
+            )
+        )
     before = plan_of(current) if current is not None else None
-    if before is not None and (before.text, before.numbering, before.row_labels) == \
-            (plan.text, plan.numbering, plan.row_labels):
-        raise RuleViolation(_("Nothing to save: this is version %(version)s as it is.",
-                              version=current.version))
+    if before is not None and (before.text, before.numbering, before.row_labels) == (
+        plan.text,
+        plan.numbering,
+        plan.row_labels,
+    ):
+        raise RuleViolation(
+            _("Nothing to save: this is version %(version)s as it is.", version=current.version)
+        )
     layout = add_layout(session, hall, plan, (current.version if current else 0) + 1)
     session.flush()
     moved = session.execute(
-        update(Schedule).where(Schedule.hall_id == hall_id, Schedule.status == "scheduled",
-                               Schedule.seat_layout_id != layout.id,
-                               ~exists().where(Ticket.schedule_id == Schedule.id))
-        .values(seat_layout_id=layout.id).execution_options(synchronize_session=False)
+        update(Schedule)
+        .where(
+            Schedule.hall_id == hall_id,
+            Schedule.status == "scheduled",
+            Schedule.seat_layout_id != layout.id,
+            ~exists().where(Ticket.schedule_id == Schedule.id),
+        )
+        .values(seat_layout_id=layout.id)
+        .execution_options(synchronize_session=False)
     ).rowcount
-    kept = session.scalar(select(func.count()).select_from(Schedule).where(
-        Schedule.hall_id == hall_id, Schedule.status == "on_sale",
-        Schedule.seat_layout_id != layout.id))
+    kept = session.scalar(
+        select(func.count())
+        .select_from(Schedule)
+        .where(
+            Schedule.hall_id == hall_id,
+            Schedule.status == "on_sale",
+            Schedule.seat_layout_id != layout.id,
+        )
+    )
     hall.seat_rows, hall.seat_cols = plan.row_count, plan.col_count
     summary = describe_change(before.stats if before else None, plan.stats)
-    audit.record("create", "seat_layout", layout.id, changes={
-        "hall": str(hall), "hall_id": hall.id,
-        "version": [current.version if current else None, layout.version],
-        "summary": summary, "shows_moved": moved, "shows_kept": kept}, commit=False)
+    audit.record(
+        "create",
+        "seat_layout",
+        layout.id,
+        changes={
+            "hall": str(hall),
+            "hall_id": hall.id,
+            "version": [current.version if current else None, layout.version],
+            "summary": summary,
+            "shows_moved": moved,
+            "shows_kept": kept,
+        },
+        commit=False,
+    )
     return LayoutChange(layout, current, moved, kept, summary)
 
 
 def delete_layouts(session, hall_id):
     """Remove a hall's layouts with the hall itself (only a hall without shows is deleted)."""
     layout_ids = select(SeatLayout.id).where(SeatLayout.hall_id == hall_id)
-    session.execute(delete(Seat).where(Seat.layout_id.in_(layout_ids))
-                    .execution_options(synchronize_session=False))
-    session.execute(delete(SeatLayout).where(SeatLayout.hall_id == hall_id)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        delete(Seat)
+        .where(Seat.layout_id.in_(layout_ids))
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        delete(SeatLayout)
+        .where(SeatLayout.hall_id == hall_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # -- every new hall and show gets its layout, whatever the path -------------------------------
@@ -406,8 +522,9 @@ def _before_flush(session, flush_context, instances):
             if not isinstance(obj, Schedule):
                 continue
             is_new = obj in session.new
-            if (is_new and obj.seat_layout_id is None and obj.seat_layout is None) or \
-                    (not is_new and _hall_changed(obj)):
+            if (is_new and obj.seat_layout_id is None and obj.seat_layout is None) or (
+                not is_new and _hall_changed(obj)
+            ):
                 layout = _layout_of_hall(session, obj.hall, obj.hall_id, known)
                 if layout is not None:
                     obj.seat_layout = layout
@@ -450,8 +567,11 @@ def seat_grid(seats, row_count, col_count, states=None):
                 label = seat.row_label
                 state = (states or {}).get(getattr(seat, "id", None)) or default_state(seat)
             # Couple runs pair left to right (the text form's rule): halves alternate.
-            side = ("right" if side == "left" else "left") \
-                if seat is not None and seat.kind == COUPLE else ""
+            side = (
+                ("right" if side == "left" else "left")
+                if seat is not None and seat.kind == COUPLE
+                else ""
+            )
             cells.append(GridCell(col_no, seat, state, side))
         rows.append(GridRow(row_no, label, tuple(cells)))
     return rows
@@ -478,18 +598,39 @@ def show_seat_map(session, schedule):
     show outer-joined (the sold ones), however many tickets the show and the others have."""
     live = aliased(Ticket)
     seats = session.execute(
-        select(Seat.id, Seat.row_no, Seat.col_no, Seat.row_label, Seat.seat_label, Seat.kind,
-               Seat.pair_seat_id, SeatLayout.version, SeatLayout.row_count,
-               SeatLayout.col_count, live.id.label("ticket_id"))
+        select(
+            Seat.id,
+            Seat.row_no,
+            Seat.col_no,
+            Seat.row_label,
+            Seat.seat_label,
+            Seat.kind,
+            Seat.pair_seat_id,
+            SeatLayout.version,
+            SeatLayout.row_count,
+            SeatLayout.col_count,
+            live.id.label("ticket_id"),
+        )
         .join(SeatLayout, SeatLayout.id == Seat.layout_id)
         .outerjoin(live, (live.schedule_id == schedule.id) & (live.live_seat_id == Seat.id))
         .where(Seat.layout_id == schedule.seat_layout_id)
-        .order_by(Seat.row_no, Seat.col_no)).all()
+        .order_by(Seat.row_no, Seat.col_no)
+    ).all()
     # Rows, not ORM objects: a 600-seat hall reads 600 of them per page view.
-    layout = LayoutFacts(*seats[0][7:10]) if seats else LayoutFacts(*session.execute(
-        select(SeatLayout.version, SeatLayout.row_count, SeatLayout.col_count)
-        .where(SeatLayout.id == schedule.seat_layout_id)).one())
+    layout = (
+        LayoutFacts(*seats[0][7:10])
+        if seats
+        else LayoutFacts(
+            *session.execute(
+                select(SeatLayout.version, SeatLayout.row_count, SeatLayout.col_count).where(
+                    SeatLayout.id == schedule.seat_layout_id
+                )
+            ).one()
+        )
+    )
     states = {seat.id: SOLD if seat.ticket_id else default_state(seat) for seat in seats}
-    return SeatMap(layout, seat_grid(seats, layout.row_count, layout.col_count, states),
-                   dict(Counter(states.values())))
-
+    return SeatMap(
+        layout,
+        seat_grid(seats, layout.row_count, layout.col_count, states),
+        dict(Counter(states.values())),
+    )

@@ -7,6 +7,7 @@ is rolled back whole and names the seats that just went. A sale holds a shared l
 show's row and cancelling takes an exclusive one, so no ticket is sold into a show that is
 being cancelled; a refund locks its order and tickets, so no ticket is refunded twice.
 """
+
 import secrets
 from collections import namedtuple
 from datetime import datetime, timedelta
@@ -49,8 +50,13 @@ class SeatsTaken(SaleRefused):
 
     def __init__(self, labels):
         self.labels = labels
-        super().__init__(_("These seats were just sold: %(seats)s. Nothing of this sale was "
-                           "sold; pick other seats.", seats=", ".join(labels)))
+        super().__init__(
+            _(
+                "These seats were just sold: %(seats)s. Nothing of this sale was "
+                "sold; pick other seats.",
+                seats=", ".join(labels),
+            )
+        )
 
 
 class AlreadySold(SaleRefused):
@@ -58,8 +64,12 @@ class AlreadySold(SaleRefused):
 
     def __init__(self, order):
         self.order = order
-        super().__init__(_("This sale was already made (order %(order)s); it was not sold "
-                           "again.", order=order.order_no))
+        super().__init__(
+            _(
+                "This sale was already made (order %(order)s); it was not sold again.",
+                order=order.order_no,
+            )
+        )
 
 
 class RefundRefused(RuleViolation):
@@ -80,16 +90,18 @@ def refund_cutoff():
 # -- reading a show's sales -----------------------------------------------------------------
 def sold_seat_ids(session, schedule_id, seat_ids=None):
     """The seats of a show that hold a live ticket (of `seat_ids`, when given)."""
-    query = select(Ticket.live_seat_id).where(Ticket.schedule_id == schedule_id,
-                                              Ticket.live_seat_id.is_not(None))
+    query = select(Ticket.live_seat_id).where(
+        Ticket.schedule_id == schedule_id, Ticket.live_seat_id.is_not(None)
+    )
     if seat_ids is not None:
         query = query.where(Ticket.live_seat_id.in_(list(seat_ids)))
     return set(session.scalars(query))
 
 
 def has_sold_tickets(session, schedule_id):
-    return session.scalar(select(exists().where(
-        Ticket.schedule_id == schedule_id, Ticket.live_seat_id.is_not(None))))
+    return session.scalar(
+        select(exists().where(Ticket.schedule_id == schedule_id, Ticket.live_seat_id.is_not(None)))
+    )
 
 
 def show_prices(schedule):
@@ -108,8 +120,11 @@ def offered_types(session, schedule, seat_kind):
     """The ticket types the show has a price for on `seat_kind`, with that price."""
     prices = show_prices(schedule)
     types = session.scalars(select(TicketType).order_by(TicketType.id)).all()
-    return [(t, price_for(prices, t.id, seat_kind)) for t in types
-            if price_for(prices, t.id, seat_kind) is not None]
+    return [
+        (t, price_for(prices, t.id, seat_kind))
+        for t in types
+        if price_for(prices, t.id, seat_kind) is not None
+    ]
 
 
 # -- a counter sale -------------------------------------------------------------------------
@@ -145,25 +160,45 @@ def plan_sale(session, schedule, seat_ids, type_of_seat=None):
     if not raw:
         raise SaleRefused(_("Pick at least one seat."))
     if len(raw) > MAX_SEATS_PER_SALE:
-        raise SaleRefused(_("At most %(max)s seats can be sold in one sale; %(count)s were "
-                            "picked.", max=MAX_SEATS_PER_SALE, count=len(raw)))
+        raise SaleRefused(
+            _(
+                "At most %(max)s seats can be sold in one sale; %(count)s were picked.",
+                max=MAX_SEATS_PER_SALE,
+                count=len(raw),
+            )
+        )
     ids = [_row_id(s) for s in raw]
     if len(set(raw)) != len(raw) or len(set(ids)) != len(ids):
         raise SaleRefused(_("A seat was picked twice in one sale."))
-    seats = {s.id: s for s in session.scalars(select(Seat).where(
-        Seat.id.in_([i for i in ids if i is not None]),
-        Seat.layout_id == schedule.seat_layout_id))} if any(ids) else {}
+    seats = (
+        {
+            s.id: s
+            for s in session.scalars(
+                select(Seat).where(
+                    Seat.id.in_([i for i in ids if i is not None]),
+                    Seat.layout_id == schedule.seat_layout_id,
+                )
+            )
+        }
+        if any(ids)
+        else {}
+    )
     if len(seats) != len(ids):
         raise SaleRefused(_("Some picked seats are not seats of this show's hall."))
     problems = []
     blocked = [s.ticket_label for s in seats.values() if s.kind == BLOCKED]
     if blocked:
         problems.append(_("Blocked seats are never sold: %(seats)s.", seats=", ".join(blocked)))
-    halves = [s.ticket_label for s in seats.values()
-              if s.kind == COUPLE and s.pair_seat_id not in seats]
+    halves = [
+        s.ticket_label for s in seats.values() if s.kind == COUPLE and s.pair_seat_id not in seats
+    ]
     if halves:
-        problems.append(_("Couple seats sell as a pair; pick both halves of %(seats)s.",
-                          seats=", ".join(halves)))
+        problems.append(
+            _(
+                "Couple seats sell as a pair; pick both halves of %(seats)s.",
+                seats=", ".join(halves),
+            )
+        )
     prices = show_prices(schedule)
     types = {t.id: t for t in session.scalars(select(TicketType))}
     adult = next((t.id for t in types.values() if t.code == "adult"), None)
@@ -178,8 +213,12 @@ def plan_sale(session, schedule, seat_ids, type_of_seat=None):
         else:
             picks.append(Pick(seat, ticket_type, price))
     if unpriced:
-        problems.append(_("This show has no price for the ticket type chosen for %(seats)s.",
-                          seats=", ".join(unpriced)))
+        problems.append(
+            _(
+                "This show has no price for the ticket type chosen for %(seats)s.",
+                seats=", ".join(unpriced),
+            )
+        )
     if problems:
         raise SaleRefused(" ".join(str(p) for p in problems))
     taken = sold_seat_ids(session, schedule.id, seats)
@@ -212,11 +251,14 @@ def lock_show(session, schedule_id, exclusive=False):
     scheduling's lock_hall does), so a sale and a cancel cannot interleave there either."""
     if session.get_bind().dialect.name == "sqlite":
         table = Schedule.__table__
-        session.execute(update(table).where(table.c.id == schedule_id)
-                        .values(status=table.c.status))
-    return session.execute(select(Schedule.status, Schedule.starts_at)
-                           .where(Schedule.id == schedule_id)
-                           .with_for_update(read=not exclusive)).one()
+        session.execute(
+            update(table).where(table.c.id == schedule_id).values(status=table.c.status)
+        )
+    return session.execute(
+        select(Schedule.status, Schedule.starts_at)
+        .where(Schedule.id == schedule_id)
+        .with_for_update(read=not exclusive)
+    ).one()
 
 
 def sell_at_counter(session, schedule_id, seat_ids, type_of_seat, user_id, token, now=None):
@@ -248,15 +290,30 @@ def sell_at_counter(session, schedule_id, seat_ids, type_of_seat, user_id, token
 
 
 def _write_sale(session, schedule, picks, user_id, token):
-    order = Order(order_no=new_order_no(COUNTER), cinema_id=schedule.hall.cinema_id,
-                  schedule_id=schedule.id, channel=COUNTER, status=PAID,
-                  amount=sale_total(picks), paid_at=utcnow(), sold_by_user_id=user_id,
-                  sale_token=token)
+    order = Order(
+        order_no=new_order_no(COUNTER),
+        cinema_id=schedule.hall.cinema_id,
+        schedule_id=schedule.id,
+        channel=COUNTER,
+        status=PAID,
+        amount=sale_total(picks),
+        paid_at=utcnow(),
+        sold_by_user_id=user_id,
+        sale_token=token,
+    )
     # Seats in id order: concurrent sales take the key's locks in the same order.
-    order.tickets = [Ticket(schedule_id=schedule.id, seat_id=p.seat.id,
-                            live_seat_id=p.seat.id, ticket_type_id=p.ticket_type.id,
-                            price=p.price, status=SOLD, code=new_ticket_code())
-                     for p in sorted(picks, key=lambda p: p.seat.id)]
+    order.tickets = [
+        Ticket(
+            schedule_id=schedule.id,
+            seat_id=p.seat.id,
+            live_seat_id=p.seat.id,
+            ticket_type_id=p.ticket_type.id,
+            price=p.price,
+            status=SOLD,
+            code=new_ticket_code(),
+        )
+        for p in sorted(picks, key=lambda p: p.seat.id)
+    ]
     session.add(order)
     session.flush()
     boxoffice.record_sale(session, schedule.id, order.tickets)
@@ -286,8 +343,12 @@ def is_lock_conflict(exc):
 
 # -- refunds --------------------------------------------------------------------------------
 def lock_order(session, order_id):
-    return session.execute(select(Order).where(Order.id == order_id).with_for_update()
-                           .execution_options(populate_existing=True)).scalar_one()
+    return session.execute(
+        select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
 
 
 def refund_deadline(schedule):
@@ -299,17 +360,29 @@ def refund(session, order_id, ticket_ids=None, now=None, cutoff=True):
     the caller's transaction; their seats sell again. Returns the refunded tickets."""
     order = lock_order(session, order_id)
     if order.status not in (PAID, PARTIALLY_REFUNDED):
-        raise RefundRefused(_("Only paid orders are refunded; this one is %(status)s.",
-                              status=_status_label(order.status)))
+        raise RefundRefused(
+            _(
+                "Only paid orders are refunded; this one is %(status)s.",
+                status=_status_label(order.status),
+            )
+        )
     schedule = session.get(Schedule, order.schedule_id)
     if cutoff and (now or local_now()) > refund_deadline(schedule):
-        raise RefundRefused(_("Refunds close %(minutes)s minutes before the show starts "
-                              "(%(deadline)s); nothing was refunded.",
-                              minutes=int(refund_cutoff().total_seconds() // 60),
-                              deadline=refund_deadline(schedule).strftime("%Y-%m-%d %H:%M")))
-    tickets = session.scalars(select(Ticket).where(Ticket.order_id == order.id)
-                              .order_by(Ticket.id).with_for_update()
-                              .execution_options(populate_existing=True)).all()
+        raise RefundRefused(
+            _(
+                "Refunds close %(minutes)s minutes before the show starts "
+                "(%(deadline)s); nothing was refunded.",
+                minutes=int(refund_cutoff().total_seconds() // 60),
+                deadline=refund_deadline(schedule).strftime("%Y-%m-%d %H:%M"),
+            )
+        )
+    tickets = session.scalars(
+        select(Ticket)
+        .where(Ticket.order_id == order.id)
+        .order_by(Ticket.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
     chosen = _chosen_tickets(tickets, ticket_ids)
     for ticket in chosen:
         ticket.status, ticket.live_seat_id = REFUNDED, None
@@ -330,13 +403,15 @@ def _chosen_tickets(tickets, ticket_ids):
         raise RefundRefused(_("Some chosen tickets are not tickets of this order."))
     gone = [by_id[i].code for i in wanted if by_id[i].status != SOLD]
     if gone:
-        raise RefundRefused(_("Already refunded: %(tickets)s; nothing was refunded.",
-                              tickets=", ".join(gone)))
+        raise RefundRefused(
+            _("Already refunded: %(tickets)s; nothing was refunded.", tickets=", ".join(gone))
+        )
     return [by_id[i] for i in wanted]
 
 
 def _status_label(status):
     from ..i18n import enum_label
+
     return enum_label(status)
 
 
@@ -345,10 +420,15 @@ def cancel_show(session, schedule_id):
     and cancel its unpaid orders, in the caller's transaction. Returns the tickets refunded."""
     lock_show(session, schedule_id, exclusive=True)
     # A locking read: it sees the sales committed since this transaction's snapshot.
-    orders = session.scalars(select(Order.id).where(
-        Order.schedule_id == schedule_id,
-        Order.status.in_((PAID, PARTIALLY_REFUNDED, PENDING, AWAITING_CONFIRMATION)))
-        .order_by(Order.id).with_for_update()).all()
+    orders = session.scalars(
+        select(Order.id)
+        .where(
+            Order.schedule_id == schedule_id,
+            Order.status.in_((PAID, PARTIALLY_REFUNDED, PENDING, AWAITING_CONFIRMATION)),
+        )
+        .order_by(Order.id)
+        .with_for_update()
+    ).all()
     refunded = 0
     for order_id in orders:
         order = lock_order(session, order_id)
@@ -365,27 +445,42 @@ def confirm_payment(session, order_id, payment_ref):
     order = lock_order(session, order_id)
     payment_ref = (payment_ref or "").strip()
     if order.status != AWAITING_CONFIRMATION:
-        raise RuleViolation(_("Only orders awaiting confirmation can be marked paid; this one "
-                              "is %(status)s.", status=_status_label(order.status)))
+        raise RuleViolation(
+            _(
+                "Only orders awaiting confirmation can be marked paid; this one is %(status)s.",
+                status=_status_label(order.status),
+            )
+        )
     if not payment_ref:
         raise RuleViolation(_("Give the payment provider's reference."))
     order.status, order.payment_ref, order.paid_at = PAID, payment_ref[:64], utcnow()
     session.flush()
     # Paid now: its tickets are box office from this transaction on.
-    boxoffice.record_sale(session, order.schedule_id,
-                          [t for t in session.scalars(select(Ticket).where(
-                              Ticket.order_id == order.id, Ticket.status == SOLD))])
+    boxoffice.record_sale(
+        session,
+        order.schedule_id,
+        [
+            t
+            for t in session.scalars(
+                select(Ticket).where(Ticket.order_id == order.id, Ticket.status == SOLD)
+            )
+        ],
+    )
     return order
 
 
 def cancel_unpaid(session, order):
     """Cancel an order not (yet) confirmed paid; its seats sell again. Returns its tickets."""
     if order.status not in (PENDING, AWAITING_CONFIRMATION):
-        raise RuleViolation(_("Only orders awaiting confirmation can be cancelled; this one is "
-                              "%(status)s.", status=_status_label(order.status)))
-    tickets = session.scalars(select(Ticket).where(Ticket.order_id == order.id,
-                                                   Ticket.status == SOLD)
-                              .with_for_update()).all()
+        raise RuleViolation(
+            _(
+                "Only orders awaiting confirmation can be cancelled; this one is %(status)s.",
+                status=_status_label(order.status),
+            )
+        )
+    tickets = session.scalars(
+        select(Ticket).where(Ticket.order_id == order.id, Ticket.status == SOLD).with_for_update()
+    ).all()
     for ticket in tickets:
         ticket.status, ticket.live_seat_id = REFUNDED, None
     order.status = CANCELLED
@@ -396,7 +491,8 @@ def cancel_unpaid(session, order):
 def awaiting_too_long(now=None):
     """The clause of online orders awaiting confirmation for more than 15 minutes."""
     return (Order.status == AWAITING_CONFIRMATION) & (
-        Order.created_at < (now or utcnow()) - AWAITING_TOO_LONG)
+        Order.created_at < (now or utcnow()) - AWAITING_TOO_LONG
+    )
 
 
 # -- shows with sold tickets keep what the tickets print --------------------------------------
@@ -415,9 +511,13 @@ def check_show_change(session, schedule):
     if not any(state.attrs[name].history.has_changes() for name in KEPT_WITH_TICKETS):
         return
     if has_sold_tickets(session, schedule.id):
-        raise RuleViolation(_("This show has sold tickets: its movie, hall and start time "
-                              "stay as they are. Cancel it (which refunds its tickets) "
-                              "instead."))
+        raise RuleViolation(
+            _(
+                "This show has sold tickets: its movie, hall and start time "
+                "stay as they are. Cancel it (which refunds its tickets) "
+                "instead."
+            )
+        )
 
 
 # -- customers' phone numbers ---------------------------------------------------------------
@@ -436,4 +536,3 @@ def phone_search_clause(column, term):
     if term.isdigit() and 7 <= len(term) <= 20:
         return column == term
     return None
-

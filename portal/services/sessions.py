@@ -10,6 +10,7 @@ code): an ORM flush listener, as for the audit log. When users change their own 
 the browser they did it from stays signed in, under a new token (`rotate`): a copy of its
 old cookie is ended with the others.
 """
+
 import datetime as dt
 import hashlib
 import secrets
@@ -38,9 +39,12 @@ def _digest(token):
 def start(session, user, ip=None, user_agent=None):
     """A new session for `user`: (the UserSession row, the token for the cookie)."""
     token = secrets.token_urlsafe(32)
-    row = UserSession(user_id=user.id, token_hash=_digest(token),
-                      ip=(ip or "")[:UserSession.ip.type.length] or None,
-                      user_agent=(user_agent or "")[:USER_AGENT_LENGTH] or None)
+    row = UserSession(
+        user_id=user.id,
+        token_hash=_digest(token),
+        ip=(ip or "")[: UserSession.ip.type.length] or None,
+        user_agent=(user_agent or "")[:USER_AGENT_LENGTH] or None,
+    )
     session.add(row)
     session.flush()
     return row, token
@@ -52,8 +56,10 @@ def signed_in(session, user_id, token):
     if not token or not isinstance(token, str):
         return None
     found = session.execute(
-        select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == user_id, UserSession.token_hash == _digest(token))).first()
+        select(User, UserSession)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == user_id, UserSession.token_hash == _digest(token))
+    ).first()
     return tuple(found) if found else None
 
 
@@ -66,8 +72,7 @@ def touch(row, now=None):
     if row.last_seen_at and now - row.last_seen_at < every:
         return False
     with db.engine.begin() as conn:
-        conn.execute(update(UserSession).where(UserSession.id == row.id)
-                     .values(last_seen_at=now))
+        conn.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
     set_committed_value(row, "last_seen_at", now)
     return True
 
@@ -76,17 +81,24 @@ def revoke(session, session_id, user_id):
     """Sign out one session of `user_id` (the others are untouched); True if it was live."""
     result = session.execute(
         update(UserSession)
-        .where(UserSession.id == session_id, UserSession.user_id == user_id,
-               UserSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+        .where(
+            UserSession.id == session_id,
+            UserSession.user_id == user_id,
+            UserSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount > 0
 
 
 def revoke_all(session_or_connection, user_id, keep=None):
     """Sign out every session of `user_id` except the one with id `keep`; returns how many."""
-    statement = (update(UserSession)
-                 .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
-                 .values(revoked_at=utcnow()))
+    statement = (
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
     if keep is not None:
         statement = statement.where(UserSession.id != keep)
     if isinstance(session_or_connection, Session):
@@ -96,10 +108,13 @@ def revoke_all(session_or_connection, user_id, keep=None):
 
 def live_sessions(session, user_id):
     """The user's sessions that are still signed in, most recently used first."""
-    return list(session.scalars(
-        select(UserSession).where(UserSession.user_id == user_id,
-                                  UserSession.revoked_at.is_(None))
-        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())))
+    return list(
+        session.scalars(
+            select(UserSession)
+            .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+            .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+        )
+    )
 
 
 def remember_current(row):
@@ -116,8 +131,9 @@ def _kept_session(user):
     """The session to keep when `user` is changed: the one making the change, if theirs."""
     row = current()
     try:
-        acting = current_user.id if has_request_context() and current_user.is_authenticated \
-            else None
+        acting = (
+            current_user.id if has_request_context() and current_user.is_authenticated else None
+        )
     except Exception:  # no user loader in this request (e.g. during sign-in)
         acting = None
     return row.id if row is not None and acting == user.id == row.user_id else None

@@ -7,6 +7,7 @@ again). A code is accepted in the current 30-second step or the one before or af
 passes. Recovery codes are stored as SHA-256 hashes and marked used in one UPDATE that only
 an unused code can match, so two requests cannot spend the same code.
 """
+
 import base64
 import hashlib
 import hmac
@@ -60,8 +61,10 @@ def qr_svg(uri):
 
 def is_required(user):
     """Whether `user` may not sign in without a second factor (REQUIRE_ADMIN_TWO_FACTOR)."""
-    return bool(current_app.config.get("REQUIRE_ADMIN_TWO_FACTOR")) and \
-        access.PLATFORM_ADMIN in user.role_codes
+    return (
+        bool(current_app.config.get("REQUIRE_ADMIN_TWO_FACTOR"))
+        and access.PLATFORM_ADMIN in user.role_codes
+    )
 
 
 def _clean(code):
@@ -96,8 +99,11 @@ def verify_totp(session, user, code):
         return False
     last = User.totp_last_step
     result = session.execute(
-        update(User).where(User.id == user.id, (last.is_(None)) | (last < step))
-        .values(totp_last_step=step).execution_options(synchronize_session=False))
+        update(User)
+        .where(User.id == user.id, (last.is_(None)) | (last < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         return False
     session.expire(user, ["totp_last_step"])
@@ -126,15 +132,25 @@ def use_recovery_code(session, user, code):
         return False
     result = session.execute(
         update(RecoveryCode)
-        .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash_code(code),
-               RecoveryCode.used_at.is_(None))
-        .values(used_at=utcnow()).execution_options(synchronize_session=False))
+        .where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == _hash_code(code),
+            RecoveryCode.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount == 1
 
 
 def remaining_recovery_codes(session, user):
-    return len(session.scalars(select(RecoveryCode.id).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))).all())
+    return len(
+        session.scalars(
+            select(RecoveryCode.id).where(
+                RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+            )
+        ).all()
+    )
 
 
 def verify_second_factor(session, user, code):

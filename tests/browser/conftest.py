@@ -8,6 +8,7 @@ Without /usr/bin/chromium (PORTAL_CHROMIUM names another) or the playwright pack
 journeys are skipped, the reason printed in the summary; with PORTAL_REQUIRE_BROWSER=1 (CI)
 that absence is an error instead.
 """
+
 import os
 import re
 import threading
@@ -23,8 +24,14 @@ from portal.extensions import db
 from portal.services.demo import seed_demo
 
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = HERE / "artifacts"
 VIEWPORT = {"width": 1366, "height": 860}
@@ -73,12 +80,18 @@ def _browser_database(tmp_dir):
         return f"sqlite:///{tmp_dir / 'browser.db'}", lambda: None
     url = sa.engine.make_url(url)
     url = url.set(database=f"{url.database}_browser")
-    server = sa.create_engine(sa.engine.URL.create(
-        url.drivername, url.username, url.password, url.host, url.port, query=url.query))
+    server = sa.create_engine(
+        sa.engine.URL.create(
+            url.drivername, url.username, url.password, url.host, url.port, query=url.query
+        )
+    )
     with server.begin() as conn:
         conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{url.database}`"))
-        conn.execute(sa.text(f"CREATE DATABASE `{url.database}` CHARACTER SET utf8mb4 "
-                             "COLLATE utf8mb4_unicode_ci"))
+        conn.execute(
+            sa.text(
+                f"CREATE DATABASE `{url.database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+            )
+        )
 
     def drop():
         with server.begin() as conn:
@@ -92,6 +105,7 @@ def _browser_database(tmp_dir):
 def outbox():
     """The real SMTP server (loopback) the portal under test sends its mail to."""
     from ..mailbox import start_smtp_server
+
     mailbox, controller = start_smtp_server()
     yield mailbox, controller
     controller.stop()
@@ -117,15 +131,21 @@ def portal_server(tmp_path_factory, outbox):
     base = tmp_path_factory.mktemp("browser")
     url, drop_database = _browser_database(base)
     _mailbox, smtp = outbox
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, UPLOADS_DEST=str(base / "uploads"),
-                     RATELIMIT_STORAGE_URI="memory://", WTF_CSRF_ENABLED=True,
-                     MAIL_BACKEND="smtp", MAIL_SERVER=smtp.hostname, MAIL_PORT=smtp.port)
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=url,
+        UPLOADS_DEST=str(base / "uploads"),
+        RATELIMIT_STORAGE_URI="memory://",
+        WTF_CSRF_ENABLED=True,
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER=smtp.hostname,
+        MAIL_PORT=smtp.port,
+    )
     with app.app_context():
         upgrade()
         seed_demo(db.session)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True,
-                         request_handler=QuietRequestHandler)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="portal-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -140,6 +160,7 @@ def portal_server(tmp_path_factory, outbox):
 @pytest.fixture(scope="session")
 def chromium(portal_server):
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -169,23 +190,34 @@ def page(request, chromium, portal_server):
     context.add_init_script(REPORT_CSP_VIOLATIONS)
     tab = context.new_page()
     problems = []
-    tab.on("console", lambda message: problems.append(
-        f"console {message.type}: {message.text} ({message.location.get('url')})")
-        if message.type in ("error", "warning") else None)
+    tab.on(
+        "console",
+        lambda message: (
+            problems.append(
+                f"console {message.type}: {message.text} ({message.location.get('url')})"
+            )
+            if message.type in ("error", "warning")
+            else None
+        ),
+    )
     tab.on("pageerror", lambda error: problems.append(f"uncaught error: {error}"))
     yield tab
     failed = [getattr(request.node, f"report_{when}", None) for when in ("setup", "call")]
     if any(report is not None and report.failed for report in failed):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         try:
-            tab.screenshot(path=ARTIFACTS / f"{_artifact_name(request.node)}-failure.png",
-                           full_page=True)
+            tab.screenshot(
+                path=ARTIFACTS / f"{_artifact_name(request.node)}-failure.png", full_page=True
+            )
         except PlaywrightError as exc:  # the tab may be the very thing that broke
             print(f"could not save a failure screenshot: {exc}")
     context.close()
     if problems:
-        pytest.fail("the page's scripts broke or the browser complained (a Content-Security-"
-                    "Policy violation, a script error):\n" + "\n".join(problems), pytrace=False)
+        pytest.fail(
+            "the page's scripts broke or the browser complained (a Content-Security-"
+            "Policy violation, a script error):\n" + "\n".join(problems),
+            pytrace=False,
+        )
 
 
 @pytest.fixture()

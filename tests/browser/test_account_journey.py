@@ -1,6 +1,7 @@
 """Journey: an invited manager chooses a password, turns on two-factor sign-in, signs out,
 signs in again with a code computed here from the secret the page showed, and later resets
 a lost password by mail. Every mail goes through a real SMTP server (tests/mailbox.py)."""
+
 import re
 import time
 from urllib.parse import urlsplit
@@ -37,7 +38,8 @@ def password_step(page, username, password):
 
 
 def test_invited_manager_sets_a_password_and_a_second_factor_then_resets_the_password(
-        page, browser_mailbox, snapshot):
+    page, browser_mailbox, snapshot
+):
     # The admin invites a manager for one cinema.
     sign_in(page, "admin")
     page.goto("/admin/user/")

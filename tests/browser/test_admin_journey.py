@@ -1,4 +1,5 @@
 """Journey 1: a platform admin builds a cinema, a hall, a movie and a showtime, then cleans up."""
+
 import datetime as dt
 import re
 
@@ -76,8 +77,11 @@ def test_platform_admin_creates_edits_and_deletes_through_the_forms(page, snapsh
     page.locator("#distributor_share").click()  # a click outside closes the date pickers
     page.locator("#distributor_share").fill("43")
     save(page)
-    assert any(text.startswith(f"Screening right “{MOVIE} · {CINEMA}, ")
-               and text.endswith("” was created.") for text in flashes(page)), flashes(page)
+    assert any(
+        text.startswith(f"Screening right “{MOVIE} · {CINEMA}, ")
+        and text.endswith("” was created.")
+        for text in flashes(page)
+    ), flashes(page)
 
     open_menu(page, "Cinemas", "Schedules")
     open_tab(page, "Create")
@@ -87,8 +91,10 @@ def test_platform_admin_creates_edits_and_deletes_through_the_forms(page, snapsh
     page.locator("#price").fill("59.90")
     page.locator("#language_version").fill("国语")
     save(page)
-    assert any(m.startswith(f"Schedule “{MOVIE}, {HALL}, ") and m.endswith("was created.")
-               for m in flashes(page)), flashes(page)
+    assert any(
+        m.startswith(f"Schedule “{MOVIE}, {HALL}, ") and m.endswith("was created.")
+        for m in flashes(page)
+    ), flashes(page)
     assert page.locator("#day-view-title").inner_text().startswith(CINEMA)
     assert page.locator("#day-grid .day-block", has_text=MOVIE).count() == 1
     page.goto(f"/admin/schedule/?search={MOVIE}")
@@ -109,8 +115,9 @@ def test_platform_admin_creates_edits_and_deletes_through_the_forms(page, snapsh
 
     page.goto(f"/admin/schedule/?search={MOVIE}")
     delete_row(page, MOVIE)
-    assert any(m.startswith(f"Schedule “{MOVIE}") and m.endswith("was deleted.")
-               for m in flashes(page)), flashes(page)
+    assert any(
+        m.startswith(f"Schedule “{MOVIE}") and m.endswith("was deleted.") for m in flashes(page)
+    ), flashes(page)
     assert row_with(page, MOVIE).count() == 0
 
     open_menu(page, "Cinemas", "Halls")
@@ -118,8 +125,10 @@ def test_platform_admin_creates_edits_and_deletes_through_the_forms(page, snapsh
     assert f"Hall “{CINEMA} · 激光IMAX厅” was deleted." in flashes(page)
     open_menu(page, "Rights and prices", "Screening rights")
     delete_row(page, MOVIE)
-    assert any(text.startswith(f"Screening right “{MOVIE}") and text.endswith("” was deleted.")
-               for text in flashes(page))
+    assert any(
+        text.startswith(f"Screening right “{MOVIE}") and text.endswith("” was deleted.")
+        for text in flashes(page)
+    )
     open_menu(page, "Cinemas", "Cinemas")
     delete_row(page, CINEMA)
     assert f"Cinema “{CINEMA}” was deleted." in flashes(page)

@@ -1,4 +1,5 @@
 """Journey 3b: an auditor can look everywhere and finds nothing to create, edit or delete."""
+
 import re
 
 from .ui import click_and_wait, list_rows, open_menu, open_tab, sign_in
@@ -16,14 +17,18 @@ def menu_entries(page):
 
 def change_controls(page):
     """What on the page would let a person change data."""
-    found = [t.strip() for t in page.locator(".nav-tabs a").all_inner_texts()
-             if t.strip() in ("Create", "Edit")]
+    found = [
+        t.strip()
+        for t in page.locator(".nav-tabs a").all_inner_texts()
+        if t.strip() in ("Create", "Edit")
+    ]
     found += ["edit icon"] * page.locator("a[title='Edit Record']").count()
     found += ["delete button"] * page.locator("form[action*='/delete/']").count()
     found += ["bulk action"] * page.locator("#list_form_actions, .actions-nav a").count()
     found += ["form"] * page.locator("form.admin-form").count()
     found += page.locator("a[href*='/new/'], a[href*='/edit/'], a[href*='/bulk/']").evaluate_all(
-        "links => links.map(a => a.getAttribute('href'))")
+        "links => links.map(a => a.getAttribute('href'))"
+    )
     return found
 
 

@@ -1,6 +1,7 @@
 """Journey: box office reports and charts. An admin switches the report to "by city, last 30
 days" and exports it as XLSX; a manager sees only their cinema in every chart, and the charts
 are drawn (pixels on the canvas, not only a page that loaded)."""
+
 import io
 import json
 import re
@@ -74,7 +75,8 @@ def test_manager_sees_only_their_cinema_in_every_chart(page, snapshot):
     page.goto("/admin/boxoffice/?period=last_30&group=hall")
     halls = page.locator("#report-table tbody tr.report-row th").all_inner_texts()
     assert halls and all(h.startswith(OWN_CINEMA) for h in halls)
-    assert all(re.match(re.escape(OWN_CINEMA), c)
-               for c in chart_data(page, "report-chart")["categories"])
+    assert all(
+        re.match(re.escape(OWN_CINEMA), c) for c in chart_data(page, "report-chart")["categories"]
+    )
     assert_drawn(page, "report-chart")
     snapshot("manager-report")

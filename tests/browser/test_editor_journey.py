@@ -1,4 +1,5 @@
 """Journey 3a: a content editor gives movies their posters and replaces one."""
+
 from .ui import (
     attach_poster,
     click_and_wait,

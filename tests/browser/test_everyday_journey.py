@@ -1,6 +1,7 @@
 """Journey 5: a day of everyday use. A manager schedules from an empty hour of the day view
 and copies the day; an admin follows a movie's history; the pickers speak Chinese and open
 on Shanghai time; every list and the day view work at phone width (390 px)."""
+
 import datetime as dt
 import re
 from zoneinfo import ZoneInfo
@@ -31,8 +32,9 @@ def test_manager_creates_a_show_from_an_empty_hour_and_copies_the_day(page, snap
     click_and_wait(page, hall_row.locator("a.day-slot[href*='T14:00']"))
 
     assert page.locator("#starts_at").input_value() == f"{day.isoformat()} 14:00"
-    assert page.locator("#s2id_hall .select2-chosen").inner_text().strip() == \
-        f"{OWN_CINEMA} · 1号厅"
+    assert (
+        page.locator("#s2id_hall .select2-chosen").inner_text().strip() == f"{OWN_CINEMA} · 1号厅"
+    )
     choose(page, "movie", "流浪地球", "流浪地球2")
     # 173 minutes + 15 of clean-up, asked of the server as soon as both are known
     page.wait_for_function("() => document.getElementById('ends_at').value !== ''")
@@ -85,8 +87,9 @@ def test_pickers_speak_chinese_and_open_on_shanghai_time_in_minutes(page, snapsh
     weekdays = picker.locator(".calendar.first thead tr").last.locator("th").all_inner_texts()
     assert weekdays == ["一", "二", "三", "四", "五", "六", "日"]
     assert "月" in picker.locator(".calendar.first select.monthselect option:checked").inner_text()
-    before = dt.datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None, second=0,
-                                                               microsecond=0)
+    before = dt.datetime.now(ZoneInfo("Asia/Shanghai")).replace(
+        tzinfo=None, second=0, microsecond=0
+    )
     picker.locator("button.applyBtn").click()
     value = page.locator("#starts_at").input_value()
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", value), value
@@ -101,8 +104,21 @@ def test_pickers_speak_chinese_and_open_on_shanghai_time_in_minutes(page, snapsh
     snapshot()
 
 
-LISTS = ("movie", "city", "cinema", "hall", "schedule", "seatlayout", "screeningright",
-         "pricecard", "tickettype", "user", "role", "permission", "auditlog")
+LISTS = (
+    "movie",
+    "city",
+    "cinema",
+    "hall",
+    "schedule",
+    "seatlayout",
+    "screeningright",
+    "pricecard",
+    "tickettype",
+    "user",
+    "role",
+    "permission",
+    "auditlog",
+)
 
 
 def test_every_list_and_the_day_view_work_at_phone_width(page, snapshot):
@@ -144,24 +160,28 @@ def test_seat_layouts_price_cards_and_accounts_work_at_phone_width(page, snapsho
     sign_in(page, "admin")
 
     page.goto("/admin/seatlayout/")
-    page.goto(page.locator('a[href*="/admin/seatlayout/hall/?hall_id="]').first
-              .get_attribute("href"))
+    page.goto(
+        page.locator('a[href*="/admin/seatlayout/hall/?hall_id="]').first.get_attribute("href")
+    )
     fits_the_phone(page, "seat editor")
     # The grid stays a grid: a row's seats on one line, the grid scrolling sideways.
     tops = page.locator(".seat-map .seat-row").first.evaluate(
-        "row => [...row.querySelectorAll('.seat')].map(seat => seat.getBoundingClientRect().top)")
+        "row => [...row.querySelectorAll('.seat')].map(seat => seat.getBoundingClientRect().top)"
+    )
     assert len(set(tops)) == 1, tops
     save_readme_screenshot(page, "phone-seat-editor")
 
     page.goto("/admin/pricecard/")
-    page.goto(page.locator('a[href*="/admin/pricecard/details/?id="]').first
-              .get_attribute("href"))
+    page.goto(page.locator('a[href*="/admin/pricecard/details/?id="]').first.get_attribute("href"))
     fits_the_phone(page, "price card")
     assert page.locator("#card-rules").is_visible()
     save_readme_screenshot(page, "phone-price-card")
 
-    for url, name in (("/admin/screeningright/grant/", "grant"),
-                      ("/admin/user/invite/", "invite"), ("/admin/profile/", "profile")):
+    for url, name in (
+        ("/admin/screeningright/grant/", "grant"),
+        ("/admin/user/invite/", "invite"),
+        ("/admin/profile/", "profile"),
+    ):
         page.goto(url)
         fits_the_phone(page, name)
         save_readme_screenshot(page, f"phone-{name}")

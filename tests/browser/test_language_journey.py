@@ -1,4 +1,5 @@
 """Journey 4: the language switcher turns the whole page Chinese, and back to English."""
+
 import re
 
 from .ui import click_and_wait, open_menu

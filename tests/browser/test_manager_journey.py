@@ -1,4 +1,5 @@
 """Journey 2: a cinema manager sees and picks only their own cinema's halls and showtimes."""
+
 import datetime as dt
 
 from .ui import (
@@ -47,24 +48,31 @@ def test_cinema_manager_sees_only_their_cinema_and_is_told_of_a_collision(page, 
     open_tab(page, "Day view")
     assert page.locator("#cinema_id option").all_inner_texts() == [OWN_CINEMA]
     today = dt.date.today()
-    assert page.locator("#day-view-title").inner_text() == f"{OWN_CINEMA} · {today:%b} " \
+    assert (
+        page.locator("#day-view-title").inner_text() == f"{OWN_CINEMA} · {today:%b} "
         f"{today.day}, {today.year}"
-    halls = [t.strip() for t in page.locator("#day-grid .day-row:not(.day-axis) .day-hall")
-             .all_inner_texts()]
+    )
+    halls = [
+        t.strip()
+        for t in page.locator("#day-grid .day-row:not(.day-axis) .day-hall").all_inner_texts()
+    ]
     assert sorted(halls) == ["1号厅", "2号厅", "3号厅", "杜比厅"]
     assert page.locator("#day-grid .day-block").count() == 16
     save_readme_screenshot(page, "day-view")
     click_and_wait(page, page.locator("#next-day"))
     tomorrow = today + dt.timedelta(days=1)
-    assert page.locator("#day-view-title").inner_text() == f"{OWN_CINEMA} · {tomorrow:%b} " \
+    assert (
+        page.locator("#day-view-title").inner_text() == f"{OWN_CINEMA} · {tomorrow:%b} "
         f"{tomorrow.day}, {tomorrow.year}"
+    )
     assert page.locator("#day-grid .day-block").count() == 16
 
     open_menu(page, "Cinemas", "Schedules")
     open_tab(page, "Create")
     offered = select2_options(page, "hall", "厅")
-    assert sorted(offered) == sorted(f"{OWN_CINEMA} · {name}"
-                                     for name in ("1号厅", "2号厅", "3号厅", "杜比厅"))
+    assert sorted(offered) == sorted(
+        f"{OWN_CINEMA} · {name}" for name in ("1号厅", "2号厅", "3号厅", "杜比厅")
+    )
     close_lookup(page)
 
     choose(page, "movie", "流浪地球", "流浪地球2")

@@ -1,6 +1,7 @@
 """Journey: an editor grants a film to a city's cinemas; that cinema's manager builds a price
 card with a matinee and a VIP price (told of a tie first), previews it, schedules a show with
 it and sees the show's prices."""
+
 import datetime as dt
 import re
 
@@ -102,12 +103,15 @@ def test_editor_grants_and_manager_prices_and_schedules_a_show(page, snapshot):
     pick_datetime(page, "starts_at", dt.datetime.combine(day, dt.time(10, 30)))
     choose(page, "price_card", "新春", f"{CINEMA} · {CARD}")
     click_and_wait(page, page.get_by_role("button", name="Save and Continue Editing"))
-    assert any(text.startswith(f"Schedule “{MOVIE}, 1号厅, ") and text.endswith("” was created.")
-               for text in flashes(page)), flashes(page)
+    assert any(
+        text.startswith(f"Schedule “{MOVIE}, 1号厅, ") and text.endswith("” was created.")
+        for text in flashes(page)
+    ), flashes(page)
 
     def price(seat_kind):
-        cell = page.locator(f"#show-prices tr[data-ticket-type=adult][data-seat-kind={seat_kind}]"
-                            " td").last
+        cell = page.locator(
+            f"#show-prices tr[data-ticket-type=adult][data-seat-kind={seat_kind}] td"
+        ).last
         return re.sub(r"[^\d.]", "", cell.inner_text())
 
     assert price("standard") == "40.00" and price("vip") == "70.00"

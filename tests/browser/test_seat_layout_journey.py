@@ -1,4 +1,5 @@
 """Journey: a cinema manager draws a hall's seats, saves them, and sees them on a show's map."""
+
 import datetime as dt
 
 from .ui import (
@@ -53,8 +54,11 @@ def test_manager_draws_a_hall_and_sees_it_on_a_shows_seat_map(page, snapshot):
     save_readme_screenshot(page, "seat-layout-editor")
 
     click_and_wait(page, page.locator("#layout-save-button"))
-    saved = [m for m in flashes(page) if m.startswith("Seat layout of “")
-             and ": version 2 saved: 34 seats in 5 rows." in m]
+    saved = [
+        m
+        for m in flashes(page)
+        if m.startswith("Seat layout of “") and ": version 2 saved: 34 seats in 5 rows." in m
+    ]
     assert saved, flashes(page)
     assert "Capacity: 34 seats" in page.locator("#layout-facts").inner_text()
 
@@ -63,12 +67,17 @@ def test_manager_draws_a_hall_and_sees_it_on_a_shows_seat_map(page, snapshot):
     open_tab(page, "Create")
     choose(page, "movie", "流浪地球", "流浪地球2")
     choose(page, "hall", "3号", f"{OWN_CINEMA} · {HALL}")
-    pick_datetime(page, "starts_at", dt.datetime.combine(
-        dt.date.today() + dt.timedelta(days=30), dt.time(10, 30)))
+    pick_datetime(
+        page,
+        "starts_at",
+        dt.datetime.combine(dt.date.today() + dt.timedelta(days=30), dt.time(10, 30)),
+    )
     page.locator("#price").fill("45")
     save(page)
-    assert any(text.startswith(f"Schedule “流浪地球2, {HALL}, ") and text.endswith("” was created.")
-               for text in flashes(page)), flashes(page)
+    assert any(
+        text.startswith(f"Schedule “流浪地球2, {HALL}, ") and text.endswith("” was created.")
+        for text in flashes(page)
+    ), flashes(page)
     page.goto("/admin/schedule/?when=all")  # every show, latest first: the new one on top
     click_and_wait(page, list_rows(page).first.locator("a[title='Seat map']"))
 
@@ -79,8 +88,9 @@ def test_manager_draws_a_hall_and_sees_it_on_a_shows_seat_map(page, snapshot):
     assert seat_map.locator("[data-state=blocked]").count() == 1
     assert seat_map.locator("[data-state=free]").count() == 34
     assert seat_map.locator(".seat-row-label").first.inner_text() == "Row 1"
-    assert seat_map.locator("[data-state=blocked]").get_attribute("title") \
-        .startswith("Row 4, seat 7")
+    assert (
+        seat_map.locator("[data-state=blocked]").get_attribute("title").startswith("Row 4, seat 7")
+    )
     save_readme_screenshot(page, "seat-map")
     snapshot()
 

@@ -5,6 +5,7 @@ printed on a ticket.
 The demo sells the shows of today and tomorrow; later shows are empty. Hall 3号厅's last row
 reads `WSSSSSS.CCCCSSW`: seats 8+9 and 10+11 of row 8 are couple pairs.
 """
+
 import re
 
 from .ui import click_and_wait, column_texts, flashes, list_rows, open_menu, sign_in
@@ -37,8 +38,9 @@ def test_box_office_sells_a_couple_pair_and_a_student_ticket_and_prints_them(pag
 
     lines = page.locator("#sale-lines tbody tr")
     assert lines.count() == 3
-    student = page.locator("select[aria-label='Ticket type of 5排3座'] option",
-                           has_text="学生").get_attribute("value")
+    student = page.locator(
+        "select[aria-label='Ticket type of 5排3座'] option", has_text="学生"
+    ).get_attribute("value")
     page.locator("select[aria-label='Ticket type of 5排3座']").select_option(student)
     click_and_wait(page, page.locator("#sale-recalculate"))
     total = page.locator("#sale-total").inner_text()

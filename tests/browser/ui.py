@@ -1,4 +1,5 @@
 """What a person does in the portal, as Playwright steps: sign in, use menus, fill widgets."""
+
 import io
 import os
 import re
@@ -66,8 +67,10 @@ def column_texts(page, header):
     """The texts of one column of the list, found by its header."""
     headers = [h.strip() for h in page.locator("table.model-list thead th").all_inner_texts()]
     index = headers.index(header) + 1
-    return [t.strip() for t in page.locator(
-        f"table.model-list tbody tr td:nth-child({index})").all_inner_texts()]
+    return [
+        t.strip()
+        for t in page.locator(f"table.model-list tbody tr td:nth-child({index})").all_inner_texts()
+    ]
 
 
 def row_with(page, text):
@@ -81,8 +84,10 @@ def add_filter(page, column, value, operation=None):
     row = page.locator("table.filters tr").last
     if operation:
         row.locator(".select2-container.filter-op .select2-choice").click()
-        page.locator("#select2-drop li.select2-result-selectable",
-                     has_text=re.compile(rf"^\s*{operation}\s*$")).click()
+        page.locator(
+            "#select2-drop li.select2-result-selectable",
+            has_text=re.compile(rf"^\s*{operation}\s*$"),
+        ).click()
     row.locator("input.filter-val").fill(value)
     click_and_wait(page, page.locator("#filter_form button[type=submit]"))
 
@@ -94,18 +99,18 @@ def select2_options(page, field_id, typed):
     search.fill(typed)
     results = page.locator("#select2-drop .select2-results")
     results.locator("li.select2-result-selectable, li.select2-no-results").first.wait_for()
-    page.wait_for_function(
-        "() => !document.querySelector('#select2-drop .select2-searching')")
-    return [t.strip() for t in
-            results.locator("li.select2-result-selectable").all_inner_texts()]
+    page.wait_for_function("() => !document.querySelector('#select2-drop .select2-searching')")
+    return [t.strip() for t in results.locator("li.select2-result-selectable").all_inner_texts()]
 
 
 def choose(page, field_id, typed, option):
     """Pick `option` in a select2 (plain or ajax) lookup after typing `typed`."""
     offered = select2_options(page, field_id, typed)
     assert option in offered, f"{option!r} not offered for {typed!r}: {offered}"
-    page.locator("#select2-drop li.select2-result-selectable",
-                 has_text=re.compile(rf"^\s*{re.escape(option)}\s*$")).click()
+    page.locator(
+        "#select2-drop li.select2-result-selectable",
+        has_text=re.compile(rf"^\s*{re.escape(option)}\s*$"),
+    ).click()
     assert page.locator(f"#s2id_{field_id} .select2-chosen").inner_text().strip() == option
 
 
@@ -143,9 +148,15 @@ def delete_row(page, text):
 def attach_poster(page, title, colour, fmt="PNG"):
     """Choose a poster file in the movie form's file field, as from the file dialog."""
     extension, mime = {"PNG": ("png", "image/png"), "JPEG": ("jpg", "image/jpeg")}[fmt]
-    page.locator("#poster_file").set_input_files(files=[{
-        "name": f"poster.{extension}", "mimeType": mime,
-        "buffer": poster_image(title, colour, fmt=fmt)}])
+    page.locator("#poster_file").set_input_files(
+        files=[
+            {
+                "name": f"poster.{extension}",
+                "mimeType": mime,
+                "buffer": poster_image(title, colour, fmt=fmt),
+            }
+        ]
+    )
 
 
 def thumbnail(page, title):
@@ -169,8 +180,11 @@ def poster_image(title, colour, size=(400, 600), fmt="PNG"):
     for y in range(height):
         shade = int(110 * y / height)
         draw.line([(0, y), (width, y)], fill=tuple(max(0, c - shade) for c in colour))
-    draw.ellipse([width * 0.15, height * 0.12, width * 0.85, height * 0.12 + width * 0.7],
-                 outline=(255, 255, 255), width=6)
+    draw.ellipse(
+        [width * 0.15, height * 0.12, width * 0.85, height * 0.12 + width * 0.7],
+        outline=(255, 255, 255),
+        width=6,
+    )
     font_size = 96
     while font_size > 20:
         font = _poster_font(font_size)
@@ -178,8 +192,9 @@ def poster_image(title, colour, size=(400, 600), fmt="PNG"):
         if right - left <= width * 0.86:
             break
         font_size -= 4
-    draw.text(((width - (right - left)) / 2 - left, height * 0.68), title,
-              fill=(255, 255, 255), font=font)
+    draw.text(
+        ((width - (right - left)) / 2 - left, height * 0.68), title, fill=(255, 255, 255), font=font
+    )
     buffer = io.BytesIO()
     image.save(buffer, fmt)
     return buffer.getvalue()
@@ -188,8 +203,10 @@ def poster_image(title, colour, size=(400, 600), fmt="PNG"):
 def _poster_font(size):
     from PIL import ImageFont
 
-    for path in ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-                 "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"):
+    for path in (
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    ):
         if os.path.exists(path):
             return ImageFont.truetype(path, size)
     return ImageFont.load_default()
