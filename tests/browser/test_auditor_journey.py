@@ -41,6 +41,11 @@ def test_auditor_sees_every_list_but_no_create_edit_or_delete_controls(page, sna
     for category, entry in entries:
         open_menu(page, category, entry)
         assert page.locator("h1, h2, h3").filter(has_text=entry).count() or entry in page.title()
+        if entry == "Box office":  # a report, not a list: read and export, nothing to change
+            assert page.locator("#report-table tbody tr").count() > 0, entry
+            assert change_controls(page) == [], entry
+            assert page.locator("#export-csv, #export-xlsx").count() == 2, entry
+            continue
         assert list_rows(page).count() > 0, entry
         assert change_controls(page) == [], entry
         assert page.locator(".nav-tabs a", has_text="Export").count() == 1, entry

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from .ui import click_and_wait, open_menu, sign_in
+from .ui import click_and_wait, open_menu, save_readme_screenshot, sign_in
 
 OWN_CINEMA = "万达影城（CBD店）"
 OTHER_CINEMA = "上海影城"
@@ -38,6 +38,8 @@ def assert_drawn(page, chart_id):
 
 def test_admin_reports_by_city_for_the_last_30_days_and_exports_xlsx(page, snapshot):
     sign_in(page, "admin")
+    assert_drawn(page, "trend-chart")
+    save_readme_screenshot(page, "dashboard")
     open_menu(page, "Sales", "Box office")
     page.select_option("#period", "last_30")
     page.select_option("#group", "city")
@@ -56,6 +58,7 @@ def test_admin_reports_by_city_for_the_last_30_days_and_exports_xlsx(page, snaps
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows[0][:3] == ["City", "Tickets sold", "Gross"]
     assert [r[0] for r in rows[1:-1]] == cities and rows[-1][0] == "Total"
+    save_readme_screenshot(page, "boxoffice-report")
     snapshot("report")
 
 
