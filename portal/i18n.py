@@ -479,6 +479,7 @@ def init_i18n(app):
         ("enum_label", enum_label),
         ("audit_action", audit_action_label),
         ("day", format_day),
+        ("clock", format_clock),
     ):
         app.jinja_env.filters[name] = _per_request_filter(function)
 

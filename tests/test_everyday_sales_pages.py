@@ -276,3 +276,20 @@ def test_sales_refusals_keep_the_menu_the_user_and_sign_out(client, make, login_
     assert response.status_code == 403
     assert f'id="signed-in-as">{user.username}<' in response.text
     assert 'id="sign-out"' in response.text
+
+
+def test_the_dashboards_shows_and_trend_read_times_and_days_in_the_one_style(
+    client, english, login_as, make
+):
+    from portal.services.selling import local_now
+
+    now = local_now()
+    if now.hour >= 23:
+        pytest.skip("too close to midnight for a show later today")
+    starts = now.replace(hour=23, minute=30, second=0, microsecond=0)
+    make.show_on_sale(layout="SSSS", starts_at=starts)
+    login_as("platform_admin")
+    html = client.get("/admin/").text
+    shows = table(html, "shows-table")
+    assert "11:30\u202fPM" in shows and "23:30" not in shows
+    assert not re.search(r'"\d{2}-\d{2}"', html)  # the trend's days: "Dec 2", not "12-02"
