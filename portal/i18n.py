@@ -343,6 +343,11 @@ def format_utc(value, style="medium"):
     return "" if value is None else format_showtime(to_portal_time(value))
 
 
+def export_time(value):
+    """A stored UTC time as Shanghai wall-clock time, to the second (CSV exports)."""
+    return "" if value is None else to_portal_time(value).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def wall_clock_now():
     """Now, as the cinemas' wall clock reads it (naive, like schedule times)."""
     return to_portal_time(datetime.now(UTC).replace(tzinfo=None))
@@ -474,6 +479,7 @@ def init_i18n(app):
         ("enum_label", enum_label),
         ("audit_action", audit_action_label),
         ("day", format_day),
+        ("clock", format_clock),
     ):
         app.jinja_env.filters[name] = _per_request_filter(function)
 

@@ -4,23 +4,29 @@ A movie by its title, a hall with its cinema, a show by film, hall and start; ea
 reader's language. Names come from the row itself, never from its id alone.
 """
 
+from flask import g
 from flask_babel import gettext as _
 
+from . import access
 from .i18n import format_day, format_showtime, model_label, punctuation, role_name
 from .models import (
     Cinema,
     City,
+    Customer,
     Hall,
     Movie,
+    Order,
     Permission,
     PriceCard,
     Role,
     Schedule,
     ScreeningRight,
     SeatLayout,
+    Ticket,
     TicketType,
     User,
 )
+from .services.selling import mask_phone
 
 
 def record_name(obj):
@@ -62,7 +68,23 @@ def record_name(obj):
         )
     if isinstance(obj, TicketType):
         return obj.name
+    if isinstance(obj, Order):
+        return obj.order_no
+    if isinstance(obj, Ticket):
+        return obj.code
+    if isinstance(obj, Customer):
+        return shown_phone(obj.phone)
     return str(obj)
+
+
+def shown_phone(phone):
+    """A phone number as the signed-in user may read it (masked unless admin or auditor)."""
+    if not phone:
+        return ""
+    whole = g.get("portal_phone_whole")
+    if whole is None:
+        whole = access.sees_full_phone()
+    return phone if whole else mask_phone(phone)
 
 
 def record_phrase(obj):

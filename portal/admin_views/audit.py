@@ -18,6 +18,7 @@ from ..i18n import (
     MODEL_LABELS,
     audit_action_label,
     enum_label,
+    export_time,
     format_day,
     format_price,
     format_showtime,
@@ -25,15 +26,16 @@ from ..i18n import (
     model_label,
     permission_label,
     punctuation,
-    to_portal_time,
     yes_no,
 )
 from ..models import (
     AuditLog,
     Cinema,
     City,
+    Customer,
     Hall,
     Movie,
+    Order,
     Permission,
     PriceCard,
     PriceCardRule,
@@ -41,6 +43,7 @@ from ..models import (
     Schedule,
     ScreeningRight,
     SeatLayout,
+    Ticket,
     TicketType,
     User,
 )
@@ -65,6 +68,9 @@ MODELS = {
         PriceCard,
         PriceCardRule,
         TicketType,
+        Order,
+        Ticket,
+        Customer,
     )
 }
 # A changed column that points at another row -> that row's table.
@@ -79,12 +85,16 @@ REFERENCES = {
     "price_card_id": "price_card",
     "seat_layout_id": "seat_layout",
     "layout_id": "seat_layout",
+    "order_id": "ticket_order",
+    "customer_id": "customer",
+    "schedule_id": "schedule",
+    "sold_by_user_id": "user",
 }
-ENUM_FIELDS = {"status", "hall_type", "kind", "seat_kind", "numbering"}
+ENUM_FIELDS = {"status", "hall_type", "kind", "seat_kind", "numbering", "channel"}
 WALL_CLOCK_FIELDS = {"starts_at", "ends_at"}  # schedule times: cinema wall-clock, not UTC
-UTC_FIELDS = {"created_at", "last_login_at", "at"}
+UTC_FIELDS = {"created_at", "last_login_at", "at", "paid_at"}
 DATE_FIELDS = {"release_date", "starts_on", "ends_on"}
-PRICE_FIELDS = {"price", "min_price"}
+PRICE_FIELDS = {"price", "min_price", "amount"}
 # Details of entries that are not row changes (sign-ins, denials).
 DETAIL_LABELS = {
     "ip": _l("IP address"),
@@ -307,11 +317,6 @@ def entry_record(entry):
         name = entry.changes_dict.get("deleted")
         return Markup("{} {}").format(model_label(entry.model), name or f"#{pk}")
     return Markup("{} {}").format(model_label(entry.model), record_link(entry.model, pk, name))
-
-
-def export_time(value):
-    """A stored UTC time as Shanghai wall-clock time, to the second."""
-    return "" if value is None else to_portal_time(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
 class AuditLogView(SecuredModelView):

@@ -14,15 +14,16 @@ from flask_login import current_user
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
-from werkzeug.utils import secure_filename
 
 from .. import access
 from ..extensions import db
+from ..i18n import wall_clock_now
 from ..services import boxoffice_reports as reports
 from ..services.export import UTF8_BOM, csv_lines, safe_cell
 from ..services.selling import local_now
 from . import guards
 from .base import deny, to_sign_in
+from .export import attachment
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # view function -> the permission action it needs
@@ -93,11 +94,9 @@ class BoxOfficeView(BaseView):
         return self.page(None, error, 400)
 
     def filename(self, report, extension):
-        name = (
-            f"box_office_{report.group}_{report.period.start:%Y%m%d}_"
-            f"{report.period.end:%Y%m%d}.{extension}"
-        )
-        return secure_filename(name)
+        """票房_2026-12-02_1258.csv: what it holds and the cinemas' wall-clock time."""
+        report_name = _("Box office figures")
+        return f"{report_name}_{wall_clock_now():%Y-%m-%d_%H%M}.{extension}"
 
     @expose("/export/csv/")
     def export(self):
@@ -110,7 +109,7 @@ class BoxOfficeView(BaseView):
         return Response(
             body,
             mimetype="text/csv",
-            headers={"Content-Disposition": f"attachment;filename={self.filename(report, 'csv')}"},
+            headers={"Content-Disposition": attachment(self.filename(report, "csv"))},
         )
 
     @expose("/export/xlsx/")
@@ -122,7 +121,7 @@ class BoxOfficeView(BaseView):
         return Response(
             xlsx_bytes(reports.table_rows(report), _("Box office figures")),
             mimetype=XLSX_TYPE,
-            headers={"Content-Disposition": f"attachment;filename={self.filename(report, 'xlsx')}"},
+            headers={"Content-Disposition": attachment(self.filename(report, "xlsx"))},
         )
 
 

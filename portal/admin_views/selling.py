@@ -18,10 +18,18 @@ from wtforms.validators import Length, Optional
 
 from .. import access
 from ..extensions import db
-from ..i18n import enum_choices, enum_label, format_price, format_showtime
+from ..i18n import (
+    enum_choices,
+    enum_label,
+    export_time,
+    format_price,
+    format_showtime,
+    punctuation,
+)
 from ..models import Customer, Order, Seat, SeatLayout, Ticket
 from ..models.seating import SEAT_KINDS
 from ..models.selling import CHANNELS, ORDER_STATUSES, SOLD, TICKET_STATUSES
+from ..records import shown_phone
 from ..services import selling
 from ..services.rules import RuleViolation
 from ..services.seating import seat_grid
@@ -42,16 +50,6 @@ class ConfirmPaymentForm(PortalForm):
     payment_ref = StringField(
         _l("Payment provider's reference"), validators=[Optional(), Length(max=64)]
     )
-
-
-def shown_phone(phone):
-    """A phone number as the signed-in user may read it (masked unless admin or auditor)."""
-    if not phone:
-        return ""
-    whole = g.get("portal_phone_whole")
-    if whole is None:
-        whole = access.sees_full_phone()
-    return phone if whole else selling.mask_phone(phone)
 
 
 class MaskedPhones:
@@ -242,6 +240,7 @@ class OrderView(MaskedPhones, SecuredModelView):
         "customer",
     )
     column_details_list = column_list + ("paid_at", "payment_ref", "sold_by")
+    column_export_list = column_details_list
     column_list_related = {
         "cinema": ("name",),
         "schedule": ("starts_at", "movie_id"),
@@ -288,6 +287,8 @@ class OrderView(MaskedPhones, SecuredModelView):
         "amount": lambda v, c, m, n: str(m.amount),
         "customer": column_formatters["customer"],
         "sold_by": column_formatters["sold_by"],
+        "created_at": lambda v, c, m, n: export_time(m.created_at),
+        "paid_at": lambda v, c, m, n: export_time(m.paid_at),
     }
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
@@ -370,7 +371,11 @@ class OrderView(MaskedPhones, SecuredModelView):
             )
         else:
             flash(
-                _("%(count)s tickets refunded; their seats sell again.", count=len(refunded)),
+                _(
+                    "Refunded %(count)s tickets of order %(order)s; their seats sell again.",
+                    count=len(refunded),
+                    order=order.order_no,
+                ),
                 "success",
             )
         return redirect(self.get_url(".details_view", id=order.id))
@@ -384,7 +389,7 @@ class OrderView(MaskedPhones, SecuredModelView):
         return self._change(
             order,
             lambda: selling.confirm_payment(db.session, order.id, form.payment_ref.data),
-            _("The order is marked paid."),
+            _("Order %(order)s is marked paid.", order=order.order_no),
         )
 
     @expose("/cancel/", methods=("POST",))
@@ -395,7 +400,7 @@ class OrderView(MaskedPhones, SecuredModelView):
         return self._change(
             order,
             lambda: selling.cancel_unpaid(db.session, selling.lock_order(db.session, order.id)),
-            _("The order is cancelled."),
+            _("Order %(order)s is cancelled; its seats sell again.", order=order.order_no),
         )
 
     def _change(self, order, change, done):
@@ -479,7 +484,10 @@ class CustomerView(MaskedPhones, SecuredModelView):
     column_filters = ("is_blocked",)
     column_default_sort = [("id", True)]
     column_formatters = {"phone": lambda v, c, m, n: shown_phone(m.phone)}
-    column_formatters_export = column_formatters
+    column_formatters_export = {
+        **column_formatters,
+        "created_at": lambda v, c, m, n: export_time(m.created_at),
+    }
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         phone = selling.phone_search_clause(Customer.phone, search)
@@ -508,12 +516,21 @@ class CustomerView(MaskedPhones, SecuredModelView):
         for customer in rows:
             customer.is_blocked = blocked
         db.session.commit()
-        flash(
-            _("%(count)s customers blocked.", count=len(rows))
-            if blocked
-            else _("%(count)s customers unblocked.", count=len(rows)),
-            "success",
-        )
+        shown = [shown_phone(c.phone) for c in rows[:5]]
+        phones = punctuation("comma").join(shown) + ("…" if len(rows) > 5 else "")
+        if len(rows) == 1:
+            message = (
+                _("Customer %(phone)s blocked.", phone=phones)
+                if blocked
+                else _("Customer %(phone)s unblocked.", phone=phones)
+            )
+        else:
+            message = (
+                _("%(count)s customers blocked: %(phones)s.", count=len(rows), phones=phones)
+                if blocked
+                else _("%(count)s customers unblocked: %(phones)s.", count=len(rows), phones=phones)
+            )
+        flash(message, "success")
 
     @action("block", _l("Block"), _l("Block the selected customers?"))
     def action_block(self, ids):

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, func, select
 
+from ..i18n import format_short_day
 from ..models import BoxOfficeShow, Cinema, City, Hall, Movie, Schedule
 
 CENT = Decimal("0.01")
@@ -364,7 +365,7 @@ def dashboard_box_office(session, today, cinema_ids, now=None):
         for n in range(TREND_DAYS)
     ]
     for figures in trend:
-        figures.label = figures.key.strftime("%m-%d")
+        figures.label = format_short_day(figures.key)
     week = resolve_period("this_week", today)
     top = session.execute(
         select(Movie.id, Movie.title, *_sums())
