@@ -205,9 +205,9 @@ def block(client, customer, action="block", rows=None):
 def test_a_refund_names_the_order_and_the_count(client, english, login_as, order):
     login_as("platform_admin")
     messages = page_messages(refund(client, order, order.tickets).text)
-    assert f"Refunded 2 tickets of order {order.order_no}; their seats sell again." in messages, (
-        messages
-    )
+    assert (
+        f"Tickets refunded from order {order.order_no}: 2. Their seats sell again." in messages
+    ), messages
 
 
 def test_marking_paid_and_cancelling_name_the_order(client, english, login_as, make, show):

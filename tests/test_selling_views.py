@@ -166,7 +166,7 @@ def test_a_manager_refunds_one_ticket_of_an_order(client, english, login_as, mak
     )
     login_as("cinema_manager", cinemas=[show.hall.cinema])
     page = refund(client, order, [order.tickets[0]])
-    assert f"Refunded 1 tickets of order {order.order_no}" in " ".join(page_messages(page.text))
+    assert f"Tickets refunded from order {order.order_no}: 1." in " ".join(page_messages(page.text))
     db.session.expire_all()
     assert order.status == "partially_refunded" and order.tickets[0].status == "refunded"
     again = refund(client, order, [order.tickets[0]])

@@ -372,7 +372,7 @@ class OrderView(MaskedPhones, SecuredModelView):
         else:
             flash(
                 _(
-                    "Refunded %(count)s tickets of order %(order)s; their seats sell again.",
+                    "Tickets refunded from order %(order)s: %(count)s. Their seats sell again.",
                     count=len(refunded),
                     order=order.order_no,
                 ),

@@ -75,7 +75,7 @@ def test_manager_refunds_one_ticket(page):
     click_and_wait(page, page.locator("#refund-chosen"))
 
     assert any(
-        m.startswith("Refunded 1 tickets of order ") and m.endswith("; their seats sell again.")
+        m.startswith("Tickets refunded from order ") and m.endswith(": 1. Their seats sell again.")
         for m in flashes(page)
     ), flashes(page)
     statuses = page.locator("#order-tickets tbody tr td:last-child").all_inner_texts()
