@@ -66,6 +66,9 @@ def test_the_role_matrix_offers_only_permissions_that_do_something(client, login
     assert 'value="audit.view"' in form and 'value="audit.export"' in form
     for code in ("audit.create", "audit.edit", "audit.delete"):
         assert f'value="{code}"' not in form
+    # The selling codes outside <resource>.<action> are offered too (PRODUCT.md's list).
+    for code in ("order.sell", "order.refund", "customer.block"):
+        assert f'value="{code}"' in form
     admin_role = db.session.query(Role).filter_by(code="platform_admin").one()
     edit = client.get(f"/admin/role/edit/?id={admin_role.id}").text
     offered = re.findall(r'name="permissions" value="([^"]+)" [^>]*checked', edit)
@@ -161,3 +164,26 @@ def test_pickers_get_the_readers_language_and_dates_read_one_way(client, make, l
     assert "2030年12月8日 20:00" in page
     english = client.get("/admin/schedule/?when=all&lang=en").text
     assert "Dec 8, 2030, 8:00\u202fPM" in english
+
+
+def test_saving_the_manager_role_from_its_form_keeps_its_selling_codes(client, login_as):
+    login_as("platform_admin")
+    role = db.session.query(Role).filter_by(code="cinema_manager").one()
+    edit = client.get(f"/admin/role/edit/?id={role.id}").text
+    offered = re.findall(r'name="permissions" value="([^"]+)" [^>]*checked', edit)
+    response = client.post(
+        f"/admin/role/edit/?id={role.id}",
+        data={
+            "csrf_token": csrf_from(edit),
+            "code": role.code,
+            "name": role.name,
+            "description": role.description,
+            "permissions": offered,
+        },
+    )
+    assert response.status_code == 302, page_messages(response.text)
+    db.session.expire_all()
+    held = {
+        p.code for p in db.session.query(Role).filter_by(code="cinema_manager").one().permissions
+    }
+    assert {"order.sell", "order.refund"} <= held

@@ -50,6 +50,15 @@ class PermissionMatrixWidget:
                     f"{checked}></td>"
                 )
             rows.append(f"<tr><th>{escape(RESOURCE_LABELS[resource])}</th>{''.join(cells)}</tr>")
+        # The codes outside <resource>.<action> (order.sell, order.refund, customer.block).
+        extra = "".join(
+            f'<label class="mr-3"><input type="checkbox" name="{field.name}" value="{code}" '
+            f'id="perm-{code}"{" checked" if code in chosen else ""}> '
+            f"{escape(permission_label(code))}</label>"
+            for code in access.EXTRA_CODES
+        )
+        sales = escape(_("Sales"))
+        rows.append(f'<tr><th>{sales}</th><td colspan="{len(access.ACTIONS)}">{extra}</td></tr>')
         scope = access.SCOPE_ALL_CINEMAS
         checked = " checked" if scope in chosen else ""
         scope_title = escape(_("All cinemas"))
