@@ -280,3 +280,16 @@ def english(client):
     """Choose English for the rest of the test (the portal's default is Simplified Chinese)."""
     client.get("/login?lang=en")
     return client
+
+
+@pytest.fixture()
+def ten_in_the_morning(monkeypatch):
+    """Pin the cinemas' clock at 10:00 today, so "a show later today" exists at any hour the
+    suite runs (sales, the dashboard and the box office read `selling.local_now`)."""
+    from portal.services import selling
+
+    real = selling.local_now
+    pinned = lambda: real().replace(hour=10, minute=0, second=0, microsecond=0)  # noqa: E731
+    monkeypatch.setattr(selling, "local_now", pinned)
+    monkeypatch.setattr("portal.admin_views.boxoffice.local_now", pinned)
+    return pinned

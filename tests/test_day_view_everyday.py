@@ -67,9 +67,12 @@ def test_inactive_halls_offer_no_empty_hours(client, admin, make):
     assert f"hall_id={hall.id}" not in html and "(inactive)" in html
 
 
-def test_a_line_marks_now_on_todays_view(client, admin, make):
+def test_a_line_marks_now_on_todays_view(client, admin, make, monkeypatch):
+    # The clock pinned at 14:00: past midnight the line is on the evening before's axis.
+    afternoon = wall_clock_now().replace(hour=14, minute=0)
+    monkeypatch.setattr("portal.admin_views.schedule_day.wall_clock_now", lambda: afternoon)
     hall = make.hall()
-    today = wall_clock_now().date()
+    today = afternoon.date()
     assert 'class="day-now"' in client.get(day_url(hall.cinema, today)).text
     assert 'class="day-now"' not in client.get(day_url(hall.cinema, DAY)).text
 
