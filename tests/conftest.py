@@ -135,6 +135,7 @@ TABLES_IN_DELETE_ORDER = (
     "ticket_order",
     "customer",
     "schedule_price",
+    "box_office_rollup",
     "box_office_show",
     "schedule",
     "seat",

@@ -68,9 +68,9 @@ def upgrade():
 
 def _backfill():
     # The rebuild reads only the columns it names, so it runs on this revision's schema.
-    from portal.services.boxoffice import rebuild
+    from portal.services.boxoffice import rebuild_shows
     session = Session(bind=op.get_bind())
-    rebuild(session)
+    rebuild_shows(session)
     session.flush()
 
 

@@ -18,7 +18,7 @@ from .accounts import (
     user_role,
 )
 from .audit import AuditLog
-from .boxoffice import BoxOfficeShow
+from .boxoffice import BoxOfficeRollup, BoxOfficeShow
 from .catalogue import Movie
 from .pricing import PriceCard, PriceCardRule, SchedulePrice, TicketType
 from .rights import ScreeningRight
@@ -30,6 +30,7 @@ from .venues import Cinema, City, Hall
 __all__ = [
     "AccountToken",
     "AuditLog",
+    "BoxOfficeRollup",
     "BoxOfficeShow",
     "Cinema",
     "City",

@@ -40,3 +40,29 @@ class BoxOfficeShow(db.Model):
     gross = sa.Column(sa.Numeric(12, 2), nullable=False, default=0, server_default="0")
     refunded_tickets = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
     refunds = sa.Column(sa.Numeric(12, 2), nullable=False, default=0, server_default="0")
+
+
+class BoxOfficeRollup(db.Model):
+    """The chain's box office by day, one row per day and group: the sums of `box_office_show`
+    over the shows of that day in one movie, cinema, city, hall or hour of day (`dimension`
+    names which, `group_key` which one). A chain-wide report reads these (a month by movie is
+    a few thousand rows, not a million shows); a report of some cinemas reads the shows.
+
+    Kept in step in the same transaction as `box_office_show` (services/boxoffice.py): every
+    change of a show's row adds its difference here, so the rows always equal the sums.
+    """
+
+    __tablename__ = "box_office_rollup"
+
+    dimension = sa.Column(sa.String(8), primary_key=True)
+    show_date = sa.Column(sa.Date, primary_key=True)
+    group_key = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
+    show_rows = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    shows = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    seats = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    tickets = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    gross = sa.Column(sa.Numeric(14, 2), nullable=False, default=0, server_default="0")
+    refunded_tickets = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    refunds = sa.Column(sa.Numeric(14, 2), nullable=False, default=0, server_default="0")
+    # net x the distributor share percent, summed (divided by 100 when reported)
+    share_amount = sa.Column(sa.Numeric(18, 4), nullable=False, default=0, server_default="0")

@@ -12,8 +12,19 @@ A show's descriptive columns (day, hour, cinema, city, movie, hall, seats, distr
 cancelled) are copied by mapper listeners when a show, a screening right or a cinema's city
 changes, in the same flush. Rows written without the ORM (bulk loads) and databases from
 before revision 0011 are filled by `rebuild` (`flask rebuild-box-office`).
+
+`box_office_rollup` (models/boxoffice.py) holds the same figures summed by day and movie,
+cinema, city, hall or hour, for chain-wide reports. Every change of a `box_office_show` row
+adds its difference to the rollup rows the show counts in, in the same transaction: a sale or
+refund its figures (`add_figures`), a show created, moved, cancelled or deleted, a right's
+share or a cinema's city changed its whole contribution (read before and after, under the
+show rows' locks). Rollup rows are written in key order, so concurrent sales queue, never
+deadlock. Invariant, checked by the tests on both databases: each rollup row equals the sums
+of its shows' rows.
 """
 
+from contextlib import contextmanager
+from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -22,6 +33,7 @@ from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..models import (
+    BoxOfficeRollup,
     BoxOfficeShow,
     Cinema,
     Hall,
@@ -61,6 +73,27 @@ SHOW_ATTRIBUTES = (
 REBUILD_CHUNK = 50_000  # shows per statement when rebuilding
 
 TABLE = BoxOfficeShow.__table__
+ROLLUP = BoxOfficeRollup.__table__
+# rollup dimension -> the box_office_show column it groups by
+DIMENSIONS = {
+    "movie": "movie_id",
+    "cinema": "cinema_id",
+    "city": "city_id",
+    "hall": "hall_id",
+    "hour": "show_hour",
+}
+ROLLUP_KEY = ("dimension", "show_date", "group_key")
+ROLLUP_FIGURES = (
+    "show_rows",
+    "shows",
+    "seats",
+    "tickets",
+    "gross",
+    "refunded_tickets",
+    "refunds",
+    "share_amount",
+)
+ROLLUP_CHUNK_DAYS = 31  # days per statement when rebuilding the rollup
 
 
 def _dialect(bind):
@@ -139,25 +172,41 @@ def copy_show_details(connection, schedule_ids):
     dialect = _dialect(connection)
     select_ = _shows_joined(select(*_descriptive_columns(dialect))).where(Schedule.id.in_(ids))
     names = ["schedule_id", *DESCRIPTIVE]
-    connection.execute(_upsert(dialect, select_, names, DESCRIPTIVE))
+    with rolled_up(connection, TABLE.c.schedule_id.in_(ids)):
+        connection.execute(_upsert(dialect, select_, names, DESCRIPTIVE))
 
 
 def add_figures(session, schedule_id, tickets=0, gross=0, refunded_tickets=0, refunds=0):
-    """Add to a show's figures, in the caller's transaction (one atomic UPDATE)."""
+    """Add to a show's figures and to its rollup rows, in the caller's transaction (one
+    atomic UPDATE of the show's row, then one upsert of its five rollup rows)."""
+    gross, refunds = Decimal(gross), Decimal(refunds)
     stmt = (
         update(TABLE)
         .where(TABLE.c.schedule_id == schedule_id)
         .values(
             tickets=TABLE.c.tickets + tickets,
-            gross=TABLE.c.gross + Decimal(gross),
+            gross=TABLE.c.gross + gross,
             refunded_tickets=TABLE.c.refunded_tickets + refunded_tickets,
-            refunds=TABLE.c.refunds + Decimal(refunds),
+            refunds=TABLE.c.refunds + refunds,
         )
     )
     if session.execute(stmt).rowcount == 0:
         # A show written without the ORM, not yet rebuilt: its row first (race-safe upsert).
         copy_show_details(session.connection(), [schedule_id])
         session.execute(stmt)
+    show = session.execute(select(*_show_columns()).where(TABLE.c.schedule_id == schedule_id)).one()
+    share = Decimal(show.distributor_share or 0)
+    figures = {
+        "tickets": tickets,
+        "gross": gross,
+        "refunded_tickets": refunded_tickets,
+        "refunds": refunds,
+        "share_amount": (gross - refunds) * share,
+    }
+    deltas = {}
+    for key in _rollup_keys(show):
+        deltas[key] = dict(figures)
+    apply_to_rollup(session.connection(), deltas)
 
 
 def record_sale(session, schedule_id, tickets):
@@ -202,6 +251,14 @@ def ticket_figures(lo=None, hi=None):
 
 
 def rebuild(session, progress=None, chunk=REBUILD_CHUNK):
+    """Recompute every show's row from the shows and their tickets, then the rollup from
+    those rows; returns the show count (`flask rebuild-box-office`)."""
+    count = rebuild_shows(session, progress=progress, chunk=chunk)
+    rebuild_rollup(session)
+    return count
+
+
+def rebuild_shows(session, progress=None, chunk=REBUILD_CHUNK):
     """Recompute every show's row from the shows and their tickets; returns the show count.
 
     A chunk of shows at a time (DELETE, then INSERT ... SELECT), each in the caller's
@@ -237,6 +294,135 @@ def rebuild(session, progress=None, chunk=REBUILD_CHUNK):
     return count
 
 
+def rebuild_rollup(session, chunk_days=ROLLUP_CHUNK_DAYS):
+    """Recompute the rollup from `box_office_show`: one INSERT ... SELECT per dimension and
+    `chunk_days` days, in the caller's transaction."""
+    session.execute(sa.delete(ROLLUP))
+    first, last = session.execute(
+        select(func.min(TABLE.c.show_date), func.max(TABLE.c.show_date))
+    ).one()
+    if first is None:
+        return
+    first, last = _as_date(first), _as_date(last)
+    live = TABLE.c.is_cancelled.is_(False)
+    names = [*ROLLUP_KEY, *ROLLUP_FIGURES]
+    start = first
+    while start <= last:
+        end = start + timedelta(days=chunk_days - 1)
+        for dimension, column in DIMENSIONS.items():
+            select_ = (
+                select(
+                    sa.literal(dimension, sa.String(8)),
+                    TABLE.c.show_date,
+                    TABLE.c[column],
+                    func.count(),
+                    func.sum(sa.case((live, 1), else_=0)),
+                    func.sum(sa.case((live, TABLE.c.seats), else_=0)),
+                    func.sum(TABLE.c.tickets),
+                    func.sum(TABLE.c.gross),
+                    func.sum(TABLE.c.refunded_tickets),
+                    func.sum(TABLE.c.refunds),
+                    func.sum(
+                        (TABLE.c.gross - TABLE.c.refunds)
+                        * func.coalesce(TABLE.c.distributor_share, 0)
+                    ),
+                )
+                .where(TABLE.c.show_date.between(start, end))
+                .group_by(TABLE.c.show_date, TABLE.c[column])
+            )
+            session.execute(sa.insert(ROLLUP).from_select(names, select_))
+        start = end + timedelta(days=1)
+
+
+def _as_date(value):
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+# -- the rollup follows box_office_show ---------------------------------------------------------
+def _show_columns():
+    return [TABLE.c[name] for name in (*DESCRIPTIVE, *FIGURES)]
+
+
+def _rollup_keys(show):
+    return [
+        (dimension, show.show_date, getattr(show, column))
+        for dimension, column in DIMENSIONS.items()
+    ]
+
+
+def _contribution(show):
+    """What one show's row adds to each of its rollup rows."""
+    live = not show.is_cancelled
+    gross, refunds = Decimal(show.gross), Decimal(show.refunds)
+    return {
+        "show_rows": 1,
+        "shows": 1 if live else 0,
+        "seats": show.seats if live else 0,
+        "tickets": show.tickets,
+        "gross": gross,
+        "refunded_tickets": show.refunded_tickets,
+        "refunds": refunds,
+        "share_amount": (gross - refunds) * Decimal(show.distributor_share or 0),
+    }
+
+
+def _add_contributions(deltas, shows, sign):
+    for show in shows:
+        contribution = _contribution(show)
+        for key in _rollup_keys(show):
+            row = deltas.setdefault(key, dict.fromkeys(ROLLUP_FIGURES, 0))
+            for name, value in contribution.items():
+                row[name] += sign * value
+
+
+def apply_to_rollup(connection, deltas):
+    """Add {(dimension, day, key): {figure: delta}} to the rollup (rows made as needed),
+    in key order: concurrent writers lock the rows they share in the same order."""
+    rows = []
+    for key in sorted(deltas, key=lambda k: (k[0], _as_date(k[1]), k[2])):
+        figures = deltas[key]
+        if any(figures.get(name) for name in ROLLUP_FIGURES):
+            rows.append(
+                {
+                    **dict(zip(ROLLUP_KEY, key, strict=True)),
+                    **{name: figures.get(name, 0) for name in ROLLUP_FIGURES},
+                }
+            )
+    if not rows:
+        return
+    if _dialect(connection) == "sqlite":
+        stmt = sqlite_insert(ROLLUP)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(ROLLUP_KEY),
+            set_={name: ROLLUP.c[name] + stmt.excluded[name] for name in ROLLUP_FIGURES},
+        )
+    else:
+        stmt = mysql_insert(ROLLUP)
+        stmt = stmt.on_duplicate_key_update(
+            {name: ROLLUP.c[name] + stmt.inserted[name] for name in ROLLUP_FIGURES}
+        )
+    connection.execute(stmt, rows)
+
+
+def _read_shows(connection, where, lock):
+    query = select(*_show_columns()).where(where)
+    if lock and _dialect(connection) != "sqlite":
+        query = query.with_for_update()
+    return connection.execute(query).all()
+
+
+@contextmanager
+def rolled_up(connection, where):
+    """Carry into the rollup whatever the enclosed statements change in the rows of
+    `box_office_show` that `where` selects (before: locked and subtracted; after: added)."""
+    before = _read_shows(connection, where, lock=True)
+    yield
+    deltas = {}
+    _add_contributions(deltas, before, -1)
+    _add_contributions(deltas, _read_shows(connection, where, lock=False), 1)
+    apply_to_rollup(connection, deltas)
+
+
 # -- listeners: the descriptive columns follow the shows, rights and cinemas --------------------
 def _changed(target, names):
     state = inspect(target)
@@ -252,16 +438,28 @@ def _show_updated(mapper, connection, target):
         copy_show_details(connection, [target.id])
 
 
+def _show_deleted(mapper, connection, target):
+    """Before a show's row goes: its contribution leaves the rollup, and its figures row goes
+    with it (also where the database does not enforce the foreign key's cascade)."""
+    where = TABLE.c.schedule_id == target.id
+    with rolled_up(connection, where):
+        connection.execute(sa.delete(TABLE).where(where))
+
+
 def _refresh_share(connection, pairs):
     """Re-read the distributor share of the shows of these (movie, cinema) pairs."""
-    for movie_id, cinema_id in {p for p in pairs if None not in p}:
-        connection.execute(
-            update(TABLE)
-            .where(TABLE.c.movie_id == movie_id, TABLE.c.cinema_id == cinema_id)
-            .values(
-                distributor_share=share_of(TABLE.c.movie_id, TABLE.c.cinema_id, TABLE.c.show_date)
+    for movie_id, cinema_id in sorted({p for p in pairs if None not in p}):
+        where = sa.and_(TABLE.c.movie_id == movie_id, TABLE.c.cinema_id == cinema_id)
+        with rolled_up(connection, where):
+            connection.execute(
+                update(TABLE)
+                .where(where)
+                .values(
+                    distributor_share=share_of(
+                        TABLE.c.movie_id, TABLE.c.cinema_id, TABLE.c.show_date
+                    )
+                )
             )
-        )
 
 
 def _right_pairs(target):
@@ -281,14 +479,15 @@ def _right_changed(mapper, connection, target):
 
 def _cinema_updated(mapper, connection, target):
     if _changed(target, ("city_id",)):
-        connection.execute(
-            update(TABLE).where(TABLE.c.cinema_id == target.id).values(city_id=target.city_id)
-        )
+        where = TABLE.c.cinema_id == target.id
+        with rolled_up(connection, where):
+            connection.execute(update(TABLE).where(where).values(city_id=target.city_id))
 
 
 LISTENERS = (
     (Schedule, "after_insert", _show_inserted),
     (Schedule, "after_update", _show_updated),
+    (Schedule, "before_delete", _show_deleted),
     (ScreeningRight, "after_insert", _right_changed),
     (ScreeningRight, "after_update", _right_changed),
     (ScreeningRight, "after_delete", _right_changed),
