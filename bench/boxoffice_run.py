@@ -3,8 +3,8 @@
     python -m bench.boxoffice_run [--month 2026-11] [--reps 20]
 
 On the database bench.orders_generate filled (BENCH_DATABASE_URL, default portal_bench:
-2M shows, ~5M tickets), upgraded to 0011 (whose migration fills box_office_show; or run
-`flask rebuild-box-office`):
+2M shows, ~5M tickets), upgraded to 0012 (whose migrations fill box_office_show and
+box_office_rollup; or run `flask rebuild-box-office`):
 - a month's chain-wide report by movie (platform admin), a cinema's month by day (the manager
   of cinema 1), and the dashboard of both: SQL queries per page (the sign-in's two included),
   p50 and p95 of the page and of the report's own queries (services.boxoffice_reports);
@@ -16,7 +16,6 @@ Writes bench/results/boxoffice.json.
 import argparse
 import datetime as dt
 import json
-import statistics
 import time
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from portal.models import Hall, Order, Schedule, Ticket
 from portal.services import boxoffice_reports as reports
 from portal.services.boxoffice import COUNTED_ORDER_STATUSES
 
-from .common import ADMIN, BENCH_URL, MANAGER, bench_app
+from .common import ADMIN, BENCH_URL, MANAGER, bench_app, p50_p95
 from .run import QueryCounter, sign_in
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -40,12 +39,8 @@ def timed(call, reps):
         t0 = time.perf_counter()
         call()
         samples.append((time.perf_counter() - t0) * 1000)
-    samples.sort()
-    return {
-        "p50_ms": round(statistics.median(samples), 1),
-        "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 1),
-        "runs": reps,
-    }
+    p50, p95 = p50_p95(samples, digits=1)
+    return {"p50_ms": p50, "p95_ms": p95, "runs": reps}
 
 
 def page(counter, client, url, reps):
@@ -103,6 +98,9 @@ def main():
         results["tickets"] = db.session.scalar(select(func.count(Ticket.id)))
         results["box_office_rows"] = db.session.scalar(
             sa.text("SELECT COUNT(*) FROM box_office_show")
+        )
+        results["box_office_rollup_rows"] = db.session.scalar(
+            sa.text("SELECT COUNT(*) FROM box_office_rollup")
         )
     results["pages"] = {
         "chain_month_by_movie": page(counter, admin, f"{month}&group=movie", args.reps),

@@ -1,6 +1,7 @@
 """What the generator and the benchmark share: database URLs, the app, the bench users."""
 
 import os
+import statistics
 
 from portal import create_app
 
@@ -23,3 +24,11 @@ def bench_app(url=BENCH_URL, **overrides):
         WTF_CSRF_ENABLED=True,
         **overrides,
     )
+
+
+def p50_p95(samples, digits=2):
+    """The median and the 95th percentile (nearest rank, the largest for few samples) of a
+    list of timings, rounded."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return round(statistics.median(ordered), digits), round(p95, digits)

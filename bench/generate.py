@@ -12,6 +12,7 @@ are written by the server itself (INSERT ... SELECT over MariaDB's seq_1_to_N ta
 """
 
 import argparse
+import bisect
 import random
 import time
 from datetime import date, datetime, timedelta
@@ -33,6 +34,7 @@ from .common import ADMIN, BENCH_URL, MANAGER, PASSWORD, bench_app
 CITIES_FILE = Path(__file__).resolve().parent.parent / "portal" / "data" / "cities.json"
 BATCH = 5000
 SHOW_HOURS = (10, 13, 16, 19, 22)  # a film runs at most 165 min + clean-up: no overlap
+RUN_DAYS = 35  # a film plays in cinemas for five weeks from its release date
 HALL_TYPES = ("2D", "2D", "2D", "3D", "3D", "IMAX", "4DX", "DOLBY")
 GENRES = ("剧情", "喜剧", "动作", "爱情", "科幻", "动画", "悬疑", "惊悚", "冒险", "犯罪", "纪录片")
 LANGUAGES = ("国语", "英语", "粤语", "日语", "韩语", "法语")
@@ -154,7 +156,10 @@ def movie_rows(n, rnd):
     for i in range(1, n + 1):
         title = f"{rnd.choice(WORDS)}{rnd.choice(WORDS)}{'' if i % 3 else '：续集'} {i}"
         release = today - timedelta(days=rnd.randint(-60, 3650))
-        status = "coming_soon" if release > today else rnd.choice(("showing", "offline"))
+        if release > today:
+            status = "coming_soon"
+        else:
+            status = "showing" if (today - release).days < RUN_DAYS else "offline"
         yield (
             i,
             title,
@@ -174,7 +179,27 @@ def movie_rows(n, rnd):
         )
 
 
-def schedule_rows(n, halls, movies, durations, cleanup, rnd):
+def films_playing(movie_list):
+    """day -> the ids of films in their run that day (released within RUN_DAYS before it).
+
+    As in a real chain, a day's shows go to the ~150 films in release, not to the whole
+    catalogue of 20,000: reports by movie then have as many rows as a real one.
+    """
+    releases = sorted((m[9], m[0]) for m in movie_list)
+    dates = [r[0] for r in releases]
+    cache = {}
+
+    def playing(day):
+        if day not in cache:
+            lo = bisect.bisect_right(dates, day - timedelta(days=RUN_DAYS))
+            hi = bisect.bisect_right(dates, day)
+            cache[day] = [movie_id for _, movie_id in releases[lo:hi]] or [releases[0][1]]
+        return cache[day]
+
+    return playing
+
+
+def schedule_rows(n, halls, playing, durations, cleanup, rnd):
     """`n` shows: round-robin over halls, five a day per hall, days ending ~10 days ahead."""
     per_hall = -(-n // halls)
     days = -(-per_hall // len(SHOW_HOURS))
@@ -187,7 +212,7 @@ def schedule_rows(n, halls, movies, durations, cleanup, rnd):
             if made >= n:
                 return
             made += 1
-            movie_id = rnd.randint(1, movies)
+            movie_id = rnd.choice(playing(base.date()))
             starts = base + timedelta(minutes=rnd.choice((0, 5, 10, 15)))
             ends = starts + timedelta(minutes=durations[movie_id] + cleanup)
             status = (
@@ -323,7 +348,7 @@ def load(url, cinemas, halls_per_cinema, movies, schedules, seed, cleanup):
                     "version",
                     "seat_layout_id",
                 ),
-                schedule_rows(schedules, halls, movies, durations, cleanup, rnd),
+                schedule_rows(schedules, halls, films_playing(movie_list), durations, cleanup, rnd),
                 bar,
             )
         conn.commit()

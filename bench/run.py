@@ -38,7 +38,7 @@ from portal.models import Cinema, City, Hall, Movie, Schedule, ScreeningRight
 from portal.services.scheduling import prepare_schedule
 
 from .app import LISTS, build_app
-from .common import ADMIN, BENCH_URL, MANAGER, PASSWORD, SMALL_URL, bench_app
+from .common import ADMIN, BENCH_URL, MANAGER, PASSWORD, SMALL_URL, bench_app, p50_p95
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -98,11 +98,11 @@ def measure(client, counter, url, reps, budget):
         response = client.get(url)
         times.append((time.perf_counter() - t0) * 1000)
         queries = counter.count
-    times.sort()
+    p50, p95 = p50_p95(times)
     return {
         "url": url,
-        "p50": round(statistics.median(times), 2),
-        "p95": round(times[min(len(times) - 1, int(len(times) * 0.95))], 2),
+        "p50": p50,
+        "p95": p95,
         "n": len(times),
         "queries": queries,
     }
@@ -314,11 +314,11 @@ def time_creates(reps):
                 times[key].append(elapsed)
     result = {}
     for key, samples in times.items():
-        samples.sort()
+        p50, p95 = p50_p95(samples)
         result[key] = {
             "schedules": probes[key][0],
-            "p50": round(statistics.median(samples), 2),
-            "p95": round(samples[int(len(samples) * 0.95)], 2),
+            "p50": p50,
+            "p95": p95,
             "n": len(samples),
         }
     result["ratio"] = round(result["big"]["p50"] / result["small"]["p50"], 2)

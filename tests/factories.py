@@ -49,6 +49,23 @@ def grant_covering_right(session, movie, cinema):
         session.commit()
 
 
+def sell_first_seats(session, show, count, token):
+    """A paid counter sale of the show's first `count` sellable seats, committed."""
+    from sqlalchemy import select
+
+    from portal.models import Seat
+    from portal.services import selling
+
+    seats = session.scalars(
+        select(Seat.id)
+        .where(Seat.layout_id == show.seat_layout_id, Seat.kind != "blocked")
+        .order_by(Seat.id)
+        .limit(count)
+    ).all()
+    selling.sell_at_counter(session, show.id, [str(s) for s in seats], {}, None, token)
+    session.commit()
+
+
 def ticket_type(session, code):
     return session.query(TicketType).filter_by(code=code).one()
 

@@ -13,18 +13,13 @@ from portal.extensions import db
 from portal.models import Seat
 from portal.services import selling
 
+from .factories import sell_first_seats
+
 HOSTILE_NAME = "别人的影城"
 
 
 def sell(show, count, token):
-    seats = db.session.scalars(
-        select(Seat.id)
-        .where(Seat.layout_id == show.seat_layout_id, Seat.kind != "blocked")
-        .order_by(Seat.id)
-        .limit(count)
-    ).all()
-    selling.sell_at_counter(db.session, show.id, [str(s) for s in seats], {}, None, token)
-    db.session.commit()
+    sell_first_seats(db.session, show, count, token)
 
 
 @pytest.fixture()

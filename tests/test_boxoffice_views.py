@@ -15,8 +15,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import AuditLog, Permission, Role, Seat
-from portal.services import selling
+from portal.models import AuditLog, Permission, Role
+
+from .factories import sell_first_seats
 
 DAY = dt.date(2030, 5, 6)
 REPORT = f"/admin/boxoffice/?period=custom&start={DAY}&end={DAY}"
@@ -24,14 +25,7 @@ HOSTILE_NAME = '=HYPERLINK("http://x")影城'
 
 
 def sell(show, count, token):
-    seats = db.session.scalars(
-        select(Seat.id)
-        .where(Seat.layout_id == show.seat_layout_id, Seat.kind != "blocked")
-        .order_by(Seat.id)
-        .limit(count)
-    ).all()
-    selling.sell_at_counter(db.session, show.id, [str(s) for s in seats], {}, None, token)
-    db.session.commit()
+    sell_first_seats(db.session, show, count, token)
 
 
 @pytest.fixture()
