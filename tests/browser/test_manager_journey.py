@@ -1,6 +1,7 @@
 """Journey 2: a cinema manager sees and picks only their own cinema's halls and showtimes."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from .ui import (
     add_filter,
@@ -47,7 +48,9 @@ def test_cinema_manager_sees_only_their_cinema_and_is_told_of_a_collision(page, 
     open_menu(page, "Cinemas", "Schedules")
     open_tab(page, "Day view")
     assert page.locator("#cinema_id option").all_inner_texts() == [OWN_CINEMA]
-    today = dt.date.today()
+    # The cinemas' day, in the portal's time zone (not the machine's: after 16:00 UTC it is
+    # already tomorrow in Shanghai).
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
     assert (
         page.locator("#day-view-title").inner_text() == f"{OWN_CINEMA} · {today:%b} "
         f"{today.day}, {today.year}"
