@@ -226,6 +226,7 @@ class Factory:
             amount=schedule.price * len(seats),
             **kw,
         )
+        self.session.add(order)  # before the tickets' queries autoflush its customer
         order.tickets = [
             Ticket(
                 schedule_id=schedule.id,

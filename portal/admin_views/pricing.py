@@ -8,11 +8,11 @@ from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import flag_modified
-from wtforms import SelectField
+from wtforms import SelectChoice, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 from .. import access
-from ..i18n import enum_choices
+from ..i18n import enum_select_choices
 from ..models import Hall
 from ..models.pricing import SELLABLE_SEAT_KINDS
 from ..models.venues import HALL_TYPES
@@ -58,8 +58,14 @@ class PriceRuleInline(InlineFormAdmin):
     form_overrides = {"seat_kind": SelectField, "hall_type": SelectField}
     form_args = {
         "ticket_type": {"validators": [InputRequired()], "allow_blank": False},
-        "seat_kind": {"choices": [("", ANY)] + enum_choices(SELLABLE_SEAT_KINDS), "default": ""},
-        "hall_type": {"choices": [("", ANY)] + enum_choices(HALL_TYPES), "default": ""},
+        "seat_kind": {
+            "choices": [SelectChoice("", ANY)] + enum_select_choices(SELLABLE_SEAT_KINDS),
+            "default": "",
+        },
+        "hall_type": {
+            "choices": [SelectChoice("", ANY)] + enum_select_choices(HALL_TYPES),
+            "default": "",
+        },
         "weekdays": {
             "default": "1234567",
             "description": _l("Digits 1 (Monday) to 7 (Sunday), e.g. 12345"),

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from ..auth.second_step import not_stored, setup_context
@@ -32,7 +32,10 @@ class AccountForm(FlaskForm):
             Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Enter an e-mail address.")),
         ],
     )
-    locale = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    locale = SelectField(
+        _l("Language"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+    )
     current_password = PasswordField(
         _l("Current password"),
         validators=[Optional(), Length(max=256)],

@@ -14,7 +14,7 @@ from wtforms.validators import Length, Optional
 
 from .. import access
 from ..extensions import db
-from ..i18n import enum_choices, enum_label
+from ..i18n import enum_label, enum_select_choices
 from ..models import Hall, Schedule, SeatLayout
 from ..models.seating import NUMBERINGS
 from ..records import record_name
@@ -46,7 +46,7 @@ def layout_form(view, formdata=None):
             ),
         )
         numbering = RadioField(
-            _l("Seat numbering"), choices=enum_choices(NUMBERINGS), default=NUMBERINGS[0]
+            _l("Seat numbering"), choices=enum_select_choices(NUMBERINGS), default=NUMBERINGS[0]
         )
         row_labels = StringField(
             _l("Row labels"),
