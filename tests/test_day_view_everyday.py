@@ -130,7 +130,7 @@ def test_copying_a_day_is_all_or_none_and_lists_the_collisions(client, admin, ma
             re.S,
         )
     ]
-    assert len(problems) == 1 and problems[0].startswith("1号厅: 2030-12-07 10:00")
+    assert len(problems) == 1 and problems[0].startswith("1号厅: Dec 7, 2030, 10:00 AM")
     assert f"#{blocker.id}" in problems[0]
 
 

@@ -669,7 +669,7 @@ def test_bulk_card_prices_below_the_floor_create_nothing(client, admin, make):
         },
     )
     problems = re.findall(r'class="list-group-item bulk-problem">(.*?)</li>', response.text, re.S)
-    assert len(problems) == 1 and "2030-03-04 10:00" in problems[0]
+    assert len(problems) == 1 and "Mar 4, 2030, 10:00\u202fAM" in problems[0]
     assert "below the floor price of 流浪地球 (40.00)" in problems[0]
     assert stored_schedules() == []
 

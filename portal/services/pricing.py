@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import object_session
 
 from ..extensions import db
-from ..i18n import enum_label
+from ..i18n import enum_label, format_clock
 from ..models import PriceCard, Schedule, SchedulePrice, TicketType
 from ..models.pricing import (
     ADULT,
@@ -179,7 +179,7 @@ def describe_context(context):
     return _l(
         "%(weekday)s %(time)s in %(hall_type)s halls",
         weekday=WEEKDAY_NAMES[context.weekday - 1],
-        time=context.at.strftime("%H:%M"),
+        time=format_clock(context.at),
         hall_type=enum_label(context.hall_type),
     )
 

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import lazyload
 
-from ..i18n import format_day
+from ..i18n import format_clock, format_day, format_showtime
 from ..models import Cinema, Hall, Movie, Schedule
 from .pricing import (
     PricingRefused,
@@ -180,8 +180,8 @@ def describe_collision(collision):
         "Collides with schedule #%(id)s %(movie)s %(start)s–%(end)s in this hall.",
         id=collision.schedule_id,
         movie=collision.movie_title,
-        start=collision.starts_at.strftime("%Y-%m-%d %H:%M"),
-        end=collision.ends_at.strftime("%H:%M"),
+        start=format_showtime(collision.starts_at),
+        end=format_clock(collision.ends_at),
     )
 
 
@@ -259,7 +259,7 @@ def plan_showtimes(first_day, last_day, start_times):
 
 
 def _when(starts_at):
-    return starts_at.strftime("%Y-%m-%d %H:%M")
+    return format_showtime(starts_at)
 
 
 def create_showtimes(
@@ -310,7 +310,7 @@ def create_showtimes(
                             "%(when)s: overlaps the new %(other)s show (ends %(end)s).",
                             when=_when(starts_at),
                             other=_when(other.starts_at),
-                            end=other.ends_at.strftime("%H:%M"),
+                            end=format_clock(other.ends_at),
                         )
                     )
             show = Schedule(

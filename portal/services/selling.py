@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from ..i18n import format_showtime
 from ..models import Order, Schedule, Seat, Ticket, TicketType
 from ..models.base import utcnow
 from ..models.seating import BLOCKED, COUPLE, STANDARD
@@ -373,7 +374,7 @@ def refund(session, order_id, ticket_ids=None, now=None, cutoff=True):
                 "Refunds close %(minutes)s minutes before the show starts "
                 "(%(deadline)s); nothing was refunded.",
                 minutes=int(refund_cutoff().total_seconds() // 60),
-                deadline=refund_deadline(schedule).strftime("%Y-%m-%d %H:%M"),
+                deadline=format_showtime(refund_deadline(schedule)),
             )
         )
     tickets = session.scalars(
