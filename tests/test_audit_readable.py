@@ -167,3 +167,33 @@ def test_the_time_filter_takes_shanghai_days(client, app, login_as):
     )
     page = client.get(f"/admin/auditlog/?flt0_{on}=2021-12-02&lang=en").text
     assert "Dec 2, 2021, 12:01" in page and "Dec 1, 2021, 11:59" not in page
+
+
+def test_why_a_sign_in_failed_reads_in_the_readers_language(client, app, make, login_as):
+    """A throttled sign-in and a wrong current password stored their reasons as fixed English
+    words; the log gives them in words of the reader's language."""
+    from .test_auth import sign_in
+
+    make.user("content_editor", username="editor")
+    for _ in range(6):
+        sign_in(client, "editor", "wrong-password!")
+    admin = login_as("platform_admin")
+    client.post(
+        "/admin/profile/password",
+        data={
+            "csrf_token": csrf_from(client.get("/admin/profile/").text),
+            "current_password": "not-my-password",
+            "new_password": "changed-password-1",
+            "confirm": "changed-password-1",
+        },
+    )
+    failed = db.session.query(AuditLog).filter_by(action="login_failed", object_id=str(admin.id))
+    assert failed.count() == 1
+
+    chinese = text_of(client.get("/admin/auditlog/?lang=zh_Hans_CN").text)
+    assert "原因：该账号登录失败次数过多" in chinese
+    assert "原因：修改密码时当前密码错误" in chinese
+    assert "throttled (account)" not in chinese and "password change" not in chinese
+    english = text_of(client.get("/admin/auditlog/?lang=en").text)
+    assert "Reason: Too many failed sign-ins for this account" in english
+    assert "Reason: Wrong current password when changing the password" in english

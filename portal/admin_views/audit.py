@@ -117,13 +117,26 @@ DETAIL_LABELS = {
     "session": _l("Session"),
     "this_browser": _l("This browser"),
 }
-# Fixed words account entries store (services/passwords.py, auth/recovery.py, profile.py).
+# Fixed words account entries store (services/passwords.py, auth/recovery.py, profile.py,
+# auth/views.py and auth/second_step.py: why a sign-in or a password check failed).
 STORED_WORDS = {
     "password change": _l("Password changed"),
     "password set through a link": _l("Password reset used"),
     "signed out everywhere else": _l("Signed out everywhere else"),
     "kept": _l("kept signed in"),
     "set up": _l("set up"),
+}
+# Why a sign-in or a signed-in user's password or code check failed (the reason a
+# "login_failed" entry stores: auth/views.py, auth/second_step.py, services/passwords.py).
+FAILURE_REASONS = {
+    "throttled (account)": _l("Too many failed sign-ins for this account"),
+    "throttled (address)": _l("Too many failed sign-ins from this address"),
+    "password change": _l("Wrong current password when changing the password"),
+    "e-mail change": _l("Wrong password when changing the e-mail address"),
+    "second factor": _l("Wrong two-factor code"),
+    "second factor setup": _l("Wrong code when setting up two-factor sign-in"),
+    "turning off two-factor sign-in": _l("Wrong password when turning off two-factor sign-in"),
+    "new recovery codes": _l("Wrong password when asking for new recovery codes"),
 }
 EMPTY = "—"
 NEEDS = re.compile(r"needs ([a-z_]+\.[A-Za-z_]+)$")
@@ -265,6 +278,9 @@ def change_lines(entry):
     if entry.action == "denied":
         lines.append((str(DETAIL_LABELS["reason"]), escape(denial_reason(details))))
         details = {k: v for k, v in details.items() if k not in ("reason", "permission")}
+    if entry.action == "login_failed" and details.get("reason") in FAILURE_REASONS:
+        lines.append((str(DETAIL_LABELS["reason"]), escape(FAILURE_REASONS[details["reason"]])))
+        details = {k: v for k, v in details.items() if k != "reason"}
     if entry.action == "delete" and "deleted" in details:
         lines.append((str(DETAIL_LABELS["deleted"]), escape(details.pop("deleted"))))
     for field, values in details.items():
