@@ -6,10 +6,12 @@ day of the range, refused whole when it cannot be what was meant.
 """
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from portal.extensions import db
+from portal.models import Schedule
 from portal.services.scheduling import (
     MAX_BULK_DAYS,
     MAX_BULK_SHOWS,
@@ -17,9 +19,11 @@ from portal.services.scheduling import (
     find_collisions,
     parse_start_times,
     plan_showtimes,
+    prepare_schedule,
 )
 
 DAY = dt.date(2030, 3, 1)
+HOUR = dt.timedelta(hours=1)
 
 
 def at(hour, minute=0, day=DAY):
@@ -135,3 +139,33 @@ def test_a_show_does_not_collide_with_itself_when_excluded(hall_with_a_show):
 def test_collisions_are_per_hall(make, hall_with_a_show):
     other_hall = make.hall()
     assert find_collisions(db.session, other_hall.id, at(14), at(16)) == []
+
+
+def test_a_ten_hour_show_that_began_the_evening_before_still_collides(make):
+    """The collision check reads the day before a new show's start (no show lasts a day):
+    a 600-minute film, the longest a movie may run, begun at 20:00 still plays at 05:30."""
+    hall = make.hall()
+    marathon = make.movie(duration_minutes=600)
+    late = make.schedule(hall=hall, movie=marathon, starts_at=at(20, day=DAY))
+    early_next_day = at(5, 30, day=DAY + dt.timedelta(days=1))
+
+    found = find_collisions(db.session, hall.id, early_next_day, early_next_day + HOUR)
+
+    assert [c.schedule_id for c in found] == [late.id]
+
+
+def test_a_film_whose_show_would_last_a_day_cannot_be_scheduled(app_ctx, make):
+    """A film stored longer than the form allows (an import, the CLI) is refused by the
+    rules, with a message, rather than breaking the one-day bound of the collision check."""
+    hall = make.hall()
+    endless = make.movie(title="无尽之夜", duration_minutes=1430)  # + 15 min clean-up
+    make.right(endless, hall.cinema)
+    show = Schedule(movie=endless, hall=hall, starts_at=at(10), price=Decimal("45.00"))
+
+    with app_ctx.test_request_context(headers={"Accept-Language": "en"}):
+        with pytest.raises(SchedulingError) as refused:
+            prepare_schedule(db.session, show)
+
+        assert str(refused.value) == (
+            "Movie 无尽之夜 runs 1445 minutes with the clean-up: a show must end within a day."
+        )

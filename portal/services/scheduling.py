@@ -50,6 +50,12 @@ class Collision:
     movie_title: str
 
 
+# No show lasts a day (check_schedule_rules): a show overlapping one that starts at T began
+# after T - LONGEST_SHOW, so the collision check reads one day of the hall, not its history
+# nor every coming show.
+LONGEST_SHOW = timedelta(days=1)
+
+
 def cleanup_minutes():
     return int(current_app.config.get("SCHEDULE_CLEANUP_MINUTES", 15))
 
@@ -99,6 +105,15 @@ def check_schedule_rules(session, movie, hall, starts_at):
                 "Movie %(movie)s is released on %(date)s; a schedule may not start before that.",
                 movie=movie.title,
                 date=format_day(movie.release_date),
+            )
+        )
+    if timedelta(minutes=(movie.duration_minutes or 0) + cleanup_minutes()) >= LONGEST_SHOW:
+        raise SchedulingError(
+            _l(
+                "Movie %(movie)s runs %(minutes)s minutes with the clean-up: a show must end "
+                "within a day.",
+                movie=movie.title,
+                minutes=(movie.duration_minutes or 0) + cleanup_minutes(),
             )
         )
     check_screening_right(session, movie, hall.cinema, starts_at.date())
@@ -156,6 +171,7 @@ def find_collisions(session, hall_id, starts_at, ends_at, exclude_ids=()):
         .where(
             Schedule.hall_id == hall_id,
             Schedule.status != "cancelled",
+            Schedule.starts_at > starts_at - LONGEST_SHOW,
             Schedule.starts_at < ends_at,
             Schedule.ends_at > starts_at,
         )
