@@ -7,9 +7,7 @@ and the shows themselves (not cancelled: their sellable seats), never box_office
 """
 
 import datetime as dt
-import os
 import random
-import threading
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -28,7 +26,10 @@ from portal.models import (
     Ticket,
 )
 from portal.services import boxoffice, selling
+from portal.services.boxoffice import ROLLUP_FIGURES
 from portal.services.boxoffice_reports import GROUPS, Period, build_report
+
+from .test_scheduling_concurrency import fire_together
 
 CENT = Decimal("0.01")
 HALL = "SSSSSSSS\nSSSSSSSS\nSSSSXXSS"  # 22 sellable seats, 2 blocked
@@ -297,10 +298,6 @@ def test_changing_a_right_share_changes_the_distributor_share_of_its_shows(ctx, 
     assert report.total.distributor_share == Decimal("25.00")
 
 
-@pytest.mark.skipif(
-    not (os.environ.get("PORTAL_TEST_DATABASE_URL") or "").startswith("mysql"),
-    reason="row locks between connections: MariaDB",
-)
 def test_concurrent_sales_of_one_show_keep_its_figures_exact(ctx, make):
     app_ctx = ctx
     show = make.show_on_sale(layout="\n".join(["SSSSSSSSSS"] * 4))
@@ -321,31 +318,28 @@ def test_concurrent_sales_of_one_show_keep_its_figures_exact(ctx, make):
 
 def sell_all_at_once(app_ctx, sales):
     """Counter sales [(show id, seat ids, token)], each in its own thread and connection,
-    released together; returns the errors."""
-    barrier = threading.Barrier(len(sales))
-    errors = []
+    released together (fire_together); returns the errors."""
 
-    def sell(show_id, seat_ids, token):
-        with app_ctx.app_context(), app_ctx.test_request_context():
-            barrier.wait(timeout=30)
-            try:
-                selling.sell_at_counter(
-                    db.session, show_id, [str(s) for s in seat_ids], {}, None, token
-                )
-                db.session.commit()
-            except Exception as exc:  # noqa: BLE001 - reported by the caller's assertion
-                db.session.rollback()
-                errors.append(repr(exc))
-            finally:
-                db.session.remove()
+    def sale(show_id, seat_ids, token):
+        def run():
+            with app_ctx.app_context(), app_ctx.test_request_context():
+                try:
+                    selling.sell_at_counter(
+                        db.session, show_id, [str(s) for s in seat_ids], {}, None, token
+                    )
+                    db.session.commit()
+                except Exception as exc:  # noqa: BLE001 - reported by the caller's assertion
+                    db.session.rollback()
+                    return repr(exc)
+                finally:
+                    db.session.remove()
+            return None
 
-    threads = [threading.Thread(target=sell, args=sale) for sale in sales]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+        return run
+
+    errors = fire_together([sale(*planned) for planned in sales])
     db.session.rollback()
-    return errors
+    return [error for error in errors if error]
 
 
 def assert_report_matches_tickets_for(show):
@@ -375,16 +369,6 @@ def test_a_show_moved_before_it_sells_is_counted_where_it_now_plays(ctx, make):
 
 
 # -- the chain-wide rollup ----------------------------------------------------------------------
-ROLLUP_FIGURES = (
-    "show_rows",
-    "shows",
-    "seats",
-    "tickets",
-    "gross",
-    "refunded_tickets",
-    "refunds",
-    "share_amount",
-)
 BY = {"movie": "movie_id", "cinema": "cinema_id", "city": "city_id", "hall": "hall_id"}
 
 
@@ -501,10 +485,6 @@ def test_a_cinema_moved_to_another_city_counts_there_in_the_chain_report(ctx, ma
     ]
 
 
-@pytest.mark.skipif(
-    not (os.environ.get("PORTAL_TEST_DATABASE_URL") or "").startswith("mysql"),
-    reason="row locks between connections: MariaDB",
-)
 def test_concurrent_sales_of_many_shows_sharing_rollup_rows_lose_nothing(ctx, make):
     """Shows of one film on one day at one hour share their movie, hour and city rows:
     sales of them at once queue on those rows without a deadlock or a lost figure."""
