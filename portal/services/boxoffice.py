@@ -195,18 +195,14 @@ def add_figures(session, schedule_id, tickets=0, gross=0, refunded_tickets=0, re
         copy_show_details(session.connection(), [schedule_id])
         session.execute(stmt)
     show = session.execute(select(*_show_columns()).where(TABLE.c.schedule_id == schedule_id)).one()
-    share = Decimal(show.distributor_share or 0)
     figures = {
         "tickets": tickets,
         "gross": gross,
         "refunded_tickets": refunded_tickets,
         "refunds": refunds,
-        "share_amount": (gross - refunds) * share,
+        "share_amount": _share_amount(gross, refunds, show.distributor_share),
     }
-    deltas = {}
-    for key in _rollup_keys(show):
-        deltas[key] = dict(figures)
-    apply_to_rollup(session.connection(), deltas)
+    apply_to_rollup(session.connection(), dict.fromkeys(_rollup_keys(show), figures))
 
 
 def record_sale(session, schedule_id, tickets):
@@ -294,6 +290,23 @@ def rebuild_shows(session, progress=None, chunk=REBUILD_CHUNK):
     return count
 
 
+def summed_figures():
+    """A group of `box_office_show` rows' figures in SQL, by rollup column (all but
+    `show_rows`): what the rollup stores and what a report of some cinemas sums live."""
+    live = TABLE.c.is_cancelled.is_(False)
+    return {
+        "shows": func.sum(sa.case((live, 1), else_=0)),
+        "seats": func.sum(sa.case((live, TABLE.c.seats), else_=0)),
+        "tickets": func.sum(TABLE.c.tickets),
+        "gross": func.sum(TABLE.c.gross),
+        "refunded_tickets": func.sum(TABLE.c.refunded_tickets),
+        "refunds": func.sum(TABLE.c.refunds),
+        "share_amount": func.sum(
+            (TABLE.c.gross - TABLE.c.refunds) * func.coalesce(TABLE.c.distributor_share, 0)
+        ),
+    }
+
+
 def rebuild_rollup(session, chunk_days=ROLLUP_CHUNK_DAYS):
     """Recompute the rollup from `box_office_show`: one INSERT ... SELECT per dimension and
     `chunk_days` days, in the caller's transaction."""
@@ -304,8 +317,8 @@ def rebuild_rollup(session, chunk_days=ROLLUP_CHUNK_DAYS):
     if first is None:
         return
     first, last = _as_date(first), _as_date(last)
-    live = TABLE.c.is_cancelled.is_(False)
     names = [*ROLLUP_KEY, *ROLLUP_FIGURES]
+    sums = summed_figures()
     start = first
     while start <= last:
         end = start + timedelta(days=chunk_days - 1)
@@ -316,16 +329,7 @@ def rebuild_rollup(session, chunk_days=ROLLUP_CHUNK_DAYS):
                     TABLE.c.show_date,
                     TABLE.c[column],
                     func.count(),
-                    func.sum(sa.case((live, 1), else_=0)),
-                    func.sum(sa.case((live, TABLE.c.seats), else_=0)),
-                    func.sum(TABLE.c.tickets),
-                    func.sum(TABLE.c.gross),
-                    func.sum(TABLE.c.refunded_tickets),
-                    func.sum(TABLE.c.refunds),
-                    func.sum(
-                        (TABLE.c.gross - TABLE.c.refunds)
-                        * func.coalesce(TABLE.c.distributor_share, 0)
-                    ),
+                    *(sums[name] for name in ROLLUP_FIGURES if name != "show_rows"),
                 )
                 .where(TABLE.c.show_date.between(start, end))
                 .group_by(TABLE.c.show_date, TABLE.c[column])
@@ -350,6 +354,11 @@ def _rollup_keys(show):
     ]
 
 
+def _share_amount(gross, refunds, share):
+    """Net x the distributor share percent (the rollup's `share_amount`)."""
+    return (gross - refunds) * Decimal(share or 0)
+
+
 def _contribution(show):
     """What one show's row adds to each of its rollup rows."""
     live = not show.is_cancelled
@@ -362,7 +371,7 @@ def _contribution(show):
         "gross": gross,
         "refunded_tickets": show.refunded_tickets,
         "refunds": refunds,
-        "share_amount": (gross - refunds) * Decimal(show.distributor_share or 0),
+        "share_amount": _share_amount(gross, refunds, show.distributor_share),
     }
 
 

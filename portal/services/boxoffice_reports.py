@@ -24,6 +24,7 @@ from sqlalchemy import false, func, select
 
 from ..i18n import format_short_day
 from ..models import BoxOfficeRollup, BoxOfficeShow, Cinema, City, Hall, Movie, Schedule
+from .boxoffice import summed_figures
 
 CENT = Decimal("0.01")
 MAX_DAYS = 366
@@ -212,17 +213,14 @@ def scope_filter(cinema_ids):
     return B.cinema_id.in_(sorted(cinema_ids))
 
 
+# The figures a report sums, in the order `_figures` reads them.
+SUMMED = ("tickets", "gross", "refunded_tickets", "refunds", "shows", "seats", "share_amount")
+
+
 def _sums():
-    live = B.is_cancelled.is_(False)
-    return (
-        func.sum(B.tickets),
-        func.sum(B.gross),
-        func.sum(B.refunded_tickets),
-        func.sum(B.refunds),
-        func.sum(sa.case((live, 1), else_=0)),
-        func.sum(sa.case((live, B.seats), else_=0)),
-        func.sum((B.gross - B.refunds) * func.coalesce(B.distributor_share, 0)),
-    )
+    """The figures of the shows' rows in scope (services/boxoffice.summed_figures)."""
+    sums = summed_figures()
+    return tuple(sums[name].label(name) for name in SUMMED)
 
 
 def _figures(key, sums):
@@ -240,15 +238,8 @@ def _figures(key, sums):
 
 
 def _rollup_sums():
-    return (
-        func.sum(R.tickets),
-        func.sum(R.gross),
-        func.sum(R.refunded_tickets),
-        func.sum(R.refunds),
-        func.sum(R.shows),
-        func.sum(R.seats),
-        func.sum(R.share_amount),
-    )
+    """The same figures, summed over the rollup's rows."""
+    return tuple(func.sum(getattr(R, name)).label(name) for name in SUMMED)
 
 
 def _rollup_of(group):
@@ -259,24 +250,28 @@ def _rollup_of(group):
     return group, R.group_key
 
 
-def grouped(session, period, group, cinema_ids):
-    """{key: Figures} of the period, one per group (a group: at least one show)."""
+def _grouped_query(period, group, cinema_ids):
+    """SELECT key, figures... of the period, a row per group (a group: at least one show):
+    from the rollup for a reader of every cinema, else from the shows in scope."""
     if cinema_ids is None:
         dimension, key = _rollup_of(group)
-        query = (
-            select(key, *_rollup_sums())
+        return (
+            select(key.label("key"), *_rollup_sums())
             .where(R.dimension == dimension, R.show_date.between(period.start, period.end))
             .group_by(key)
             .having(func.sum(R.show_rows) > 0)
         )
-    else:
-        key = KEYS[group]
-        query = (
-            select(key, *_sums())
-            .where(B.show_date.between(period.start, period.end), scope_filter(cinema_ids))
-            .group_by(key)
-        )
-    rows = session.execute(query).all()
+    key = KEYS[group]
+    return (
+        select(key.label("key"), *_sums())
+        .where(B.show_date.between(period.start, period.end), scope_filter(cinema_ids))
+        .group_by(key)
+    )
+
+
+def grouped(session, period, group, cinema_ids):
+    """{key: Figures} of the period, one per group."""
+    rows = session.execute(_grouped_query(period, group, cinema_ids)).all()
     return {_key(group, row[0]): _figures(_key(group, row[0]), row[1:]) for row in rows}
 
 
@@ -400,24 +395,13 @@ def dashboard_box_office(session, today, cinema_ids, now=None):
     for figures in trend:
         figures.label = format_short_day(figures.key)
     week = resolve_period("this_week", today)
-    if cinema_ids is None:
-        top_films = (
-            select(Movie.id, Movie.title, *_rollup_sums())
-            .join(Movie, Movie.id == R.group_key)
-            .where(R.dimension == "movie", R.show_date.between(week.start, week.end))
-            .group_by(Movie.id, Movie.title)
-            .having(func.sum(R.show_rows) > 0)
-            .order_by((func.sum(R.gross) - func.sum(R.refunds)).desc(), Movie.id)
-        )
-    else:
-        top_films = (
-            select(Movie.id, Movie.title, *_sums())
-            .join(Movie, Movie.id == B.movie_id)
-            .where(B.show_date.between(week.start, week.end), scope_filter(cinema_ids))
-            .group_by(Movie.id, Movie.title)
-            .order_by((func.sum(B.gross) - func.sum(B.refunds)).desc(), Movie.id)
-        )
-    top = session.execute(top_films.limit(TOP_FILMS)).all()
+    week_films = _grouped_query(week, "movie", cinema_ids).subquery()
+    top = session.execute(
+        select(Movie.id, Movie.title, *(week_films.c[name] for name in SUMMED))
+        .join(Movie, Movie.id == week_films.c.key)
+        .order_by((week_films.c.gross - week_films.c.refunds).desc(), Movie.id)
+        .limit(TOP_FILMS)
+    ).all()
     films = []
     for row in top:
         figures = _figures(row[0], row[2:])
