@@ -292,5 +292,4 @@ def ten_in_the_morning(monkeypatch):
     real = selling.local_now
     pinned = lambda: real().replace(hour=10, minute=0, second=0, microsecond=0)  # noqa: E731
     monkeypatch.setattr(selling, "local_now", pinned)
-    monkeypatch.setattr("portal.admin_views.boxoffice.local_now", pinned)
     return pinned

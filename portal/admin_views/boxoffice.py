@@ -19,8 +19,8 @@ from .. import access
 from ..extensions import db
 from ..i18n import wall_clock_now
 from ..services import boxoffice_reports as reports
+from ..services import selling
 from ..services.export import UTF8_BOM, csv_lines, safe_cell
-from ..services.selling import local_now
 from . import guards
 from .base import deny, to_sign_in
 from .export import attachment
@@ -56,7 +56,7 @@ class BoxOfficeView(BaseView):
 
     def report(self, chosen):
         """The report the parameters name, or ReportError with what to change."""
-        today = local_now().date()
+        today = selling.local_now().date()
         period = reports.resolve_period(
             chosen["period"] or None, today, chosen["start"], chosen["end"], chosen["month"]
         )
